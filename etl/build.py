@@ -1,0 +1,168 @@
+"""Build a warehouse from a folder of input files and publish it atomically.
+
+validate every file → (all clean?) → new DuckDB under tmp/ → landing → models → data tests →
+quality report → move into builds/ → CURRENT. Any failure before the last step leaves the
+published warehouse exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl import publish, warehouse
+from etl.checks import OUTPUT_COLUMNS, Context, ParsedFile, parse_file
+from etl.errors import DataTestFailed, EtlError, ValidationFailed
+from etl.profiles import load_profiles
+from etl.readers import iter_input_files
+from etl.reference import load_reference
+from etl.settings import Settings
+
+LANDING_TABLE = {
+    "survey": "raw_survey",
+    "grants": "raw_grants",
+    "cooperatives": "raw_cooperatives",
+    "published_counts": "raw_published",
+}
+SAMPLE_MANIFEST = "manifest.json"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    build_id: str
+    path: Path
+    files: int
+    rows: dict[str, int]
+    warnings: int
+
+
+def make_context(settings: Settings, profile: str | None = None) -> Context:
+    profiles = load_profiles(settings.profiles_dir)
+    key = profile or settings.default_profile
+    if key not in profiles:
+        raise EtlError(f"プロファイル「{key}」がありません（{', '.join(profiles)}）")
+    return Context(load_reference(settings.reference_dir), profiles, key)
+
+
+def validate_files(
+    paths: list[Path], ctx: Context, progress: Progress = lambda _: None
+) -> list[ParsedFile]:
+    """Parse and check every file; the caller decides what to do with the problems."""
+    parsed = []
+    for number, path in enumerate(paths, 1):
+        progress(f"[{number}/{len(paths)}] 検証 {path.name}")
+        parsed.append(parse_file(path, ctx))
+    return parsed
+
+
+def sample_hashes(settings: Settings) -> set[str]:
+    """sha256 of every file the sample generator wrote: such a file is labelled as sample data."""
+    manifest = settings.sample_dir / SAMPLE_MANIFEST
+    if not manifest.exists():
+        return set()
+    return set(json.loads(manifest.read_text(encoding="utf-8"))["files"].values())
+
+
+def _load_inputs(
+    con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], samples: set[str]
+) -> None:
+    files, warnings = [], []
+    for item in parsed:
+        frame = item.frame(OUTPUT_COLUMNS[item.kind])
+        if item.kind == "published_counts":
+            frame = frame.assign(priority=0)
+        warehouse.insert_frame(con, LANDING_TABLE[item.kind], frame)
+        files.append({
+            "file": item.name, "sha256": item.sha256, "kind": item.kind, "rows": len(frame),
+            "dropped_rows": len(item.dropped_rows), "encoding": item.encoding, "sheet": item.sheet,
+            "header_row": item.header_row, "is_sample": item.sha256 in samples,
+        })  # fmt: skip
+        warnings += [{"file": w.file, "row": w.row, "column": w.column, "value": w.value, "message": w.reason}
+                     for w in item.warnings]  # fmt: skip
+    warehouse.insert_frame(con, "load_files", pd.DataFrame.from_records(files))
+    warehouse.insert_frame(con, "parse_warnings", pd.DataFrame.from_records(warnings))
+
+
+def _write_build(target: Path, ctx: Context, parsed: list[ParsedFile], meta: dict, samples: set[str],
+                 progress: Progress) -> dict[str, int]:  # fmt: skip
+    con = duckdb.connect(str(target))
+    try:
+        warehouse.create_landing(con)
+        warehouse.insert_frame(con, "build_meta", pd.DataFrame([meta]))
+        warehouse.load_reference(con, ctx.reference, ctx.profiles)
+        _load_inputs(con, parsed, samples)
+        warehouse.run_models(con, progress)
+        progress("データテスト")
+        failures = warehouse.run_data_tests(con)
+        if failures:
+            raise DataTestFailed(failures)
+        warehouse.build_quality_report(con)
+        rows = {
+            table: con.execute(f"select count(*) from main.{table}").fetchone()[0]  # noqa: S608
+            for table in (
+                "kpi_series",
+                "hubs",
+                "grants",
+                "grant_by_district",
+                "cooperatives",
+                "quality_report",
+            )
+        }
+        con.execute("checkpoint")
+        return rows
+    finally:
+        con.close()
+
+
+def build(settings: Settings, input_dir: Path | None = None, profile: str | None = None,
+          progress: Progress = lambda _: None, lock_wait_seconds: float = 0.0) -> BuildResult:  # fmt: skip
+    """Validate every input file, build a new warehouse, test it and publish it."""
+    input_dir = input_dir or settings.sample_dir
+    if not input_dir.is_dir():
+        raise EtlError(f"入力フォルダがありません: {input_dir}")
+    ctx = make_context(settings, profile)
+    paths = list(iter_input_files(input_dir))
+    if not paths:
+        raise EtlError(f"入力ファイル（.xlsx / .csv）がありません: {input_dir}")
+    parsed = validate_files(paths, ctx, progress)
+    problems = [p for item in parsed for p in item.problems]
+    if problems:
+        raise ValidationFailed(problems)
+    samples = sample_hashes(settings)
+    with publish.build_lock(settings.warehouse_dir, lock_wait_seconds):
+        publish.clean_tmp(settings.warehouse_dir)
+        build_id = publish.new_build_id()
+        built_at = dt.datetime.now(dt.UTC)
+        target = publish.tmp_path(settings.warehouse_dir, build_id)
+        meta = {"build_id": build_id, "built_at": built_at.replace(tzinfo=None), "input_dir": str(input_dir),
+                "default_profile": ctx.default_profile}  # fmt: skip
+        rows = _write_build(target, ctx, parsed, meta, samples, progress)
+        manifest = {
+            "build_id": build_id,
+            "built_at": built_at.isoformat(timespec="seconds"),
+            "input_dir": str(input_dir),
+            "inputs": [
+                {
+                    "file": p.name,
+                    "sha256": p.sha256,
+                    "kind": p.kind,
+                    "rows": len(p.records),
+                    "is_sample": p.sha256 in samples,
+                }
+                for p in parsed
+            ],  # fmt: skip
+            "rows": rows,
+        }
+        progress("公開")
+        path = publish.publish(settings.warehouse_dir, target, manifest)
+        publish.prune_builds(settings.warehouse_dir, settings.keep_builds)
+    warnings = sum(len(p.warnings) for p in parsed)
+    return BuildResult(build_id, path, len(parsed), rows, warnings)

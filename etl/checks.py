@@ -1,0 +1,298 @@
+"""Checks that need more than one cell: municipalities, prefectures, programs, duplicates.
+
+`parse_file` is the whole validation of one input file: it returns the parsed file with every
+problem listed; callers load nothing from a file whose `problems` is not empty.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from etl import normalize as nz
+from etl.extract import ParsedFile, read_file
+from etl.profiles import Profile
+from etl.reference import PREF_NAME_BY_CODE, Reference, pref_code_of
+from etl.schemas import AMOUNT_BASES, GRANT_STATUSES, KINDS, PUBLISHED_KINDS
+
+OUTPUT_COLUMNS = {
+    "survey": [
+        "pref_code", "fiscal_year", "as_of", "municipality_code", "hub_name", "district_name",
+        "district_key", "hub_key", "address", "population", "settlements", "coverage_area", "area_type",
+        "in_municipal_strategy", "in_regional_plan", "main_facility", "transport", "has_rmo",
+        "rmo_name", "rmo_legal_form", "services", "source_file", "source_row",
+    ],
+    "grants": [
+        "pref_code", "fiscal_year", "municipality_code", "district_name", "district_key", "program_id",
+        "project_name", "total_cost_yen", "eligible_cost_yen", "grant_yen", "amount_basis",
+        "implementing_body", "is_indirect", "has_equivalent_plan", "status", "note",
+        "source_file", "source_row",
+    ],
+    "cooperatives": [
+        "pref_code", "fiscal_year", "cooperative_name", "municipality_code", "certified_on",
+        "members", "dispatched_workers", "source_file", "source_row",
+    ],
+    "published_counts": [
+        "pref_code", "indicator", "fiscal_year", "value", "kind", "as_of", "source",
+        "source_file", "source_row",
+    ],
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Context:
+    reference: Reference
+    profiles: dict[str, Profile]
+    default_profile: str
+
+    def profile_for(self, pref_code: str) -> Profile | None:
+        return next((p for p in self.profiles.values() if p.pref_code == pref_code), None)
+
+
+def _canonical(value: str, table: dict[str, tuple[str, ...]]) -> str | None:
+    key = nz.match_key(value)
+    return next((c for c, words in table.items() if key in {nz.match_key(w) for w in words}), None)
+
+
+def file_pref_code(parsed: ParsedFile, ctx: Context) -> str:
+    """The prefecture a file speaks of when its rows do not say: its title, else the profile."""
+    named = {c for c, n in PREF_NAME_BY_CODE.items() if n in nz.nfkc(parsed.title)}
+    if len(named) == 1:
+        return named.pop()
+    return ctx.profiles[ctx.default_profile].pref_code
+
+
+def _resolve_municipality(parsed: ParsedFile, record: dict, ctx: Context, pref: str) -> str | None:
+    """Set pref_code and municipality_code; report what does not resolve."""
+    row, headers = record["source_row"], parsed.headers
+    code, name = record.get("municipality_code"), record.get("municipality_name")
+    pref_name = record.get("pref_name")
+    if pref_name is not None and not code:
+        pref = pref_code_of(pref_name) or ""
+        if not pref:
+            parsed.problem(row, headers.get("pref_name"), pref_name, "都道府県名として読めません")
+            return None
+    if code:
+        pref = code[:2]
+    record["pref_code"] = pref
+    if pref not in ctx.reference.pref_codes:
+        return "skip"
+    if code:
+        muni = ctx.reference.municipality(code)
+        if muni is None:
+            parsed.problem(row, headers["municipality_code"], code, "市町村表にないコードです")
+            return None
+        if name and ctx.reference.code_for_name(pref, name) != code:
+            reason = f"市町村名とコードが一致しません（{code}は{muni.name}）"
+            parsed.problem(row, headers["municipality_name"], name, reason)
+            return None
+        return code
+    if not name:
+        parsed.problem(row, headers.get("municipality_name"), None, "市町村が空です")
+        return None
+    code = ctx.reference.code_for_name(pref, name)
+    if code is None:
+        reason = f"{PREF_NAME_BY_CODE.get(pref, pref)}の市町村名にありません"
+        parsed.problem(row, headers["municipality_name"], name, reason)
+        return None
+    record["municipality_code"] = code
+    return code
+
+
+def _check_duplicates(parsed: ParsedFile, key_columns: tuple[str, ...], label: str) -> None:
+    seen: dict[tuple, int] = {}
+    for record in parsed.records:
+        key = tuple(nz.match_key(record.get(c) or "") for c in key_columns)
+        if key in seen:
+            reason = f"{label}が{seen[key]}行目と重複しています"
+            parsed.problem(record["source_row"], None, " / ".join(k for k in key if k), reason)
+        else:
+            seen[key] = record["source_row"]
+
+
+def _finish_survey(parsed: ParsedFile, ctx: Context) -> None:
+    title_year = nz.find_fiscal_year(parsed.title)
+    title_date = _date_in(parsed.title)
+    for record in parsed.records:
+        year = record.get("fiscal_year") or title_year
+        if year is None:
+            reason = (
+                "調査年度がわかりません（調査年度の列を設けるか、タイトル行に年度を書いてください）"
+            )
+            parsed.problem(record["source_row"], "調査年度", None, reason)
+            continue
+        record["fiscal_year"] = year
+        in_year = title_date and title_date.year in (year, year + 1)
+        # Without a date in the title, the survey's own date: the end of May of the survey year.
+        record["as_of"] = title_date.isoformat() if in_year else f"{year}-05-31"
+        if record.get("rmo_name") and record.get("has_rmo") is False:
+            reason = "地域運営組織「無」ですが名称が書かれています"
+            parsed.problem(record["source_row"], parsed.headers.get("has_rmo"), "無", reason)
+    _check_duplicates(
+        parsed, ("fiscal_year", "municipality_code", "district_name", "hub_name"), "拠点"
+    )
+
+
+def _date_in(text: str):
+    match = re.search(
+        r"((?:令和|平成|R|H)\s*(?:元|\d{1,2})|\d{4})\s*[年./]\s*\d{1,2}\s*[月./]\s*\d{1,2}日?",
+        nz.nfkc(text),
+    )
+    if not match:
+        return None
+    try:
+        return nz.parse_date(match.group(0).replace(" ", ""))
+    except ValueError:
+        return None
+
+
+def _finish_grants(parsed: ParsedFile, ctx: Context) -> None:
+    default_basis = next(
+        (
+            b
+            for b, words in AMOUNT_BASES.items()
+            if parsed.headers.get("grant_yen", "").split("(")[0] in words
+        ),
+        None,
+    )
+    for record in parsed.records:
+        row, headers = record["source_row"], parsed.headers
+        profile = ctx.profile_for(record.get("pref_code", ""))
+        if profile is None:
+            parsed.problem(
+                row, None, record.get("pref_code"), "この都道府県のプロファイルがありません"
+            )
+            continue
+        _check_grant_labels(parsed, record, profile, default_basis)
+        _check_grant_amounts(parsed, record, headers)
+        muni = ctx.reference.municipality(record.get("municipality_code") or "")
+        bureau = record.get("bureau")
+        if (
+            muni is not None
+            and bureau
+            and nz.match_key(bureau).removesuffix("地方振興局").removesuffix("振興局")
+            != nz.match_key(muni.bureau)
+        ):
+            reason = f"{muni.name}の{profile.bureau_label}は{muni.bureau}です"
+            parsed.problem(row, headers.get("bureau"), bureau, reason)
+    _check_duplicates(
+        parsed,
+        ("fiscal_year", "municipality_code", "district_name", "program_id"),
+        "同じ年度・地区・事業区分の行",
+    )
+
+
+def _check_grant_labels(parsed: ParsedFile, record: dict, profile: Profile, default_basis) -> None:
+    row, headers = record["source_row"], parsed.headers
+    program = profile.program_by_label(nz.nfkc(record.get("program") or ""))
+    if program is None:
+        names = "、".join(p.name for p in profile.programs)
+        reason = f"{profile.pref_name}の事業区分にありません（{names}）"
+        parsed.problem(row, headers["program"], record.get("program"), reason)
+    record["program_id"] = program.id if program else None
+    status = _canonical(record.get("status") or "", GRANT_STATUSES)
+    if status is None:
+        reason = f"状態は{'・'.join(GRANT_STATUSES)}のいずれかです"
+        parsed.problem(row, headers["status"], record.get("status"), reason)
+    record["status"] = status
+    basis = record.get("amount_basis")
+    record["amount_basis"] = _canonical(basis, AMOUNT_BASES) if basis else default_basis
+    if basis and record["amount_basis"] is None:
+        parsed.problem(
+            row, headers.get("amount_basis"), basis, "金額区分は交付決定額・実績額のいずれかです"
+        )
+
+
+def _check_grant_amounts(parsed: ParsedFile, record: dict, headers: dict) -> None:
+    row = record["source_row"]
+    grant, eligible, total = (
+        record.get(k) for k in ("grant_yen", "eligible_cost_yen", "total_cost_yen")
+    )
+    if grant is None and record.get("status") not in ("採択", "取下げ"):
+        parsed.problem(
+            row, headers["grant_yen"], None, "補助金額が空です（採択・取下げ以外は必須）"
+        )
+    if grant == 0 and record.get("status") != "取下げ":
+        parsed.problem(
+            row, headers["grant_yen"], 0, "補助金額が0円です（未定なら空欄にしてください）"
+        )
+    if grant is not None and eligible is not None and grant > eligible:
+        parsed.problem(row, headers["grant_yen"], grant, "補助金額が補助対象経費を超えています")
+    if eligible is not None and total is not None and eligible > total:
+        parsed.problem(
+            row, headers["eligible_cost_yen"], eligible, "補助対象経費が総事業費を超えています"
+        )
+
+
+def _finish_cooperatives(parsed: ParsedFile, ctx: Context) -> None:
+    _check_duplicates(parsed, ("fiscal_year", "cooperative_name"), "同じ年度の組合")
+
+
+def _finish_published(parsed: ParsedFile, ctx: Context) -> None:
+    for record in parsed.records:
+        row, headers = record["source_row"], parsed.headers
+        scope = nz.nfkc(record.get("scope") or "")
+        if scope.lower() in ("national", "全国", "00"):
+            record["pref_code"] = "00"
+        elif re.fullmatch(r"\d{2}", scope) and scope in PREF_NAME_BY_CODE:
+            record["pref_code"] = scope
+        elif pref_code_of(scope):
+            record["pref_code"] = pref_code_of(scope)
+        else:
+            parsed.problem(
+                row,
+                headers["scope"],
+                scope,
+                "全国・都道府県コード・都道府県名のいずれでもありません",
+            )
+        kind = _canonical(record.get("kind") or "", PUBLISHED_KINDS)
+        if kind is None:
+            parsed.problem(
+                row, headers["kind"], record.get("kind"), "種別は actual / target / derived です"
+            )
+        record["kind"] = kind
+    _check_duplicates(parsed, ("pref_code", "indicator", "fiscal_year", "kind"), "同じ公表値")
+
+
+FINISHERS = {
+    "survey": _finish_survey,
+    "grants": _finish_grants,
+    "cooperatives": _finish_cooperatives,
+    "published_counts": _finish_published,
+}
+
+
+def parse_file(path: Path, ctx: Context) -> ParsedFile:
+    """Read, parse and check one input file; `problems` lists everything wrong with it."""
+    parsed = read_file(path)
+    if parsed.kind is None or parsed.problems:
+        return parsed
+    if parsed.kind != "published_counts":
+        default_pref = file_pref_code(parsed, ctx)
+        kept, skipped = [], 0
+        for record in parsed.records:
+            outcome = _resolve_municipality(parsed, record, ctx, default_pref)
+            if outcome == "skip":
+                skipped += 1
+            else:
+                kept.append(record)
+        parsed.records = kept
+        if skipped:
+            parsed.warn(
+                None, None, None, f"参照データにない都道府県の行を読み飛ばしました（{skipped}行）"
+            )
+    FINISHERS[parsed.kind](parsed, ctx)
+    for record in parsed.records:
+        if "district_name" in record:  # keys that match districts and hubs across files and years
+            record["district_key"] = nz.match_key(record.get("district_name") or "")
+            record["hub_key"] = (
+                f"{record['district_key']}|{nz.match_key(record.get('hub_name') or '')}"
+            )
+    columns = OUTPUT_COLUMNS[parsed.kind]
+    parsed.records = [{c: r.get(c) for c in columns} for r in parsed.records]
+    return parsed
+
+
+def kind_label(kind: str) -> str:
+    return KINDS[kind].label

@@ -1,0 +1,309 @@
+"""Parsers for the values prefectures really write: full-width digits, 和暦, codes, 有/無.
+
+Each parser returns a clean Python value, `None` for a blank or an explicit "unknown", and raises
+`ValueError` with a Japanese reason for anything it cannot interpret. Unknown is never zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+# Cell texts that mean "not known" rather than a value.
+UNKNOWN_MARKERS = {"", "-", "－", "―", "‐", "—", "不明", "未確認", "...", "…", "na", "n/a", "NA"}
+
+ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925, "R": 2018, "H": 1988, "S": 1925}
+ERA_LAST_YEAR = {"平成": 31, "昭和": 64, "H": 31, "S": 64}
+
+TRUE_WORDS = {"有", "あり", "有り", "○", "〇", "◯", "●", "はい", "yes", "y", "true", "1", "済"}
+FALSE_WORDS = {"無", "なし", "無し", "×", "✕", "x", "いいえ", "no", "n", "false", "0"}
+
+UNIT_PATTERN = re.compile(r"^(?P<label>.*?)[(\[](?:単位[:：]?)?(?P<unit>[^()\[\]]*)[)\]]$")
+ERA_PATTERN = re.compile(
+    r"^(?P<era>令和|平成|昭和|R|H|S)\.?\s*(?P<num>元|\d{1,2})\s*(?:年度|年)?"
+    r"(?:\s*\(\s*(?P<west>\d{4})\s*(?:年度|年)?\s*\))?$",
+    re.IGNORECASE,
+)
+WEST_PATTERN = re.compile(
+    r"^(?P<west>\d{4})\s*(?:年度|年)?(?:\s*\(\s*(?:令和|平成|R|H)\s*(?:元|\d{1,2})\s*(?:年度|年)?\s*\))?$"
+)
+NUMBER_PATTERN = re.compile(r"^[+-]?\d+(\.\d+)?$")
+NUMBER_SUFFIXES = ("円", "千円", "人", "集落", "件", "名", "者", "か所", "箇所", "拠点", "団体")
+
+
+def nfkc(value: object) -> str:
+    """NFKC-normalised text with whitespace trimmed (full-width digits and spaces become ASCII)."""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def clean_text(value: object) -> str | None:
+    """Free text as written (trimmed, full-width spaces folded); None when blank or unknown."""
+    if is_blank(value):
+        return None
+    text = str(value).replace("\u3000", " ").strip()
+    text = re.sub(r"\s*\n\s*", " ", text)
+    if nfkc(text) in UNKNOWN_MARKERS:
+        return None
+    return text
+
+
+def match_key(value: object) -> str:
+    """A key for comparing names: NFKC, no spaces, no line breaks."""
+    return re.sub(r"\s+", "", nfkc(value))
+
+
+def _number_text(value: object) -> str | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError("数値ではありません")
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    text = re.sub(r"[\s,，、]", "", nfkc(value))
+    if text in UNKNOWN_MARKERS:
+        return None
+    for suffix in NUMBER_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+            break
+    if text[:1] in ("△", "▲"):
+        text = "-" + text[1:]
+    if not NUMBER_PATTERN.match(text):
+        raise ValueError("数値として読めません")
+    return text
+
+
+def parse_decimal(value: object) -> Decimal | None:
+    text = _number_text(value)
+    if text is None:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - guarded by NUMBER_PATTERN
+        raise ValueError("数値として読めません") from exc
+    if not number.is_finite():
+        raise ValueError("数値として読めません")
+    return number
+
+
+def parse_int(value: object, *, minimum: int | None = 0) -> int | None:
+    """A whole number from 1,234 / １２３４ / 12人; None when blank or unknown."""
+    number = parse_decimal(value)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise ValueError("整数ではありません")
+    result = int(number)
+    if minimum is not None and result < minimum:
+        raise ValueError(f"{minimum}未満の値は入力できません")
+    return result
+
+
+def parse_amount_yen(value: object, unit: str) -> int | None:
+    """An amount in yen from a cell in 円 or 千円 (the header's unit)."""
+    number = parse_decimal(value)
+    if number is None:
+        return None
+    if unit == "千円":
+        number = number * 1000
+    elif unit != "円":
+        raise ValueError(f"金額の単位「{unit}」は円・千円のどちらでもありません")
+    if number != number.to_integral_value():
+        raise ValueError("1円未満の端数があります")
+    if number < 0:
+        raise ValueError("金額が負の値です")
+    return int(number)
+
+
+def _check_year(year: int) -> int:
+    if not 1950 <= year <= 2100:
+        raise ValueError("年度が範囲外です")
+    return year
+
+
+def _era_year(era: str, num: str) -> int:
+    key = era if era in ERAS else era.upper()
+    n = 1 if num == "元" else int(num)
+    if n < 1 or n > ERA_LAST_YEAR.get(key, 99):
+        raise ValueError(f"{era}{num}年は存在しません")
+    return ERAS[key] + n
+
+
+def parse_fiscal_year(value: object) -> int | None:
+    """A fiscal year (西暦) from 2024, 2024年度, 令和6年度, R6, 令和元年度, 平成31年度 (→2019)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError("年度として読めません")
+    if isinstance(value, int | float):
+        if float(value) != int(value):
+            raise ValueError("年度として読めません")
+        return _check_year(int(value))
+    text = re.sub(r"\s+", "", nfkc(value))
+    if text in UNKNOWN_MARKERS:
+        return None
+    match = ERA_PATTERN.match(text)
+    if match:
+        year = _era_year(match["era"], match["num"])
+        if match["west"] and int(match["west"]) != year:
+            raise ValueError(f"和暦と西暦が一致しません（{year}年度）")
+        return _check_year(year)
+    match = WEST_PATTERN.match(text)
+    if match:
+        year = int(match["west"])
+        inner = re.search(r"\((.*)\)", text)
+        if inner and parse_fiscal_year(inner.group(1)) != year:
+            raise ValueError("西暦と和暦が一致しません")
+        return _check_year(year)
+    raise ValueError("年度として読めません（例: 令和6年度, R6, 2024）")
+
+
+TITLE_YEAR_PATTERN = re.compile(
+    r"(令和|平成)\s*(元|\d{1,2})\s*年度|(?<![A-Za-z])([RH])\s*(元|\d{1,2})(?:\s*年度|(?![\d.年]))"
+    r"|((?:19|20)\d\d)\s*年度"
+)
+
+
+def find_fiscal_year(text: str) -> int | None:
+    """The first fiscal year written inside a longer text such as a title row (年度 required)."""
+    match = TITLE_YEAR_PATTERN.search(nfkc(text))
+    if not match:
+        return None
+    if match.group(1):
+        return _era_year(match.group(1), match.group(2))
+    if match.group(3):
+        return _era_year(match.group(3), match.group(4))
+    return int(match.group(5))
+
+
+DATE_PATTERNS = [
+    re.compile(r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?$"),
+    re.compile(
+        r"^(?P<era>令和|平成|R|H)\.?(?P<n>元|\d{1,2})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?$"
+    ),
+]
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date from a date cell, 2022/3/1, 2022-03-01, 2022年3月1日 or 令和4年3月1日 / R4.3.1."""
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = re.sub(r"\s+", "", nfkc(value))
+    if text in UNKNOWN_MARKERS:
+        return None
+    for pattern in DATE_PATTERNS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        groups = match.groupdict()
+        year = _era_year(groups["era"], groups["n"]) if "era" in groups else int(groups["y"])
+        try:
+            return dt.date(year, int(groups["m"]), int(groups["d"]))
+        except ValueError as exc:
+            raise ValueError("存在しない日付です") from exc
+    raise ValueError("日付として読めません（例: 2022/3/1, 令和4年3月1日）")
+
+
+def parse_as_of(value: object) -> str | None:
+    """An as-of date as ISO text; month precision ('2016-10', '2016年10月') is kept as it is."""
+    if is_blank(value):
+        return None
+    text = re.sub(r"\s+", "", nfkc(value))
+    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?(?:末|時点)?", text)
+    if match and 1 <= int(match.group(2)) <= 12:
+        return f"{match.group(1)}-{int(match.group(2)):02d}"
+    date = parse_date(value)
+    return None if date is None else date.isoformat()
+
+
+def parse_bool(value: object) -> bool | None:
+    """有/無, あり/なし, ○/×, はい/いいえ; None when blank or unknown."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    text = nfkc(value).lower()
+    if text in UNKNOWN_MARKERS:
+        return None
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError("有無として読めません（有/無, あり/なし, ○/× のいずれか）")
+
+
+def check_digit(code5: str) -> int:
+    """The check digit of a 地方公共団体コード (JIS X 0402): weights 6-2, modulus 11."""
+    total = sum(int(d) * w for d, w in zip(code5, (6, 5, 4, 3, 2), strict=True))
+    return (11 - total % 11) % 10
+
+
+def parse_municipality_code(value: object) -> str | None:
+    """The 5-digit code as a string; 6-digit codes are accepted when the check digit is right.
+
+    Spreadsheets drop leading zeros (07201 → 7201, 072010 → 72010); both are restored.
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, float):
+        if value != int(value):
+            raise ValueError("市町村コードとして読めません")
+        value = int(value)
+    text = re.sub(r"[\s-]", "", nfkc(value))
+    if text in UNKNOWN_MARKERS:
+        return None
+    if not text.isdigit():
+        raise ValueError("市町村コードは数字5桁または6桁です")
+    if len(text) == 4:
+        text = "0" + text
+    elif len(text) == 5 and not 1 <= int(text[:2]) <= 47:
+        text = "0" + text
+    if len(text) == 6:
+        if check_digit(text[:5]) != int(text[5]):
+            raise ValueError(
+                f"検査数字が正しくありません（正しくは{text[:5]}{check_digit(text[:5])}）"
+            )
+        text = text[:5]
+    if len(text) != 5:
+        raise ValueError("市町村コードは数字5桁または6桁です")
+    if not 1 <= int(text[:2]) <= 47:
+        raise ValueError("都道府県コード（先頭2桁）が01～47ではありません")
+    return text
+
+
+def split_header(value: object) -> tuple[str, str | None]:
+    """A header cell as (label, unit): '補助金額\\n（千円）' → ('補助金額', '千円')."""
+    text = re.sub(r"\s+", "", nfkc(value))
+    match = UNIT_PATTERN.match(text)
+    if match and match["label"]:
+        return match["label"], match["unit"] or None
+    return text, None
+
+
+def is_total_label(value: object) -> bool:
+    """True for the labels of total rows: 合計, 小計, 総計, 計, 県計, 県北振興局計 …"""
+    if is_blank(value):
+        return False
+    text = re.sub(r"\s+", "", nfkc(value))
+    if text in {"計", "合計", "小計", "総計", "累計", "総合計", "中計"}:
+        return True
+    if re.match(r"^(合計|小計|総計)", text) or re.search(r"(合計|小計|総計)(\(.*\))?$", text):
+        return True
+    return bool(
+        re.fullmatch(r"(全体|全県|県|全国|管内|市町村|.{1,4}(振興局|地域|管内|局))計", text)
+    )

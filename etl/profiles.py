@@ -1,0 +1,131 @@
+"""Prefecture profiles: prefecture-specific facts and subsidy rules, kept as TOML data."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from etl.errors import EtlError
+
+RULE_KINDS = {
+    "indirect_allowed",
+    "rate_max",
+    "amount_max_per_year",
+    "max_years",
+    "cumulative_cap",
+    "window_years",
+    "requires_prior",
+    "same_year_prior",
+    "second_district",
+    "repeated_content",
+}
+SEVERITIES = {"error", "advice"}
+
+
+@dataclass(frozen=True)
+class Program:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    stage: str  # "plan" or "project": where the program sits on the path to a hub
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str
+    programs: tuple[str, ...]
+    severity: str
+    title: str
+    source: str
+    params: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    indicator: str
+    base_year: int
+    base_value: int
+    target_year: int
+    target_value: int
+    source: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    key: str
+    pref_code: str
+    pref_name: str
+    bureau_label: str
+    bureaus: tuple[str, ...]
+    n03_url: str
+    kpi: Kpi
+    programs: tuple[Program, ...]
+    district_cap_yen: int
+    district_cap_programs: tuple[str, ...]
+    district_cap_source: str
+    rules: tuple[Rule, ...]
+
+    def program_by_label(self, label: str) -> Program | None:
+        """The program a grant file's 事業区分 names (by id, name or alias)."""
+        for program in self.programs:
+            if label in (program.id, program.name, *program.aliases):
+                return program
+        return None
+
+
+def _rule(raw: dict, program_ids: set[str], path: Path) -> Rule:
+    known = {"id", "kind", "programs", "severity", "title", "source"}
+    rule = Rule(
+        id=raw["id"],
+        kind=raw["kind"],
+        programs=tuple(raw["programs"]),
+        severity=raw["severity"],
+        title=raw["title"],
+        source=raw["source"],
+        params={k: v for k, v in raw.items() if k not in known},
+    )
+    if rule.kind not in RULE_KINDS:
+        raise EtlError(f"{path}: rule {rule.id} has unknown kind {rule.kind!r}")
+    if rule.severity not in SEVERITIES:
+        raise EtlError(f"{path}: rule {rule.id} has unknown severity {rule.severity!r}")
+    unknown = set(rule.programs) - program_ids
+    if unknown:
+        raise EtlError(f"{path}: rule {rule.id} names unknown programs {sorted(unknown)}")
+    return rule
+
+
+def load_profile(path: Path) -> Profile:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    programs = tuple(
+        Program(p["id"], p["name"], tuple(p.get("aliases", ())), p["stage"])
+        for p in raw["programs"]
+    )
+    ids = {p.id for p in programs}
+    cap = raw["district_cap"]
+    return Profile(
+        key=raw["key"],
+        pref_code=raw["pref_code"],
+        pref_name=raw["pref_name"],
+        bureau_label=raw["bureau_label"],
+        bureaus=tuple(raw["bureaus"]),
+        n03_url=raw["n03_url"],
+        kpi=Kpi(**raw["kpi"]),
+        programs=programs,
+        district_cap_yen=int(cap["cap_yen"]),
+        district_cap_programs=tuple(cap["programs"]),
+        district_cap_source=cap["source"],
+        rules=tuple(_rule(r, ids, path) for r in raw.get("rules", ())),
+    )
+
+
+def load_profiles(profiles_dir: Path) -> dict[str, Profile]:
+    """All profiles in the folder, keyed by profile key, in file-name order."""
+    profiles = {}
+    for path in sorted(profiles_dir.glob("*.toml")):
+        profile = load_profile(path)
+        profiles[profile.key] = profile
+    if not profiles:
+        raise EtlError(f"プロファイルがありません: {profiles_dir}")
+    return profiles

@@ -1,0 +1,100 @@
+"""Reference facts the project carries: municipalities, prefecture names, published counts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from etl.errors import EtlError
+from etl.normalize import match_key
+
+PREFECTURES = (
+    "北海道 青森県 岩手県 宮城県 秋田県 山形県 福島県 茨城県 栃木県 群馬県 埼玉県 千葉県 東京都 神奈川県 "
+    "新潟県 富山県 石川県 福井県 山梨県 長野県 岐阜県 静岡県 愛知県 三重県 滋賀県 京都府 大阪府 兵庫県 "
+    "奈良県 和歌山県 鳥取県 島根県 岡山県 広島県 山口県 徳島県 香川県 愛媛県 高知県 福岡県 佐賀県 長崎県 "
+    "熊本県 大分県 宮崎県 鹿児島県 沖縄県"
+).split()
+PREF_NAME_BY_CODE = {f"{i:02d}": name for i, name in enumerate(PREFECTURES, 1)}
+PREF_CODE_BY_KEY = {match_key(n): c for c, n in PREF_NAME_BY_CODE.items()} | {
+    match_key(re.sub(r"[都府県]$", "", n)): c for c, n in PREF_NAME_BY_CODE.items() if n != "北海道"
+}
+
+MUNICIPALITY_COLUMNS = ["pref_code", "code", "name", "kana", "bureau", "kaso", "rep_lat", "rep_lon"]
+PUBLISHED_COLUMNS = ["scope", "indicator", "fiscal_year", "value", "kind", "as_of", "source"]
+KASO_VALUES = {"全部過疎", "一部過疎", "非過疎"}
+
+
+def pref_code_of(name: object) -> str | None:
+    """'福島県' or '福島' → '07'; None when it is not a prefecture name."""
+    return PREF_CODE_BY_KEY.get(match_key(name))
+
+
+@dataclass(frozen=True)
+class Reference:
+    municipalities: pd.DataFrame
+    published: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        by_code = {r.code: r for r in self.municipalities.itertuples(index=False)}
+        by_name = {(r.pref_code, match_key(r.name)): r.code for r in by_code.values()}
+        object.__setattr__(self, "_by_code", by_code)
+        object.__setattr__(self, "_by_name", by_name)
+
+    @property
+    def pref_codes(self) -> set[str]:
+        return set(self.municipalities["pref_code"])
+
+    def municipality(self, code: str):
+        return self._by_code.get(code)
+
+    def code_for_name(self, pref_code: str, name: str) -> str | None:
+        """Resolve a municipality name within one prefecture, tolerating 県名 and 郡名 prefixes."""
+        key = match_key(name)
+        candidates = [key, re.sub(r"^.{2,3}?[都道府県]", "", key)]
+        candidates.append(re.sub(r"^.+?郡(?=.+[町村]$)", "", candidates[-1]))
+        for candidate in candidates:
+            code = self._by_name.get((pref_code, candidate))
+            if code:
+                return code
+        return None
+
+
+def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
+    if not path.exists():
+        raise EtlError(f"参照データがありません: {path}")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = set(columns) - set(frame.columns)
+    if missing:
+        raise EtlError(f"{path.name}: 列がありません: {sorted(missing)}")
+    return frame[columns].replace({"": None})
+
+
+def load_reference(reference_dir: Path) -> Reference:
+    """Municipalities and published counts, checked on the way in."""
+    muni = _read_csv(reference_dir / "municipalities.csv", MUNICIPALITY_COLUMNS)
+    bad = muni[~muni["code"].fillna("").str.fullmatch(r"\d{5}")]
+    if len(bad):
+        raise EtlError(f"municipalities.csv: 5桁でないコードがあります: {bad['code'].tolist()[:5]}")
+    if muni["code"].duplicated().any():
+        raise EtlError("municipalities.csv: コードが重複しています")
+    bad_kaso = muni[muni["kaso"].notna() & ~muni["kaso"].isin(KASO_VALUES)]
+    if len(bad_kaso):
+        raise EtlError(f"municipalities.csv: 過疎区分が不正です: {bad_kaso['kaso'].tolist()[:5]}")
+    muni["rep_lat"] = muni["rep_lat"].astype(float)
+    muni["rep_lon"] = muni["rep_lon"].astype(float)
+    published = _read_csv(reference_dir / "published_counts.csv", PUBLISHED_COLUMNS)
+    published["scope"] = published["scope"].map(lambda s: "00" if s == "national" else s)
+    published["fiscal_year"] = published["fiscal_year"].astype(int)
+    published["value"] = published["value"].astype("Int64")
+    bad_as_of = published[
+        published["as_of"].notna()
+        & ~published["as_of"].fillna("").str.fullmatch(r"\d{4}-\d\d(-\d\d)?")
+    ]
+    if len(bad_as_of):
+        raise EtlError(
+            f"published_counts.csv: as_of は YYYY-MM(-DD) です: {bad_as_of['as_of'].tolist()[:5]}"
+        )
+    return Reference(muni, published)

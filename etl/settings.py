@@ -1,0 +1,78 @@
+"""The one settings object of the project, shared by the ETL and the dashboard.
+
+Every setting has a default, an environment variable that overrides it and help text; the README
+lists them all (a test checks that). Secrets never live here: they go in
+`.streamlit/secrets.toml` or the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    "data_dir": Setting("KYOTEN_DATA_DIR", "data", "Root of the project's data folders."),
+    "warehouse_dir": Setting(
+        "KYOTEN_WAREHOUSE_DIR", "data/warehouse", "Published DuckDB builds and the CURRENT pointer."
+    ),
+    "sample_dir": Setting("KYOTEN_SAMPLE_DIR", "data/sample", "The generated sample dataset."),
+    "reference_dir": Setting(
+        "KYOTEN_REFERENCE_DIR", "data/reference", "Municipalities and published counts (facts)."
+    ),
+    "profiles_dir": Setting("KYOTEN_PROFILES_DIR", "data/profiles", "Prefecture profiles (TOML)."),
+    "boundaries_dir": Setting(
+        "KYOTEN_BOUNDARIES_DIR", "data/boundaries", "Simplified N03 boundaries (never committed)."
+    ),
+    "default_profile": Setting("KYOTEN_DEFAULT_PROFILE", "fukushima", "Profile shown first."),
+    "keep_builds": Setting("KYOTEN_KEEP_BUILDS", "5", "How many published builds are kept."),
+    "map_style": Setting(
+        "KYOTEN_MAP_STYLE",
+        "white-bg",
+        "Base map style for choropleth_map; white-bg needs no network, a tile style does.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    warehouse_dir: Path
+    sample_dir: Path
+    reference_dir: Path
+    profiles_dir: Path
+    boundaries_dir: Path
+    default_profile: str
+    keep_builds: int
+    map_style: str
+
+
+def _resolve(value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Settings from the environment (or `env`), falling back to the documented defaults."""
+    env = os.environ if env is None else env
+    raw = {name: env.get(s.env, s.default) for name, s in SETTINGS.items()}
+    values: dict[str, object] = {}
+    for f in fields(Settings):
+        value = raw[f.name]
+        if f.type == "Path":
+            values[f.name] = _resolve(value)
+        elif f.type == "int":
+            values[f.name] = int(value)
+        else:
+            values[f.name] = value
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,9 @@
+-- Public mart: one row describing this build.
+select
+    build_id,
+    built_at,
+    input_dir,
+    default_profile,
+    (select count(*) from staging.load_files) as input_files,
+    (select coalesce(bool_and(is_sample), false) from staging.load_files) as is_sample
+from staging.build_meta

@@ -1,0 +1,73 @@
+-- Public mart: the KPI series per prefecture ('00' = national). Published figures stay as their
+-- own rows (basis 'published'); each survey year with a hub list adds rows counted from the list
+-- (basis 'survey_list'). An RMO count is NULL (unknown) when any hub's RMO status is unknown.
+with published as (
+    select * from stg_published__counts
+),
+
+hubs as (
+    select * from hubs
+),
+
+survey_years as (
+    select
+        pref_code,
+        fiscal_year,
+        max(as_of) as as_of,
+        string_agg(distinct source_file, '、' order by source_file) as files,
+        bool_and(is_sample) as is_sample,
+        count(*) as hub_count,
+        count(*) filter (where has_rmo) as rmo_count,
+        count(*) filter (where has_rmo is null) as rmo_unknown
+    from hubs
+    group by pref_code, fiscal_year
+),
+
+from_published as (
+    select
+        pref_code,
+        indicator,
+        fiscal_year,
+        value,
+        kind,
+        'published' as basis,
+        source,
+        as_of,
+        false as is_sample
+    from published
+),
+
+from_lists as (
+    select
+        pref_code,
+        'hubs_total' as indicator,
+        fiscal_year,
+        hub_count as value,
+        'actual' as kind,
+        'survey_list' as basis,
+        '小さな拠点一覧（' || files || '）' as source,
+        as_of,
+        is_sample
+    from survey_years
+    union all
+    select
+        pref_code,
+        'rmo_in_hubs' as indicator,
+        fiscal_year,
+        case when rmo_unknown > 0 then null else rmo_count end as value,
+        'actual' as kind,
+        'survey_list' as basis,
+        '小さな拠点一覧（' || files || '）' as source,
+        as_of,
+        is_sample
+    from survey_years
+),
+
+final as (
+    select * from from_published
+    union all
+    select * from from_lists
+)
+
+select * from final
+order by pref_code, indicator, fiscal_year, kind, basis

@@ -1,0 +1,151 @@
+-- Landing tables: parsed input rows and reference facts, typed, before any modelling.
+create schema if not exists staging;
+
+create table staging.raw_survey (
+    pref_code varchar not null,
+    fiscal_year integer not null,
+    as_of varchar,  -- ISO date or month: 2024-05-31, 2016-10
+    municipality_code varchar not null,
+    hub_name varchar not null,
+    district_name varchar,
+    district_key varchar not null,
+    hub_key varchar not null,
+    address varchar,
+    population bigint,
+    settlements integer,
+    coverage_area varchar,
+    area_type varchar,
+    in_municipal_strategy boolean,
+    in_regional_plan boolean,
+    main_facility varchar,
+    transport varchar,
+    has_rmo boolean,
+    rmo_name varchar,
+    rmo_legal_form varchar,
+    services varchar,
+    source_file varchar not null,
+    source_row integer not null
+);
+
+create table staging.raw_grants (
+    pref_code varchar not null,
+    fiscal_year integer not null,
+    municipality_code varchar not null,
+    district_name varchar not null,
+    district_key varchar not null,
+    program_id varchar not null,
+    project_name varchar,
+    total_cost_yen bigint,
+    eligible_cost_yen bigint,
+    grant_yen bigint,
+    amount_basis varchar,
+    implementing_body varchar,
+    is_indirect boolean,
+    has_equivalent_plan boolean,
+    status varchar not null,
+    note varchar,
+    source_file varchar not null,
+    source_row integer not null
+);
+
+create table staging.raw_cooperatives (
+    pref_code varchar not null,
+    fiscal_year integer not null,
+    cooperative_name varchar not null,
+    municipality_code varchar not null,
+    certified_on date,
+    members integer,
+    dispatched_workers integer,
+    source_file varchar not null,
+    source_row integer not null
+);
+
+create table staging.raw_published (
+    pref_code varchar not null,
+    indicator varchar not null,
+    fiscal_year integer not null,
+    value bigint,
+    kind varchar not null,
+    as_of varchar,  -- ISO date or month: 2024-05-31, 2016-10
+    source varchar not null,
+    source_file varchar not null,
+    source_row integer,
+    priority integer not null  -- input files (0) override the shipped reference (1)
+);
+
+create table staging.ref_municipalities (
+    pref_code varchar not null,
+    code varchar not null,
+    name varchar not null,
+    kana varchar,
+    bureau varchar not null,
+    kaso varchar,
+    rep_lat double,
+    rep_lon double
+);
+
+create table staging.ref_profiles (
+    profile_key varchar not null,
+    pref_code varchar not null,
+    pref_name varchar not null,
+    bureau_label varchar not null,
+    n03_url varchar,
+    kpi_indicator varchar not null,
+    base_year integer not null,
+    base_value integer not null,
+    target_year integer not null,
+    target_value integer not null,
+    kpi_source varchar not null,
+    district_cap_yen bigint not null,
+    district_cap_source varchar
+);
+
+create table staging.ref_bureaus (pref_code varchar, bureau varchar, bureau_order integer);
+
+create table staging.ref_programs (
+    pref_code varchar,
+    program varchar,
+    program_name varchar,
+    stage varchar,
+    program_order integer,
+    counts_toward_cap boolean
+);
+
+create table staging.ref_rules (
+    pref_code varchar,
+    rule_order integer,
+    rule_id varchar,
+    kind varchar,
+    programs varchar[],
+    severity varchar,
+    title varchar,
+    source varchar,
+    params json
+);
+
+create table staging.load_files (
+    file varchar not null,
+    sha256 varchar not null,
+    kind varchar not null,
+    rows integer not null,
+    dropped_rows integer not null,
+    encoding varchar,
+    sheet varchar,
+    header_row integer,
+    is_sample boolean not null
+);
+
+create table staging.parse_warnings (
+    file varchar,
+    "row" integer,
+    "column" varchar,
+    value varchar,
+    message varchar
+);
+
+create table staging.build_meta (
+    build_id varchar not null,
+    built_at timestamp not null,  -- UTC
+    input_dir varchar,
+    default_profile varchar
+);

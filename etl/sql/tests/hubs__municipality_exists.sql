@@ -1,0 +1,3 @@
+select source_file, source_row, municipality_code
+from hubs
+where municipality_name is null
