@@ -103,7 +103,13 @@ def cmd_status(args, settings) -> int:
 
 
 def cmd_boundaries(args, settings) -> int:
-    from etl.boundaries import fetch_boundaries
+    from etl.boundaries import existing_boundaries, fetch_boundaries
+
+    if args.if_missing:
+        existing = existing_boundaries(settings, args.profile)
+        if existing:
+            print(f"境界データがあります: {existing}")
+            return 0
 
     out = fetch_boundaries(
         settings, args.profile, args.source, _progress(args.quiet), timeout=args.timeout
@@ -155,6 +161,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--profile")
     p.add_argument("--from", dest="source", help="ローカルの zip / GeoJSON / Shapefile または URL")
     p.add_argument("--timeout", type=float, default=30.0)
+    p.add_argument("--if-missing", action="store_true", help="境界データがあれば何もしない")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_boundaries)
 

@@ -1,0 +1,114 @@
+"""Read-only access to the published warehouse.
+
+`Warehouse` holds one read-only DuckDB connection to the build named in `<warehouse_dir>/CURRENT`
+and hands out one cursor per query (a DuckDB connection is not thread-safe; cursors are). When a
+new build is published, the next query opens it and the old connection is closed as soon as the
+last cursor on it is done. The dashboard never writes the warehouse.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+POINTER = "CURRENT"  # written by etl.publish: the published build's file name
+
+
+class WarehouseMissing(Exception):
+    """No warehouse has been published yet (or its file is gone)."""
+
+
+def read_version(warehouse_dir: Path) -> str | None:
+    """The published build id, read from the pointer file (None before the first build)."""
+    try:
+        text = (warehouse_dir / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return text.removesuffix(".duckdb") or None
+
+
+@dataclass
+class _Handle:
+    version: str
+    connection: duckdb.DuckDBPyConnection
+    users: int = 0
+    retired: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Warehouse:
+    """A read-only connection holder that follows the published build."""
+
+    def __init__(self, warehouse_dir: Path):
+        self.warehouse_dir = warehouse_dir
+        self._lock = threading.Lock()
+        self._handle: _Handle | None = None
+
+    def version(self) -> str | None:
+        return read_version(self.warehouse_dir)
+
+    def _open(self, version: str) -> _Handle:
+        path = self.warehouse_dir / "builds" / f"{version}.duckdb"
+        if not path.exists():
+            raise WarehouseMissing(f"公開中のビルドのファイルがありません: {path}")
+        return _Handle(version, duckdb.connect(str(path), read_only=True))
+
+    def _acquire(self) -> _Handle:
+        version = self.version()
+        if version is None:
+            raise WarehouseMissing(
+                f"データ倉庫がまだありません（{self.warehouse_dir}）。"
+                "`python -m etl build` で作成してください。"
+            )
+        with self._lock:
+            handle = self._handle
+            if handle is None or handle.version != version:
+                new = self._open(version)
+                if handle is not None:
+                    self._retire(handle)
+                self._handle = handle = new
+            handle.users += 1
+            return handle
+
+    @staticmethod
+    def _retire(handle: _Handle) -> None:
+        handle.retired = True
+        if handle.users == 0:
+            handle.connection.close()
+
+    def _release(self, handle: _Handle) -> None:
+        with self._lock:
+            handle.users -= 1
+            if handle.retired and handle.users == 0:
+                handle.connection.close()
+
+    @contextlib.contextmanager
+    def cursor(self) -> Iterator[tuple[str, duckdb.DuckDBPyConnection]]:
+        """(version, cursor) for one query; the cursor is closed afterwards."""
+        handle = self._acquire()
+        try:
+            with self._lock:
+                cursor = handle.connection.cursor()
+            try:
+                yield handle.version, cursor
+            finally:
+                cursor.close()
+        finally:
+            self._release(handle)
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
+        """Run one read-only query with bound parameters."""
+        with self.cursor() as (_, cursor):
+            return cursor.execute(sql, list(params)).df()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._handle is not None:
+                self._retire(self._handle)
+                self._handle = None
