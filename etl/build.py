@@ -144,7 +144,11 @@ def build(settings: Settings, input_dir: Path | None = None, profile: str | None
         target = publish.tmp_path(settings.warehouse_dir, build_id)
         meta = {"build_id": build_id, "built_at": built_at.replace(tzinfo=None), "input_dir": str(input_dir),
                 "default_profile": ctx.default_profile}  # fmt: skip
-        rows = _write_build(target, ctx, parsed, meta, samples, progress)
+        try:
+            rows = _write_build(target, ctx, parsed, meta, samples, progress)
+        except BaseException:
+            target.unlink(missing_ok=True)  # a failed build leaves nothing behind
+            raise
         manifest = {
             "build_id": build_id,
             "built_at": built_at.isoformat(timespec="seconds"),

@@ -66,6 +66,8 @@ def file_pref_code(parsed: ParsedFile, ctx: Context) -> str:
 def _resolve_municipality(parsed: ParsedFile, record: dict, ctx: Context, pref: str) -> str | None:
     """Set pref_code and municipality_code; report what does not resolve."""
     row, headers = record["source_row"], parsed.headers
+    if "municipality_code" in record.get("_failed", ()):
+        return None  # the code cell is already reported
     code, name = record.get("municipality_code"), record.get("municipality_name")
     pref_name = record.get("pref_name")
     if pref_name is not None and not code:
@@ -127,8 +129,10 @@ def _finish_survey(parsed: ParsedFile, ctx: Context) -> None:
         # Without a date in the title, the survey's own date: the end of May of the survey year.
         record["as_of"] = title_date.isoformat() if in_year else f"{year}-05-31"
         if record.get("rmo_name") and record.get("has_rmo") is False:
-            reason = "地域運営組織「無」ですが名称が書かれています"
-            parsed.problem(record["source_row"], parsed.headers.get("has_rmo"), "無", reason)
+            reason = "地域運営組織の有無が「無」なのに名称が書かれています"
+            parsed.problem(
+                record["source_row"], parsed.headers.get("rmo_name"), record["rmo_name"], reason
+            )
     _check_duplicates(
         parsed, ("fiscal_year", "municipality_code", "district_name", "hub_name"), "拠点"
     )
@@ -148,32 +152,20 @@ def _date_in(text: str):
 
 
 def _finish_grants(parsed: ParsedFile, ctx: Context) -> None:
-    default_basis = next(
-        (
-            b
-            for b, words in AMOUNT_BASES.items()
-            if parsed.headers.get("grant_yen", "").split("(")[0] in words
-        ),
-        None,
-    )
+    amount_label = nz.split_header(parsed.headers.get("grant_yen", ""))[0]
+    default_basis = next((b for b, words in AMOUNT_BASES.items() if amount_label in words), None)
     for record in parsed.records:
         row, headers = record["source_row"], parsed.headers
         profile = ctx.profile_for(record.get("pref_code", ""))
         if profile is None:
-            parsed.problem(
-                row, None, record.get("pref_code"), "この都道府県のプロファイルがありません"
-            )
+            reason = "この都道府県のプロファイルがありません"
+            parsed.problem(row, None, record.get("pref_code"), reason)
             continue
         _check_grant_labels(parsed, record, profile, default_basis)
         _check_grant_amounts(parsed, record, headers)
         muni = ctx.reference.municipality(record.get("municipality_code") or "")
         bureau = record.get("bureau")
-        if (
-            muni is not None
-            and bureau
-            and nz.match_key(bureau).removesuffix("地方振興局").removesuffix("振興局")
-            != nz.match_key(muni.bureau)
-        ):
+        if muni is not None and bureau and bureau_key(bureau, profile) != nz.match_key(muni.bureau):
             reason = f"{muni.name}の{profile.bureau_label}は{muni.bureau}です"
             parsed.problem(row, headers.get("bureau"), bureau, reason)
     _check_duplicates(
@@ -181,6 +173,18 @@ def _finish_grants(parsed: ParsedFile, ctx: Context) -> None:
         ("fiscal_year", "municipality_code", "district_name", "program_id"),
         "同じ年度・地区・事業区分の行",
     )
+
+
+BUREAU_SUFFIXES = ("地方振興局", "振興局", "総合事務所", "地域振興事務所", "振興センター", "事務所")
+
+
+def bureau_key(text: str, profile: Profile) -> str:
+    """'県北地方振興局' → '県北', '東部地域' → '東部' (the profile's label and office names removed)."""
+    key = nz.match_key(text)
+    for suffix in (*BUREAU_SUFFIXES, nz.match_key(profile.bureau_label)):
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return key.removesuffix(suffix)
+    return key
 
 
 def _check_grant_labels(parsed: ParsedFile, record: dict, profile: Profile, default_basis) -> None:
@@ -266,8 +270,8 @@ FINISHERS = {
 def parse_file(path: Path, ctx: Context) -> ParsedFile:
     """Read, parse and check one input file; `problems` lists everything wrong with it."""
     parsed = read_file(path)
-    if parsed.kind is None or parsed.problems:
-        return parsed
+    if parsed.kind is None or not parsed.records:
+        return parsed  # no header, or the header itself is wrong: nothing to check row by row
     if parsed.kind != "published_counts":
         default_pref = file_pref_code(parsed, ctx)
         kept, skipped = [], 0

@@ -72,6 +72,10 @@ class ParsedFile:
         return not self.problems
 
     def problem(self, row: int | None, column: str | None, value: object, reason: str) -> None:
+        """Record a problem; a cell that already has one keeps its first (the most specific)."""
+        if row is not None and column is not None:
+            if any(p.row == row and p.column == column for p in self.problems):
+                return
         shown = None if nz.is_blank(value) else str(value)
         self.problems.append(Problem(self.name, row, column, shown, reason))
 
@@ -211,6 +215,7 @@ def parse_rows(
                 record[mapped.column.name] = parse_cell(mapped.column, value, mapped.unit)
             except ValueError as exc:
                 record[mapped.column.name] = None
+                record.setdefault("_failed", set()).add(mapped.column.name)
                 parsed.problem(row_number, mapped.header, value, str(exc))
                 continue
             if record[mapped.column.name] is None and mapped.column.required:
@@ -247,6 +252,10 @@ def read_file(path: Path) -> ParsedFile:
         if parsed.dropped_rows:
             rows = ", ".join(str(r) for r in parsed.dropped_rows)
             parsed.warn(None, None, None, f"合計・小計の行を除きました（{rows}行目）")
+        others = [s.name for s in sheets if s is not sheet and find_header(s) is not None]
+        if others:
+            reason = f"シート「{'」「'.join(others)}」も一覧のようですが読み込んでいません（1ファイル1シート）"
+            parsed.warn(None, None, None, reason)
         return parsed
     kinds = "、".join(k.label for k in KINDS.values())
     parsed.problem(

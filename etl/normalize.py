@@ -111,7 +111,10 @@ def parse_int(value: object, *, minimum: int | None = 0) -> int | None:
 
 
 def parse_amount_yen(value: object, unit: str) -> int | None:
-    """An amount in yen from a cell in 円 or 千円 (the header's unit)."""
+    """An amount in yen from a cell in 円 or 千円: the header's unit, unless the cell names its own."""
+    if isinstance(value, str):
+        text = re.sub(r"\s+", "", nfkc(value))
+        unit = "千円" if text.endswith("千円") else "円" if text.endswith("円") else unit
     number = parse_decimal(value)
     if number is None:
         return None
@@ -170,13 +173,15 @@ def parse_fiscal_year(value: object) -> int | None:
 
 
 TITLE_YEAR_PATTERN = re.compile(
-    r"(令和|平成)\s*(元|\d{1,2})\s*年度|(?<![A-Za-z])([RH])\s*(元|\d{1,2})(?:\s*年度|(?![\d.年]))"
+    r"(令和|平成)\s*(元|\d{1,2})\s*年度|(?<![A-Za-z])([RH])\s*(元|\d{1,2})(?:\s*年度|(?![\d./\-年]))"
     r"|((?:19|20)\d\d)\s*年度"
 )
 
 
 def find_fiscal_year(text: str) -> int | None:
-    """The first fiscal year written inside a longer text such as a title row (年度 required)."""
+    """The first fiscal year written inside a longer text such as a title row.
+
+    令和/平成 need 年度 (令和4年3月31日 is a date); R6 alone counts, R4.3.1 or R4/3/1 does not."""
     match = TITLE_YEAR_PATTERN.search(nfkc(text))
     if not match:
         return None
@@ -272,7 +277,14 @@ def parse_municipality_code(value: object) -> str | None:
     if len(text) == 4:
         text = "0" + text
     elif len(text) == 5 and not 1 <= int(text[:2]) <= 47:
-        text = "0" + text
+        padded = "0" + text  # a 6-digit code whose leading zero a spreadsheet dropped?
+        expected = check_digit(padded[:5])
+        if expected != int(padded[5]):
+            raise ValueError(
+                f"先頭2桁（{text[:2]}）は都道府県コードではありません。先頭の0が落ちた6桁コードとしても"
+                f"検査数字が合いません（その場合の正しいコードは{padded[:5]}{expected}）"
+            )
+        text = padded
     if len(text) == 6:
         if check_digit(text[:5]) != int(text[5]):
             raise ValueError(

@@ -63,7 +63,10 @@ def sniff_type(path: Path) -> str:
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
     """The text and its encoding: UTF-8 with BOM, UTF-8, or CP932 (Shift_JIS as Windows writes it)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass  # a BOM in front of something else: refused below
     for encoding in ("utf-8", "cp932"):
         try:
             return data.decode(encoding), encoding
@@ -90,6 +93,7 @@ def _read_xlsx(path: Path) -> list[RawSheet]:
     try:
         sheets = []
         for sheet in book.worksheets:
+            sheet.reset_dimensions()  # some tools store a stale used range; read every row
             rows = [
                 (i, list(r)) for i, r in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1)
             ]

@@ -42,10 +42,7 @@ class Reference:
         by_name = {(r.pref_code, match_key(r.name)): r.code for r in by_code.values()}
         object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "_by_name", by_name)
-
-    @property
-    def pref_codes(self) -> set[str]:
-        return set(self.municipalities["pref_code"])
+        object.__setattr__(self, "pref_codes", frozenset(r.pref_code for r in by_code.values()))
 
     def municipality(self, code: str):
         return self._by_code.get(code)

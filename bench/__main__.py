@@ -1,0 +1,21 @@
+"""`python -m bench <what>`: benchmarks that print figures (they assert nothing)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    sub = parser.add_subparsers(dest="what", required=True)
+    etl = sub.add_parser("etl", help="build time and peak memory: sample and national-scale input")
+    etl.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    if args.what == "etl":
+        from bench import etl_bench
+
+        etl_bench.run(args)
+
+
+if __name__ == "__main__":
+    main()

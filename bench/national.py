@@ -1,0 +1,104 @@
+"""A generated national-scale input: 1,741 municipalities in 47 prefectures, 5 survey years of
+about 2,300 hubs each and 50,000 grant rows, with a profile per prefecture. Synthetic, for
+measuring only; written as the CSV files a national data set would arrive in."""
+
+from __future__ import annotations
+
+import csv
+import random
+import tomllib
+from pathlib import Path
+
+from etl.normalize import check_digit
+from etl.reference import PREF_NAME_BY_CODE
+from etl.settings import PROJECT_DIR
+
+MUNICIPALITIES = 1741
+SURVEY_YEARS = (2020, 2021, 2022, 2023, 2024)
+HUBS_PER_YEAR = 2300
+GRANT_ROWS = 50_000
+GRANT_YEARS = range(2021, 2027)
+
+
+def _write_csv(path: Path, rows: list[list]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def _municipalities(rng: random.Random) -> list[dict]:
+    per_pref = [MUNICIPALITIES // 47 + (1 if i < MUNICIPALITIES % 47 else 0) for i in range(47)]
+    rows = []
+    for index, count in enumerate(per_pref, 1):
+        pref = f"{index:02d}"
+        bureaus = [f"第{b}地域" for b in range(1, 6)]
+        for n in range(count):
+            code = f"{pref}{201 + n if n < 20 else 300 + n:03d}"
+            rows.append({
+                "pref_code": pref, "code": code, "name": f"{PREF_NAME_BY_CODE[pref][:-1]}第{n + 1}町",
+                "kana": "", "bureau": bureaus[n % len(bureaus)],
+                "kaso": rng.choice(["全部過疎", "一部過疎", "非過疎"]),
+                "rep_lat": f"{33 + index * 0.2:.4f}", "rep_lon": f"{130 + index * 0.2:.4f}",
+            })  # fmt: skip
+    return rows
+
+
+def _profile(pref: str, template: str) -> str:
+    lines = template.splitlines()
+    body = "\n".join(
+        line
+        for line in lines
+        if not line.startswith(("key", "pref_code", "pref_name", "bureaus", "n03_url"))
+    )
+    body = body.replace("base_year = 2020", "base_year = 2020").replace(
+        "target_value = 60", "target_value = 600"
+    )
+    head = [
+        f'key = "p{pref}"', f'pref_code = "{pref}"', f'pref_name = "{PREF_NAME_BY_CODE[pref]}"',
+        'bureaus = ["第1地域", "第2地域", "第3地域", "第4地域", "第5地域"]', 'n03_url = ""',
+    ]  # fmt: skip
+    return "\n".join(head) + "\n" + body + "\n"
+
+
+def generate(root: Path, seed: int = 7) -> dict[str, Path]:
+    """Write reference/, profiles/ and input/ under root; return their paths."""
+    rng = random.Random(seed)
+    reference, profiles, inputs = root / "reference", root / "profiles", root / "input"
+    for folder in (reference, profiles, inputs):
+        folder.mkdir(parents=True, exist_ok=True)
+    munis = _municipalities(rng)
+    columns = ["pref_code", "code", "name", "kana", "bureau", "kaso", "rep_lat", "rep_lon"]
+    _write_csv(
+        reference / "municipalities.csv", [columns] + [[m[c] for c in columns] for m in munis]
+    )
+    published = (PROJECT_DIR / "data" / "reference" / "published_counts.csv").read_text(
+        encoding="utf-8"
+    )
+    (reference / "published_counts.csv").write_text(published, encoding="utf-8")
+    template = (PROJECT_DIR / "data" / "profiles" / "fukushima.toml").read_text(encoding="utf-8")
+    tomllib.loads(template)
+    for pref in sorted({m["pref_code"] for m in munis}):
+        (profiles / f"p{pref}.toml").write_text(_profile(pref, template), encoding="utf-8")
+    hubs = [(rng.choice(munis), f"拠点{i:05d}") for i in range(HUBS_PER_YEAR + 300)]
+    for offset, year in enumerate(SURVEY_YEARS):
+        listed = hubs[: HUBS_PER_YEAR - 200 + offset * 100]
+        rows = [["調査年度", "都道府県", "市町村コード", "市町村名", "小さな拠点の名称", "地区名", "人口", "集落数",
+                 "地域運営組織の有無", "地域運営組織の名称", "法人格", "提供サービス"]]  # fmt: skip
+        for m, name in listed:
+            code6 = m["code"] + str(check_digit(m["code"]))
+            has_rmo = rng.random() < 0.8
+            rows.append([year, PREF_NAME_BY_CODE[m["pref_code"]], code6, m["name"], f"{name}センター", f"{name}地区",
+                         rng.randint(200, 5000), rng.randint(2, 30), "有" if has_rmo else "無",
+                         f"{name}協議会" if has_rmo else "", "任意団体" if has_rmo else "", "移動、買い物、見守り"])  # fmt: skip
+        _write_csv(inputs / f"survey_{year}.csv", rows)
+    rows = [["年度", "市町村コード", "市町村名", "地区名", "事業区分", "事業名", "総事業費（円）", "補助対象経費（円）",
+             "補助金額（円）", "状態"]]  # fmt: skip
+    per_year = GRANT_ROWS // len(GRANT_YEARS)
+    for year in GRANT_YEARS:
+        for i in range(per_year):
+            m = munis[i % len(munis)]
+            program = "計画策定事業" if (i // len(munis)) % 2 == 0 else "小さな拠点づくり事業"
+            eligible = rng.randrange(300, 2000) * 1000
+            rows.append([f"R{year - 2018}", m["code"], m["name"], f"地区{i // len(munis):02d}", program, "事業",
+                         eligible + 100_000, eligible, eligible * 9 // 10 // 1000 * 1000, "完了"])  # fmt: skip
+    _write_csv(inputs / "grants.csv", rows)
+    return {"reference": reference, "profiles": profiles, "input": inputs}

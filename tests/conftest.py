@@ -1,0 +1,43 @@
+"""Shared fixtures: settings pointing at temporary folders and a sample warehouse built once."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from etl.build import build
+from etl.settings import PROJECT_DIR, Settings, load_settings
+
+SAMPLE_DIR = PROJECT_DIR / "data" / "sample"
+
+
+def settings_for(root: Path, **changes) -> Settings:
+    """Project settings whose writable folders live under `root` (never the project's data/)."""
+    base = load_settings(env={})
+    return dataclasses.replace(
+        base, warehouse_dir=root / "warehouse", boundaries_dir=root / "boundaries", **changes
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_settings(tmp_path_factory) -> Settings:
+    """A warehouse built once from data/sample/, shared read-only by the whole session."""
+    settings = settings_for(tmp_path_factory.mktemp("sample"))
+    build(settings, SAMPLE_DIR)
+    return settings
+
+
+@pytest.fixture
+def fresh_settings(tmp_path) -> Settings:
+    return settings_for(tmp_path)
+
+
+@pytest.fixture
+def sample_copy(tmp_path) -> Path:
+    """A private copy of the sample input folder that a test may change."""
+    target = tmp_path / "input"
+    shutil.copytree(SAMPLE_DIR, target)
+    return target

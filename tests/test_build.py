@@ -1,0 +1,197 @@
+"""The warehouse build: published figures, determinism, validation and data-test gates."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from etl import publish
+from etl.build import build
+from etl.errors import DataTestFailed, ValidationFailed
+
+PUBLIC_MARTS = (
+    "kpi_series", "hubs", "grants", "grant_by_district", "cooperatives", "municipalities",
+    "profiles", "profile_bureaus", "profile_programs", "profile_rules", "quality_report",
+)  # fmt: skip
+
+
+def connect(settings) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(publish.current_path(settings.warehouse_dir)), read_only=True)
+
+
+def survey_counts(con) -> dict[tuple[str, str, int], int | None]:
+    rows = con.execute(
+        "select pref_code, indicator, fiscal_year, value from kpi_series where basis = 'survey_list'"
+    ).fetchall()
+    return {(p, i, y): v for p, i, y, v in rows}
+
+
+def test_sample_reproduces_every_published_figure(sample_settings):
+    with connect(sample_settings) as con:
+        counts = survey_counts(con)
+        published = con.execute(
+            """select pref_code, indicator, fiscal_year, value from kpi_series
+               where basis = 'published' and kind = 'actual' and pref_code in ('07', '31')"""
+        ).fetchall()
+        municipalities_2023 = con.execute(
+            "select count(distinct municipality_code) from hubs where pref_code = '07' and fiscal_year = 2023"
+        ).fetchone()[0]
+        mismatches = con.execute(
+            "select count(*) from quality_report where check_name = 'published_vs_survey_list'"
+        ).fetchone()[0]
+    assert counts == {
+        ("07", "hubs_total", 2020): 48,
+        ("07", "hubs_total", 2023): 55,
+        ("07", "hubs_total", 2024): 59,
+        ("07", "rmo_in_hubs", 2020): None,  # the 2020 list has no RMO column: unknown, not 0
+        ("07", "rmo_in_hubs", 2023): 43,
+        ("07", "rmo_in_hubs", 2024): 47,
+        ("31", "hubs_total", 2019): 30,
+        ("31", "hubs_total", 2021): 39,
+        ("31", "hubs_total", 2022): 46,
+        ("31", "rmo_in_hubs", 2019): None,
+        ("31", "rmo_in_hubs", 2021): None,
+        ("31", "rmo_in_hubs", 2022): None,
+    }
+    for pref, indicator, year, value in published:
+        assert counts[(pref, indicator, year)] == value
+    assert municipalities_2023 == 20
+    assert mismatches == 0
+
+
+def test_sample_is_labelled_as_sample(sample_settings):
+    with connect(sample_settings) as con:
+        assert con.execute("select is_sample from build_info").fetchone()[0] is True
+        assert con.execute("select bool_and(is_sample) from hubs").fetchone()[0] is True
+        published = con.execute(
+            "select bool_or(is_sample) from kpi_series where basis = 'published'"
+        )
+        assert published.fetchone()[0] is False  # published figures are real, with their source
+
+
+def test_national_series_and_targets(sample_settings):
+    with connect(sample_settings) as con:
+        rows = con.execute(
+            """select pref_code, indicator, fiscal_year, value, kind from kpi_series
+               where (pref_code = '00' and indicator in ('hubs_total', 'rmo_in_hubs'))
+                  or kind = 'target' and indicator = 'hubs_total' and pref_code <> '00'
+               order by all"""
+        ).fetchall()
+    assert rows == [
+        ("00", "hubs_total", 2022, 2204, "actual"),
+        ("00", "hubs_total", 2024, 2306, "actual"),
+        ("00", "rmo_in_hubs", 2023, 1755, "derived"),
+        ("00", "rmo_in_hubs", 2024, 1818, "actual"),
+        ("07", "hubs_total", 2030, 60, "target"),
+        ("31", "hubs_total", 2024, 45, "target"),
+    ]
+
+
+def test_grant_by_district_counts_against_the_cap(sample_settings):
+    with connect(sample_settings) as con:
+        frame = con.execute(
+            """select g.municipality_name, g.years, g.first_fy, g.last_fy, g.cumulative_grant_yen,
+                      g.cap_yen, g.cap_used_pct
+               from grant_by_district g where g.pref_code = '07'"""
+        ).df()
+        withdrawn = con.execute("select count(*) from grants where is_withdrawn").fetchone()[0]
+    assert (frame["cap_yen"] == 5_000_000).all()
+    over = frame[frame["cumulative_grant_yen"] > 5_000_000]
+    assert over[["municipality_name", "cumulative_grant_yen", "cap_used_pct"]].values.tolist() == [
+        ["只見町", 5_220_000, 104.4]
+    ]
+    assert withdrawn == 1
+    assert len(frame) == 23
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+BAD_GRANTS = (
+    "年度,地方振興局,市町村,地区名,事業区分,事業名,補助対象経費（円）,補助金額（円）,状態\n"
+    "令和6年度,会津,西会津町,テスト地区,計画策定事業,勉強会,400000,360000,完了\n"
+    "令和十年度,会津,西会津町,テスト地区,小さな拠点づくり事業,試行,1000000,900000,完了\n"
+    "令和6年度,会津,架空町,テスト二地区,計画策定事業,勉強会,400000,360000,完了\n"
+    "令和6年度,会津,西会津町,テスト三地区,計画策定事業,勉強会,400000,abc,完了\n"
+    "令和6年度,会津,西会津町,テスト四地区,計画策定事業,勉強会,400000,360000,保留\n"
+)
+
+
+def test_bad_cells_are_reported_cell_by_cell_and_nothing_changes(fresh_settings, sample_copy):
+    build(fresh_settings, sample_copy)
+    before = snapshot(fresh_settings.warehouse_dir)
+    (sample_copy / "grants_bad.csv").write_text(BAD_GRANTS, encoding="utf-8")
+    with pytest.raises(ValidationFailed) as caught:
+        build(fresh_settings, sample_copy)
+    found = {(p.file, p.row, p.column, p.value) for p in caught.value.problems}
+    assert found == {
+        ("grants_bad.csv", 3, "年度", "令和十年度"),
+        ("grants_bad.csv", 4, "市町村", "架空町"),
+        ("grants_bad.csv", 5, "補助金額（円）", "abc"),
+        ("grants_bad.csv", 6, "状態", "保留"),
+    }
+    assert all(p.reason for p in caught.value.problems)
+    assert snapshot(fresh_settings.warehouse_dir) == before
+
+
+def test_a_failing_data_test_blocks_the_publish(fresh_settings, sample_copy):
+    first = build(fresh_settings, sample_copy)
+    survey = sample_copy / "fukushima_survey_r06_2024.csv"
+    rows = list(csv.reader(io.StringIO(survey.read_text(encoding="utf-8-sig"))))
+    assert rows[0][7] == "人口"
+    rows[1][7] = "0"  # 人口 0: a placeholder for "unknown"
+    with survey.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    before = snapshot(fresh_settings.warehouse_dir)
+    with pytest.raises(DataTestFailed) as caught:
+        build(fresh_settings, sample_copy)
+    assert "hubs__no_placeholder_zeros" in caught.value.failures
+    after = snapshot(fresh_settings.warehouse_dir)
+    assert after == before
+    assert publish.current_build_id(fresh_settings.warehouse_dir) == first.build_id
+
+
+def test_rebuild_gives_identical_marts(sample_settings, tmp_path):
+    from tests.conftest import SAMPLE_DIR, settings_for
+
+    other = settings_for(tmp_path)
+    build(other, SAMPLE_DIR)
+    with connect(sample_settings) as first, connect(other) as second:
+        assert (
+            first.execute("select build_id from build_info").fetchone()
+            != second.execute("select build_id from build_info").fetchone()
+        )
+        for table in PUBLIC_MARTS:
+            query = f"select * from {table} order by all"
+            pd.testing.assert_frame_equal(first.execute(query).df(), second.execute(query).df())
+
+
+def test_load_log_records_every_input(sample_settings):
+    with connect(sample_settings) as con:
+        log = con.execute("select file, kind, rows, sha256, build_id, built_at from load_log").df()
+    assert len(log) == 9
+    assert set(log["kind"]) == {"survey", "grants", "cooperatives"}
+    assert log["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
+    assert log["build_id"].nunique() == 1 and log["built_at"].notna().all()
+    assert dict(zip(log["file"], log["rows"], strict=True))["fukushima_survey_r06_2024.csv"] == 59
+
+
+def test_prune_keeps_the_newest_builds(fresh_settings, sample_copy):
+    import dataclasses
+
+    settings = dataclasses.replace(fresh_settings, keep_builds=2)
+    ids = [build(settings, sample_copy).build_id for _ in range(3)]
+    kept = [r.build_id for r in publish.list_builds(settings.warehouse_dir)]
+    assert kept == [ids[2], ids[1]]
+    assert publish.current_build_id(settings.warehouse_dir) == ids[2]

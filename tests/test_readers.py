@@ -1,0 +1,215 @@
+"""etl.readers: raw cells of .xlsx and .csv files, row numbers as Excel shows them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from etl.errors import Problem
+from etl.readers import RawSheet, UnreadableFile, iter_input_files, read_sheets
+
+OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def csv_bytes(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
+    """A CSV as Excel for Windows writes it: CRLF, quoted where needed, BOM for utf-8-sig."""
+    text = io.StringIO(newline="")
+    csv.writer(text, lineterminator="\r\n").writerows(rows)
+    return text.getvalue().encode(encoding)
+
+
+def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
+    """An .xlsx with one sheet per entry; an empty list is an empty row."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+ROWS = [
+    ["市町村名", "小さな拠点の名称", "地区名", "人口（人）"],
+    ["伊達市", "霊山ふれあいセンター", "掛田地区", "１，２３４"],
+    ["川俣町", "山木屋の里", "山木屋地区", "567"],
+]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+def test_csv_encodings_give_the_same_cells(tmp_path, encoding):
+    path = write(tmp_path, "list.csv", csv_bytes(ROWS, encoding))
+    assert read_sheets(path) == [
+        RawSheet(None, [(1, ROWS[0]), (2, ROWS[1]), (3, ROWS[2])], encoding)
+    ]
+
+
+def test_csv_quoted_newline_keeps_excel_row_numbers(tmp_path):
+    rows = [
+        ["地区名", "補助金額\n（千円）"],
+        ["上野地区\n（旧上野村）", "1,200"],
+        ["下野地区", "300"],
+    ]
+    path = write(tmp_path, "grants.csv", csv_bytes(rows))
+    assert len(path.read_bytes().splitlines()) == 5  # 3 records on 5 physical lines
+    assert read_sheets(path)[0].rows == [(1, rows[0]), (2, rows[1]), (3, rows[2])]
+
+
+def test_csv_blank_lines_keep_their_row_numbers(tmp_path):
+    rows = [["令和5年度 小さな拠点一覧"], [], ["地区名", "人口"], ["上野地区", "12"]]
+    path = write(tmp_path, "list.csv", csv_bytes(rows))
+    assert read_sheets(path)[0].rows == [
+        (1, ["令和5年度 小さな拠点一覧"]),
+        (2, []),
+        (3, ["地区名", "人口"]),
+        (4, ["上野地区", "12"]),
+    ]
+
+
+def trim(cells: list) -> list:
+    """Cells without trailing blanks (xlsx rows may come back padded or ragged)."""
+    cells = list(cells)
+    while cells and cells[-1] is None:
+        cells.pop()
+    return cells
+
+
+def test_xlsx_title_and_gap_rows_keep_row_numbers(tmp_path):
+    rows = [
+        ["令和5年度 小さな拠点一覧（福島県）"],
+        ["令和5年5月31日時点"],
+        [],
+        [],
+        ["市町村名", "小さな拠点の名称", "人口"],
+        ["伊達市", "霊山ふれあいセンター", 1234],
+        [],
+        ["川俣町", None, 567],
+    ]
+    path = write(tmp_path, "list.xlsx", xlsx_bytes({"一覧": rows}))
+    (sheet,) = read_sheets(path)
+    assert sheet.name == "一覧" and sheet.encoding is None
+    assert [(n, trim(cells)) for n, cells in sheet.rows] == [(i, r) for i, r in enumerate(rows, 1)]
+
+
+def test_xlsx_every_sheet_in_order(tmp_path):
+    path = write(tmp_path, "book.xlsx", xlsx_bytes({"説明": [["注記"]], "一覧": [["a", 1]]}))
+    assert read_sheets(path) == [
+        RawSheet("説明", [(1, ["注記"])], None),
+        RawSheet("一覧", [(1, ["a", 1])], None),
+    ]
+
+
+def _with_stale_dimension(data: bytes, ref: str) -> bytes:
+    """The same workbook with a <dimension> that understates the used range, as some tools write."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                content = re.sub(
+                    rb'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>'.encode(), content
+                )
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def test_xlsx_with_a_stale_dimension_still_reads_every_row(tmp_path):
+    # The <dimension> element is only a hint: Excel opens this file with all four rows. A reader
+    # that trusts it drops rows 3-4 silently, which loads a partial file without any problem.
+    rows = [["地区名", "人口"], ["上野地区", 1], ["下野地区", 2], ["中野地区", 3]]
+    path = write(tmp_path, "list.xlsx", _with_stale_dimension(xlsx_bytes({"一覧": rows}), "A1:B2"))
+    assert read_sheets(path)[0].rows == [(i, row) for i, row in enumerate(rows, 1)]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        (
+            "list.xlsx",
+            "地区名,人口\r\n上野地区,12\r\n".encode(),
+            "xlsxファイルの中身ではありません",
+        ),
+        ("old.xls", OLE_HEADER + b"\x00" * 504, ".xlsx"),
+        ("old.xlsx", OLE_HEADER + b"\x00" * 504, "旧形式のExcel（.xls）"),
+        ("broken.xlsx", b"PK\x03\x04" + b"\x00\x01garbage" * 20, "壊れたxlsx"),
+        ("garbage.csv", bytes(range(256)) * 4, "テキスト（CSV）ではありません"),
+        ("mixed.csv", "地区名,人口\r\n".encode() + b"\x82\xff,1\r\n", "文字コード"),
+        ("list.txt", "地区名,人口\r\n".encode(), "対応していない形式"),
+    ],
+    ids=[
+        "csv-named-xlsx",
+        "xls",
+        "xls-named-xlsx",
+        "broken-zip",
+        "binary-csv",
+        "bad-encoding",
+        "txt",
+    ],
+)
+def test_unreadable_files(tmp_path, name, data, reason):
+    path = write(tmp_path, name, data)
+    with pytest.raises(UnreadableFile) as info:
+        read_sheets(path)
+    problem = info.value.problem
+    assert problem == Problem(name, None, None, None, problem.reason)
+    assert reason in problem.reason
+
+
+def test_xlsx_content_named_csv_is_refused(tmp_path):
+    path = write(tmp_path, "list.csv", xlsx_bytes({"一覧": [["a"]]}))
+    with pytest.raises(UnreadableFile) as info:
+        read_sheets(path)
+    assert info.value.problem == Problem(
+        "list.csv", None, None, None, "拡張子は.csvですが中身はxlsxです"
+    )
+
+
+def test_bom_followed_by_shift_jis_is_an_unreadable_file(tmp_path):
+    # A UTF-8 BOM in front of CP932 bytes (an editor re-saving half a file) must be refused like
+    # any other undecodable file, not crash the build with UnicodeDecodeError.
+    data = b"\xef\xbb\xbf" + csv_bytes(ROWS, "cp932")
+    path = write(tmp_path, "list.csv", data)
+    with pytest.raises(UnreadableFile) as info:
+        read_sheets(path)
+    assert info.value.problem.file == "list.csv"
+    assert "文字コード" in info.value.problem.reason
+
+
+def test_iter_input_files(tmp_path):
+    names = [
+        "a_survey.csv",
+        "b_grants.xlsx",
+        "c_old.xls",
+        "D_UPPER.XLSX",
+        "e_macro.xlsm",
+        ".hidden.csv",
+        "~$b_grants.xlsx",
+        "README.md",
+        "manifest.json",
+        "notes.txt",
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "folder.csv").mkdir()
+    assert [p.name for p in iter_input_files(tmp_path)] == [
+        "D_UPPER.XLSX",
+        "a_survey.csv",
+        "b_grants.xlsx",
+        "c_old.xls",
+        "e_macro.xlsm",
+    ]
