@@ -1,38 +1,25 @@
-"""小さな拠点モニター — status page of the published warehouse."""
+"""小さな拠点モニター — router: page config, navigation and the shared sidebar filters."""
 
 import streamlit as st
 
-from dashboard.db import Warehouse, WarehouseMissing
-from etl.settings import load_settings
+from dashboard.db import WarehouseMissing
+from dashboard.ui.state import remember, sidebar_filters
 
-st.set_page_config(page_title="小さな拠点モニター", layout="wide")
+st.set_page_config(page_title="小さな拠点モニター", page_icon=":material/holiday_village:", layout="wide")
 
+PAGES = [
+    st.Page("pages/overview.py", title="概要", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("pages/hubs.py", title="拠点・地域運営組織", icon=":material/groups:", url_path="hubs"),
+    st.Page("pages/grant_map.py", title="補助金マップ", icon=":material/map:", url_path="grant-map"),
+    st.Page("pages/data.py", title="データ", icon=":material/database:", url_path="data"),
+]
 
-@st.cache_resource
-def warehouse() -> Warehouse:
-    return Warehouse(load_settings().warehouse_dir)
-
-
-st.title("小さな拠点モニター")
+page = st.navigation(PAGES)
+with st.sidebar:
+    st.markdown("**小さな拠点モニター**")
 try:
-    info = warehouse().query("select build_id, built_at, is_sample from build_info")
-    kpi = warehouse().query(
-        """select p.pref_name, k.indicator, k.fiscal_year, k.value, k.basis, k.source
-           from kpi_series k join profiles p using (pref_code)
-           where k.kind = 'actual' order by p.pref_code, k.indicator, k.fiscal_year, k.basis"""
-    )
-    files = warehouse().query("select file, kind, rows, sha256, is_sample from load_log")
+    remember(*sidebar_filters())
 except WarehouseMissing as exc:
     st.error(str(exc))
     st.stop()
-if bool(info["is_sample"].iloc[0]):
-    st.warning(
-        "表示しているのはサンプルデータ（架空）です。合計値は公表値と一致しますが、個々の拠点・補助金は架空です。"
-    )
-st.caption(
-    f"データ版: {info['build_id'].iloc[0]}（作成 {info['built_at'].iloc[0]:%Y-%m-%d %H:%M} UTC）"
-)
-st.subheader("KPI（拠点数・地域運営組織数）")
-st.dataframe(kpi, hide_index=True)
-st.subheader("入力ファイル")
-st.dataframe(files, hide_index=True)
+page.run()

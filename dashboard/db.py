@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,10 +102,11 @@ class Warehouse:
         finally:
             self._release(handle)
 
-    def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
-        """Run one read-only query with bound parameters."""
+    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = ()) -> pd.DataFrame:
+        """Run one read-only query with bound parameters (positional `?` or named `$name`)."""
+        bound = dict(params) if isinstance(params, Mapping) else list(params)
         with self.cursor() as (_, cursor):
-            return cursor.execute(sql, list(params)).df()
+            return cursor.execute(sql, bound).df()
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,157 @@
+"""KPI judgement: the target path, the status grade, the trend forecast and the national index.
+
+Pure functions on plain numbers and frames; the overview page writes each rule out for readers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+# Two-sided 80% prediction intervals: the 0.90 quantile of Student's t by degrees of freedom.
+T90 = {1: 3.078, 2: 1.886, 3: 1.638, 4: 1.533, 5: 1.476, 6: 1.440, 7: 1.415, 8: 1.397, 9: 1.383,
+       10: 1.372, 12: 1.356, 15: 1.341, 20: 1.325, 30: 1.310}  # fmt: skip
+CAUTION_SHARE = 0.8  # below the path but at least 80% of the increase it asks for: 要注意
+
+GRADE_RULE = (
+    "判定は、基準年の値から目標年の目標値までを直線で結んだ「目標経路」と最新の実績を比べます。"
+    "実績が目標値以上なら「達成」、その年の経路の値以上なら「順調」、"
+    "基準年から経路までの増加分の80%以上なら「要注意」、それ未満なら「遅れ」、実績がなければ「データなし」。"
+)
+FORECAST_RULE = (
+    "トレンド予測は、年ごとの実績（公表値を優先し、なければ拠点一覧から数えた値）に最小二乗法で直線を当てはめ、"
+    "目標年まで延ばしたものです。帯は80%予測区間（実績が2点以下なら帯は示しません）。"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    base_year: int
+    base_value: int
+    target_year: int
+    target_value: int
+
+    def path_value(self, year: int) -> float:
+        span = self.target_year - self.base_year
+        step = (self.target_value - self.base_value) / span if span else 0.0
+        return self.base_value + step * (year - self.base_year)
+
+    def path(self) -> pd.DataFrame:
+        years = list(range(self.base_year, self.target_year + 1))
+        return pd.DataFrame({"fiscal_year": years, "value": [self.path_value(y) for y in years]})
+
+
+@dataclass(frozen=True)
+class Grade:
+    label: str  # 達成 / 順調 / 要注意 / 遅れ / データなし
+    year: int | None
+    actual: int | None
+    expected: float | None
+    explanation: str
+
+
+def actual_series(kpi: pd.DataFrame, pref: str, indicator: str) -> pd.DataFrame:
+    """One actual value per year: the published figure where there is one, else the survey list."""
+    rows = kpi[
+        (kpi["pref_code"] == pref) & (kpi["indicator"] == indicator) & (kpi["kind"] == "actual")
+    ]
+    rows = rows[rows["value"].notna()].copy()
+    rows["priority"] = (rows["basis"] != "published").astype(int)
+    rows = rows.sort_values(["fiscal_year", "priority"]).drop_duplicates("fiscal_year")
+    return rows.drop(columns="priority").reset_index(drop=True)
+
+
+def grade(series: pd.DataFrame, target: Target) -> Grade:
+    """The status grade of the latest actual value against the straight target path."""
+    if series.empty:
+        return Grade("データなし", None, None, None, "実績がありません。")
+    latest = series.iloc[-1]
+    year, actual = int(latest["fiscal_year"]), int(latest["value"])
+    expected = target.path_value(year)
+    if actual >= target.target_value:
+        return Grade(
+            "達成", year, actual, expected, f"実績{actual}は目標値{target.target_value}以上です。"
+        )
+    if actual >= expected:
+        return Grade(
+            "順調", year, actual, expected, f"実績{actual}は目標経路の{expected:.1f}以上です。"
+        )
+    asked = expected - target.base_value
+    achieved = actual - target.base_value
+    if asked > 0 and achieved >= CAUTION_SHARE * asked:
+        text = f"実績{actual}は目標経路の{expected:.1f}を下回りますが、必要な増加分の{achieved / asked:.0%}です。"
+        return Grade("要注意", year, actual, expected, text)
+    share = f"（必要な増加分の{max(achieved, 0) / asked:.0%}）" if asked > 0 else ""
+    return Grade(
+        "遅れ",
+        year,
+        actual,
+        expected,
+        f"実績{actual}は目標経路の{expected:.1f}を下回ります{share}。",
+    )
+
+
+def _t90(dof: int) -> float:
+    eligible = [d for d in T90 if d <= dof]
+    return T90[max(eligible)] if eligible else T90[1]
+
+
+def trend_forecast(series: pd.DataFrame, until_year: int) -> pd.DataFrame:
+    """Least-squares line through the actual points, from the last actual year to until_year,
+    with an 80% prediction band (NaN when there are too few points for one)."""
+    years = series["fiscal_year"].astype(float).tolist()
+    values = series["value"].astype(float).tolist()
+    n = len(years)
+    columns = ["fiscal_year", "value", "low", "high"]
+    if n < 2 or len(set(years)) < 2:
+        return pd.DataFrame(columns=columns)
+    mean_x, mean_y = sum(years) / n, sum(values) / n
+    sxx = sum((x - mean_x) ** 2 for x in years)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(years, values, strict=True)) / sxx
+    intercept = mean_y - slope * mean_x
+    residual = [y - (intercept + slope * x) for x, y in zip(years, values, strict=True)]
+    dof = n - 2
+    sigma = math.sqrt(sum(r * r for r in residual) / dof) if dof > 0 else None
+    rows = []
+    for year in range(int(years[-1]), until_year + 1):
+        fit = intercept + slope * year
+        if sigma is None:
+            low = high = float("nan")
+        else:
+            half = _t90(dof) * sigma * math.sqrt(1 + 1 / n + (year - mean_x) ** 2 / sxx)
+            low, high = fit - half, fit + half
+        rows.append((year, fit, low, high))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def national_index(
+    kpi: pd.DataFrame, pref: str, indicator: str = "hubs_total"
+) -> tuple[pd.DataFrame, int | None]:
+    """Prefecture and national series indexed to 100 in the latest year both have a value."""
+    own = actual_series(kpi, pref, indicator)
+    nation = actual_series(kpi, "00", indicator)
+    common = sorted(set(own["fiscal_year"]) & set(nation["fiscal_year"]))
+    if not common:
+        return pd.DataFrame(columns=["series", "fiscal_year", "index", "value"]), None
+    base = common[-1]
+    parts = []
+    for label, frame in (("県", own), ("全国", nation)):
+        base_value = float(frame.loc[frame["fiscal_year"] == base, "value"].iloc[0])
+        parts.append(
+            frame.assign(series=label, index=frame["value"].astype(float) / base_value * 100)
+        )
+    out = pd.concat(parts, ignore_index=True)[["series", "fiscal_year", "index", "value"]]
+    return out, base
+
+
+def annual_growth(series: pd.DataFrame) -> float | None:
+    """Average yearly growth between the first and last actual value (compound), in percent."""
+    if len(series) < 2:
+        return None
+    first, last = series.iloc[0], series.iloc[-1]
+    years = int(last["fiscal_year"]) - int(first["fiscal_year"])
+    if years <= 0 or float(first["value"]) <= 0:
+        return None
+    return ((float(last["value"]) / float(first["value"])) ** (1 / years) - 1) * 100

@@ -1,0 +1,34 @@
+-- Grant spend per municipality in the selected years (withdrawn grants excluded). NULL when the
+-- prefecture has no grant data at all; 0 when it has, but none for this municipality.
+with has_data as (
+    select count(*) > 0 as yes from grants where pref_code = $pref
+),
+
+spend as (
+    select
+        municipality_code,
+        sum(grant_yen) as grant_yen,
+        count(*) as records,
+        count(distinct district_key) as districts,
+        count(*) filter (where grant_yen is null) as unknown_amounts
+    from grants
+    where pref_code = $pref and not is_withdrawn and fiscal_year between $from_fy and $to_fy
+    group by municipality_code
+)
+
+select
+    m.municipality_code,
+    m.municipality_name,
+    m.bureau,
+    m.bureau_order,
+    m.kaso,
+    m.rep_lat,
+    m.rep_lon,
+    case when (select yes from has_data) then coalesce(s.grant_yen, 0) else null end as grant_yen,
+    coalesce(s.records, 0) as records,
+    coalesce(s.districts, 0) as districts,
+    coalesce(s.unknown_amounts, 0) as unknown_amounts
+from municipalities as m
+left join spend as s on s.municipality_code = m.municipality_code
+where m.pref_code = $pref
+order by m.bureau_order, m.municipality_code

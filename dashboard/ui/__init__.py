@@ -1,0 +1,1 @@
+"""The page boundary: the only part of dashboard/ that imports streamlit."""

@@ -1,0 +1,93 @@
+"""Rendering pieces every page uses: the header with the sample label and as-of, chart blocks
+with caption, table and CSV download, and the empty state."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.filters import Filters, ProfileOption
+from dashboard.formatting import fy_label, md_escape, to_csv_bytes
+from dashboard.ui.cache import load
+from dashboard.ui.state import csv_encoding, link_warnings
+
+JST = dt.timezone(dt.timedelta(hours=9))
+SAMPLE_NOTICE = (
+    "サンプルデータ（架空）を表示しています。拠点数・地域運営組織数の合計は公表値と一致しますが、"
+    "個々の拠点・地区・補助金は架空です。実データの取り込み方法は README を参照してください。"
+)
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "locale": "ja",
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+
+def scope_text(filters: Filters, option: ProfileOption) -> str:
+    bureaus = "・".join(filters.bureaus) if filters.bureaus else "すべて"
+    years = (
+        f"{fy_label(filters.from_fy)}～{fy_label(filters.to_fy)}"
+        if filters.from_fy is not None
+        else "年度データなし"
+    )
+    return f"{option.pref_name} ／ {option.bureau_label}: {bureaus} ／ {years}"
+
+
+def page_header(title: str, filters: Filters, option: ProfileOption) -> None:
+    """Title, the scope of the view, link warnings, the sample label and the data's as-of."""
+    st.title(title)
+    for warning in link_warnings():
+        st.warning(warning, icon="⚠️")
+    info = load("build_info").iloc[0]
+    if bool(info["is_sample"]):
+        st.info(SAMPLE_NOTICE, icon="🧪")
+    survey = load("survey_years", pref=option.pref_code)
+    latest = survey.iloc[-1] if len(survey) else None
+    built = pd.Timestamp(info["built_at"]).tz_localize("UTC").tz_convert(JST)
+    as_of = (
+        f"最新の拠点一覧: {fy_label(int(latest['fiscal_year']))}（{latest['as_of']}時点）"
+        if latest is not None
+        else "拠点一覧: データなし"
+    )
+    st.caption(
+        f"{md_escape(scope_text(filters, option))}  \n{as_of} ／ データ更新: {built:%Y-%m-%d %H:%M}（版 {info['build_id']}）"
+    )
+
+
+def file_name(stem: str, filters: Filters, suffix: str = "csv") -> str:
+    bureaus = "-".join(filters.bureaus) if filters.bureaus else "全域"
+    return f"{stem}_{filters.profile}_{bureaus}_{dt.date.today():%Y%m%d}.{suffix}"
+
+
+def download_csv(table: pd.DataFrame, stem: str, filters: Filters, key: str) -> None:
+    st.download_button(
+        "CSVをダウンロード",
+        to_csv_bytes(table, csv_encoding()),
+        file_name=file_name(stem, filters),
+        mime="text/csv",
+        key=f"dl_{key}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def table_block(table: pd.DataFrame, stem: str, filters: Filters, key: str, label: str = "表を見る",
+                expanded: bool = False) -> None:  # fmt: skip
+    """The table behind a chart (values rendered as text) with its CSV download."""
+    with st.expander(label, expanded=expanded):
+        st.dataframe(table, hide_index=True, width="stretch")
+        download_csv(table, stem, filters, key)
+
+
+def chart_block(figure: go.Figure, table: pd.DataFrame, caption: str, stem: str, filters: Filters,
+                key: str) -> None:  # fmt: skip
+    st.plotly_chart(figure, key=f"chart_{key}", config=PLOTLY_CONFIG, width="stretch")
+    st.caption(md_escape(caption))
+    table_block(table, stem, filters, key)
+
+
+def empty_state(message: str) -> None:
+    st.info(message, icon="ℹ️")
