@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from dashboard.db import WarehouseMissing
-from dashboard.ui.state import remember, sidebar_filters
+from dashboard.ui.state import resolve
 
 st.set_page_config(page_title="小さな拠点モニター", page_icon=":material/holiday_village:", layout="wide")
 
@@ -15,11 +14,5 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-with st.sidebar:
-    st.markdown("**小さな拠点モニター**")
-try:
-    remember(*sidebar_filters())
-except WarehouseMissing as exc:
-    st.error(str(exc))
-    st.stop()
+resolve()
 page.run()

@@ -75,16 +75,17 @@ def parse_filters(params: Mapping[str, Sequence[str]], options: Mapping[str, Pro
             warnings.append("リンクの年度が読めません。データのあるすべての年度を表示します。")
         else:
             low, high = sorted(wanted)
+            asked_text = f"{asked_from or ''}～{asked_to or ''}"
             clipped = (max(low, years[0]), min(high, years[-1]))
             if clipped[0] > clipped[1]:
                 warnings.append(
-                    f"リンクの年度（{low}～{high}）はデータの範囲（{fy_label(years[0])}～{fy_label(years[-1])}）"
+                    f"リンクの年度（{asked_text}）はデータの範囲（{fy_label(years[0])}～{fy_label(years[-1])}）"
                     "の外です。すべての年度を表示します。"
                 )
             else:
                 if clipped != (low, high):
                     warnings.append(
-                        f"リンクの年度（{low}～{high}）をデータの範囲（{fy_label(years[0])}～{fy_label(years[-1])}）"
+                        f"リンクの年度（{asked_text}）をデータの範囲（{fy_label(years[0])}～{fy_label(years[-1])}）"
                         "に合わせました。"
                     )
                 from_fy, to_fy = clipped

@@ -1,2 +1,44 @@
 import streamlit as st
-st.write('data')
+
+from dashboard.ui.cache import load
+from dashboard.ui.components import page_header, table_block
+from dashboard.ui.state import current
+from dashboard.views.data import build_data_view
+from etl.settings import load_settings
+
+filters, option = current()
+page_header("データ", filters, option)
+view = build_data_view(load, option, load_settings().warehouse_dir)
+
+st.subheader("出典と時点")
+st.caption("KPI の公表値と、その出典・時点です。出典にリンクがあれば「リンク」列から開けます。")
+st.dataframe(
+    view.sources,
+    hide_index=True,
+    width="stretch",
+    placeholder="データなし",
+    column_config={"リンク": st.column_config.LinkColumn("リンク", display_text="開く")},
+)
+
+st.subheader("取り込みの履歴")
+table_block(
+    view.load_log,
+    "取り込みファイル",
+    filters,
+    "load_log",
+    "公開中の版の入力ファイル",
+    expanded=True,
+)
+table_block(
+    view.builds,
+    "公開履歴",
+    filters,
+    "builds",
+    f"保存されている版（{len(view.builds)}件、新しい順）",
+)
+
+st.subheader("品質レポート")
+st.caption(
+    f"警告 {view.warnings}件。取り込み時に除いた合計行、公表値と一覧の食い違いなどを記録しています。"
+)
+table_block(view.quality, "品質レポート", filters, "quality", "品質レポート", expanded=True)

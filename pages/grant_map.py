@@ -1,2 +1,57 @@
+"""補助金マップ: grant spend by municipality or bureau, district markers, the tables behind."""
+
 import streamlit as st
-st.write('grant_map')
+
+from dashboard.formatting import count_text, md_escape
+from dashboard.ui.cache import load
+from dashboard.ui.components import PLOTLY_CONFIG, empty_state, page_header, table_block
+from dashboard.ui.state import current
+from dashboard.views.grant_map import LEVELS, build_grant_map, parse_level, spend_text
+from etl.settings import load_settings
+
+filters, option = current()
+page_header("補助金マップ", filters, option)
+
+# The level lives in the session (widget state is dropped on page switches) and in the URL.
+if "grant_map_level" not in st.session_state:
+    st.session_state["grant_map_level"] = parse_level(st.query_params.get("level"))
+if "grant_map_level_radio" not in st.session_state:
+    st.session_state["grant_map_level_radio"] = st.session_state["grant_map_level"]
+
+
+def _remember_level() -> None:
+    st.session_state["grant_map_level"] = st.session_state["grant_map_level_radio"]
+
+
+labels = {"municipality": "市町村", "bureau": option.bureau_label}
+level = st.radio("表示単位", LEVELS, format_func=labels.get, horizontal=True,
+                 key="grant_map_level_radio", on_change=_remember_level)  # fmt: skip
+if st.query_params.get("level") != level:
+    st.query_params["level"] = level
+
+settings = load_settings()
+grant_map = build_grant_map(
+    load, filters, option, level, settings.boundaries_dir, settings.map_style
+)
+
+if grant_map.is_empty:
+    empty_state(grant_map.message)
+else:
+    spend, count = st.columns(2)
+    spend.metric("補助金額の合計（選択年度）", spend_text(grant_map))
+    count.metric("補助のある市町村", count_text(grant_map.municipalities_with_grants, "市町村"))
+
+st.plotly_chart(grant_map.figure, config=PLOTLY_CONFIG, key=f"grant_map_{level}", width="stretch")
+if grant_map.credit:
+    st.caption(md_escape(grant_map.credit))
+if grant_map.note:
+    st.info(grant_map.note, icon="🗺️")
+st.caption(md_escape(grant_map.caption))
+
+table_block(grant_map.table, f"grant_map_{level}", filters, key=f"grant_map_table_{level}",
+            label=f"{labels[level]}別の表を見る")  # fmt: skip
+if len(grant_map.districts_table):
+    table_block(grant_map.districts_table, "grant_districts", filters, key="grant_map_districts",
+                label="地区別の表を見る")  # fmt: skip
+elif not grant_map.is_empty:
+    empty_state("選択した範囲に補助金のある地区はありません。")

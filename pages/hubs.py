@@ -1,2 +1,86 @@
 import streamlit as st
-st.write('hubs')
+
+from dashboard.formatting import fy_label
+from dashboard.ui.cache import load
+from dashboard.ui.components import chart_block, empty_state, page_header, table_block
+from dashboard.ui.state import current
+from dashboard.views.hubs import build_hubs
+
+filters, option = current()
+page_header("拠点・地域運営組織", filters, option)
+view = build_hubs(load, filters, option, st.session_state.get("hubs_year"))
+if view.year is None:
+    empty_state(view.message)
+    st.stop()
+if len(view.survey_years) > 1:
+    st.selectbox("拠点一覧の年度", view.survey_years, index=view.survey_years.index(view.year), format_func=fy_label,
+                 key="hubs_year")  # fmt: skip
+label = option.bureau_label
+
+st.subheader(f"{label}別の拠点と地域運営組織")
+if filters.bureaus:
+    st.caption(
+        f"選択した{label}（{'・'.join(filters.bureaus)}）を濃く、その他を薄く表示しています。"
+    )
+chart_block(
+    view.bureau_figure, view.bureau_table, view.source, f"{label}別の拠点", filters, "bureau"
+)
+
+st.subheader("市町村別")
+table_block(
+    view.municipality_table,
+    "市町村別の拠点",
+    filters,
+    "municipality",
+    "市町村別の表",
+    expanded=True,
+)
+if view.message:
+    empty_state(view.message)
+
+left, right = st.columns(2)
+with left:
+    st.subheader("地域運営組織のない拠点")
+    if view.without_rmo is None:
+        empty_state(view.rmo_note)
+    else:
+        if view.rmo_note:
+            st.caption(view.rmo_note)
+        table_block(
+            view.without_rmo,
+            "地域運営組織のない拠点",
+            filters,
+            "without_rmo",
+            f"{len(view.without_rmo)}か所",
+            True,
+        )
+with right:
+    st.subheader("地域運営組織の法人格")
+    if view.legal_forms_figure is None:
+        empty_state("地域運営組織の法人格のデータがありません。")
+    else:
+        chart_block(
+            view.legal_forms_figure, view.legal_forms_table, view.source, "法人格", filters, "legal"
+        )
+
+st.subheader("拠点のない過疎市町村")
+if view.kaso_without_hub is None:
+    empty_state(view.kaso_note)
+elif view.kaso_without_hub.empty:
+    st.success("選択した地域の過疎市町村には、すべて拠点があります。")
+else:
+    table_block(
+        view.kaso_without_hub,
+        "拠点のない過疎市町村",
+        filters,
+        "kaso",
+        f"{len(view.kaso_without_hub)}市町村",
+        True,
+    )
+
+st.subheader(f"{label}別の提供サービス")
+if view.services_figure is None:
+    empty_state("この年度の拠点一覧には提供サービスの列がありません（データなし）。")
+else:
+    chart_block(view.services_figure, view.services_table, view.source + " 「提供なし」はその地域のどの拠点も提供していないサービス。",
+                "提供サービス", filters, "services")  # fmt: skip

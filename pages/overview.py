@@ -1,2 +1,57 @@
 import streamlit as st
-st.write('overview')
+
+from dashboard.kpi import FORECAST_RULE, GRADE_RULE
+from dashboard.ui.cache import load
+from dashboard.ui.components import chart_block, empty_state, page_header
+from dashboard.ui.state import current
+from dashboard.views.overview import build_overview
+
+GRADE_COLOURS = {
+    "達成": "green",
+    "順調": "blue",
+    "要注意": "orange",
+    "遅れ": "red",
+    "データなし": "gray",
+}
+
+filters, option = current()
+page_header("概要", filters, option)
+view = build_overview(load, filters, option)
+
+columns = st.columns(len(view.cards))
+for column, card in zip(columns, view.cards, strict=True):
+    column.metric(card.label, card.value, card.delta, help=card.help, border=True)
+
+grade = view.grade
+st.subheader("進捗の判定")
+left, right = st.columns([1, 3], vertical_alignment="center")
+with left.container(border=True):
+    st.markdown(f"## :{GRADE_COLOURS[grade.label]}[{grade.label}]")
+    st.caption("県全体の拠点数で判定")
+right.write(grade.explanation)
+right.write(view.outlook)
+right.caption(GRADE_RULE)
+
+st.subheader("拠点数の推移と目標")
+chart_block(
+    view.trajectory,
+    view.trajectory_table,
+    view.trajectory_caption,
+    "拠点数の推移",
+    filters,
+    "trajectory",
+)
+st.caption(FORECAST_RULE)
+
+st.subheader("全国との比較")
+if view.national is None:
+    empty_state(view.national_caption)
+else:
+    chart_block(
+        view.national,
+        view.national_table,
+        view.national_caption,
+        "全国との比較",
+        filters,
+        "national",
+    )

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.filters import Filters, ProfileOption
-from dashboard.formatting import fy_label, md_escape, to_csv_bytes
+from dashboard.formatting import NO_DATA, fy_label, md_escape, to_csv_bytes
 from dashboard.ui.cache import load
 from dashboard.ui.state import csv_encoding, link_warnings
 
@@ -40,10 +40,10 @@ def page_header(title: str, filters: Filters, option: ProfileOption) -> None:
     """Title, the scope of the view, link warnings, the sample label and the data's as-of."""
     st.title(title)
     for warning in link_warnings():
-        st.warning(warning, icon="⚠️")
+        st.warning(warning, icon=":material/link_off:")
     info = load("build_info").iloc[0]
     if bool(info["is_sample"]):
-        st.info(SAMPLE_NOTICE, icon="🧪")
+        st.info(SAMPLE_NOTICE, icon=":material/science:")
     survey = load("survey_years", pref=option.pref_code)
     latest = survey.iloc[-1] if len(survey) else None
     built = pd.Timestamp(info["built_at"]).tz_localize("UTC").tz_convert(JST)
@@ -78,7 +78,7 @@ def table_block(table: pd.DataFrame, stem: str, filters: Filters, key: str, labe
                 expanded: bool = False) -> None:  # fmt: skip
     """The table behind a chart (values rendered as text) with its CSV download."""
     with st.expander(label, expanded=expanded):
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", placeholder=NO_DATA)
         download_csv(table, stem, filters, key)
 
 
@@ -90,4 +90,4 @@ def chart_block(figure: go.Figure, table: pd.DataFrame, caption: str, stem: str,
 
 
 def empty_state(message: str) -> None:
-    st.info(message, icon="ℹ️")
+    st.info(message, icon=":material/info:")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.db import WarehouseMissing
 from dashboard.filters import Filters, ProfileOption, parse_filters
 from dashboard.formatting import fy_short
 from dashboard.ui.cache import load, version
@@ -136,6 +137,24 @@ def remember(filters: Filters, option: ProfileOption) -> None:
     st.session_state["_current_filters"] = (filters, option)
 
 
+def resolve() -> tuple[Filters, ProfileOption]:
+    """Render the sidebar filters and remember them; without a warehouse, say how to build one."""
+    try:
+        resolved = sidebar_filters()
+    except WarehouseMissing as exc:
+        st.error(str(exc))
+        st.stop()
+    remember(*resolved)
+    return resolved
+
+
 def current() -> tuple[Filters, ProfileOption]:
-    """The filters the router resolved for this run."""
+    """The filters the router resolved for this run.
+
+    Until a server process first calls st.navigation, Streamlit treats `pages/` as a legacy
+    pages folder, so the very first request of a fresh server may run a page without the router:
+    the page then resolves the filters itself.
+    """
+    if "_current_filters" not in st.session_state:
+        return resolve()
     return st.session_state["_current_filters"]

@@ -1,0 +1,175 @@
+"""Plotly figure builders: pure functions from frames to figures, Japanese labels and units."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.formatting import NO_DATA, fy_label, fy_short, is_missing
+from dashboard.kpi import Target
+
+BLUE, LIGHT_BLUE, GREEN, ORANGE, GREY, RED = (
+    "#1f5fa8",
+    "#9ec1e6",
+    "#2e8b57",
+    "#e07b00",
+    "#9aa5b1",
+    "#c0392b",
+)
+FONT = "Noto Sans CJK JP, Noto Sans JP, sans-serif"
+BASIS_LABEL = {"published": "公表値", "survey_list": "拠点一覧から集計"}
+
+
+def _layout(figure: go.Figure, height: int = 420, **kwargs) -> go.Figure:
+    figure.update_layout(
+        height=height,
+        font={"family": FONT, "size": 14},
+        margin={"l": 50, "r": 20, "t": 40, "b": 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        hoverlabel={"font": {"family": FONT}},
+        separators=".,",
+        **kwargs,
+    )
+    return figure
+
+
+def _year_axis(figure: go.Figure, years: list[int]) -> None:
+    years = sorted(set(int(y) for y in years))
+    step = 1 if len(years) <= 12 else 2
+    ticks = years[::step]
+    figure.update_xaxes(tickvals=ticks, ticktext=[fy_short(y) for y in ticks], title_text="年度")
+
+
+def _as_of(value: object) -> str:
+    return "時点不明" if is_missing(value) or value in ("", None) else f"{value}時点"
+
+
+def plot_trajectory(actual: pd.DataFrame, target: Target, forecast: pd.DataFrame,
+                    subset: pd.DataFrame | None = None, selected: tuple[int, int] | None = None,
+                    unit: str = "拠点") -> go.Figure:  # fmt: skip
+    """Actual points (with as-of and basis), the straight target path, the trend forecast with
+    its band, the target marker, and the hubs of the selected bureaus when a subset is given."""
+    figure = go.Figure()
+    if selected and selected[0] is not None:
+        figure.add_vrect(x0=selected[0] - 0.5, x1=selected[1] + 0.5, fillcolor="#eef3f9", line_width=0,
+                         layer="below", annotation_text="選択した年度", annotation_position="top left")  # fmt: skip
+    path = target.path()
+    figure.add_trace(go.Scatter(
+        x=path["fiscal_year"], y=path["value"], mode="lines", name="目標経路（直線）",
+        line={"color": GREY, "dash": "dash"},
+        hovertemplate="目標経路 %{x}年度: %{y:.1f}" + unit + "<extra></extra>",
+    ))  # fmt: skip
+    if not forecast.empty and forecast["low"].notna().any():
+        figure.add_trace(go.Scatter(
+            x=list(forecast["fiscal_year"]) + list(forecast["fiscal_year"][::-1]),
+            y=list(forecast["high"]) + list(forecast["low"][::-1]), fill="toself", mode="lines",
+            line={"width": 0}, fillcolor="rgba(224,123,0,0.15)", name="予測の80%区間", hoverinfo="skip",
+        ))  # fmt: skip
+    if not forecast.empty:
+        figure.add_trace(go.Scatter(
+            x=forecast["fiscal_year"], y=forecast["value"], mode="lines", name="トレンド予測",
+            line={"color": ORANGE, "dash": "dot"},
+            hovertemplate="予測 %{x}年度: %{y:.1f}" + unit + "<extra></extra>",
+        ))  # fmt: skip
+    # Survey-list counts first, published figures on top (they often coincide).
+    for basis, color, symbol, size in (
+        ("survey_list", GREEN, "diamond", 9),
+        ("published", BLUE, "circle-open", 16),
+    ):
+        rows = actual[actual["basis"] == basis]
+        if rows.empty:
+            continue
+        hover = [
+            f"{fy_label(r.fiscal_year)}<br>{int(r.value)}{unit}（{_as_of(r.as_of)}）<br>{html.escape(str(r.source))}"
+            for r in rows.itertuples()
+        ]
+        figure.add_trace(go.Scatter(
+            x=rows["fiscal_year"], y=rows["value"], mode="lines+markers", name=f"実績（{BASIS_LABEL[basis]}）",
+            marker={"size": size, "color": color, "symbol": symbol, "line": {"width": 3, "color": color}},
+            line={"color": color, "width": 1 if basis == "survey_list" else 2},
+            text=hover, hovertemplate="%{text}<extra></extra>",
+        ))  # fmt: skip
+    if subset is not None and not subset.empty:
+        figure.add_trace(go.Scatter(
+            x=subset["fiscal_year"], y=subset["hubs"], mode="lines+markers", name="選択した地域（拠点一覧）",
+            marker={"size": 9, "color": "#6c3fb5"}, line={"color": "#6c3fb5"},
+            hovertemplate="選択した地域 %{x}年度: %{y}" + unit + "<extra></extra>",
+        ))  # fmt: skip
+    figure.add_trace(go.Scatter(
+        x=[target.target_year], y=[target.target_value], mode="markers+text", name="目標",
+        marker={"symbol": "star", "size": 18, "color": RED}, text=[f"目標 {target.target_value}{unit}"],
+        textposition="top center", hovertemplate=f"目標 {fy_label(target.target_year)}: %{{y}}{unit}<extra></extra>",
+    ))  # fmt: skip
+    years = list(
+        range(min([target.base_year, *actual["fiscal_year"].astype(int)]), target.target_year + 1)
+    )
+    _year_axis(figure, years)
+    figure.update_yaxes(title_text=f"小さな拠点数（{unit}）", rangemode="tozero")
+    return _layout(figure, height=460)
+
+
+def plot_national_index(index: pd.DataFrame, base_year: int, pref_name: str) -> go.Figure:
+    """The prefecture's and the nation's hub counts indexed to 100 in the base year."""
+    figure = go.Figure()
+    for series, color, name in (("県", BLUE, pref_name), ("全国", GREY, "全国")):
+        rows = index[index["series"] == series]
+        figure.add_trace(go.Scatter(
+            x=rows["fiscal_year"], y=rows["index"], mode="lines+markers", name=name,
+            marker={"size": 9, "color": color}, line={"color": color},
+            customdata=rows["value"], hovertemplate=name + " %{x}年度: 指数 %{y:.1f}（%{customdata:,}拠点）<extra></extra>",
+        ))  # fmt: skip
+    figure.add_hline(y=100, line={"color": "#ccd3db", "width": 1})
+    _year_axis(figure, list(index["fiscal_year"]))
+    figure.update_yaxes(title_text=f"指数（{base_year}年度=100）")
+    return _layout(figure, height=340)
+
+
+def plot_bureau_bars(
+    frame: pd.DataFrame, selected: tuple[str, ...], bureau_label: str
+) -> go.Figure:
+    """Hubs and hubs with an RMO per bureau; the selected bureaus stand out, the rest are faded."""
+    opacity = [1.0 if not selected or b in selected else 0.3 for b in frame["bureau"]]
+    figure = go.Figure()
+    figure.add_trace(go.Bar(
+        x=frame["bureau"], y=frame["hubs"], name="小さな拠点", marker={"color": BLUE, "opacity": opacity},
+        hovertemplate="%{x}: %{y}拠点<extra></extra>", text=frame["hubs"], textposition="outside",
+    ))  # fmt: skip
+    rmo = frame["hubs_with_rmo"]
+    figure.add_trace(go.Bar(
+        x=frame["bureau"], y=rmo.fillna(0), name="うち地域運営組織あり",
+        marker={"color": GREEN, "opacity": opacity},
+        text=[NO_DATA if is_missing(v) else int(v) for v in rmo], textposition="outside",
+        hovertemplate="%{x}: %{text}<extra></extra>",
+    ))  # fmt: skip
+    figure.update_xaxes(title_text=bureau_label)
+    figure.update_yaxes(title_text="拠点数（拠点）", rangemode="tozero")
+    return _layout(figure, height=380, barmode="group")
+
+
+def plot_counts(frame: pd.DataFrame, label_column: str, value_column: str, axis_title: str,
+                unit: str) -> go.Figure:  # fmt: skip
+    """A horizontal bar chart of counts (e.g. RMO legal forms)."""
+    figure = go.Figure(go.Bar(
+        y=frame[label_column], x=frame[value_column], orientation="h", marker={"color": BLUE},
+        text=frame[value_column], textposition="outside", hovertemplate="%{y}: %{x}" + unit + "<extra></extra>",
+    ))  # fmt: skip
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(title_text=axis_title, rangemode="tozero")
+    return _layout(figure, height=max(220, 60 + 40 * len(frame)), showlegend=False)
+
+
+def plot_service_heatmap(
+    matrix: pd.DataFrame, bureau_label: str, zero_label: str = "提供なし"
+) -> go.Figure:
+    """Bureau × service: how many hubs offer each service; an empty cell is marked."""
+    text = [[zero_label if v == 0 else f"{int(v)}" for v in row] for row in matrix.to_numpy()]
+    figure = go.Figure(go.Heatmap(
+        z=matrix.to_numpy(), x=list(matrix.columns), y=list(matrix.index), text=text, texttemplate="%{text}",
+        colorscale=[[0, "#fff5f0"], [0.0001, "#e8f0fa"], [1, BLUE]], colorbar={"title": {"text": "拠点数"}},
+        hovertemplate="%{y} × %{x}: %{z}拠点<extra></extra>", xgap=2, ygap=2,
+    ))  # fmt: skip
+    figure.update_yaxes(title_text=bureau_label, autorange="reversed")
+    figure.update_xaxes(title_text="提供サービス", side="top")
+    return _layout(figure, height=max(260, 80 + 44 * len(matrix)))

@@ -1,0 +1,81 @@
+"""データ: sources with as-of dates, the load history and the quality report."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.filters import ProfileOption
+from dashboard.formatting import with_fy_columns
+from dashboard.views import Loader
+
+INDICATOR_LABELS = {
+    "hubs_total": "小さな拠点数",
+    "rmo_in_hubs": "拠点内の地域運営組織数",
+    "hubs_in_strategy": "総合戦略に位置付けのある拠点数",
+    "rmo_total_somu": "地域運営組織数（総務省調査）",
+}
+KIND_LABELS = {"actual": "実績", "target": "目標", "derived": "算出値"}
+URL = re.compile(r"((?:https?://)?(?:[a-z0-9-]+\.)+(?:go\.jp|lg\.jp|net|jp)(?:/[\w./-]*)?)")
+
+
+@dataclass
+class DataView:
+    sources: pd.DataFrame
+    load_log: pd.DataFrame
+    builds: pd.DataFrame
+    quality: pd.DataFrame
+    warnings: int
+
+
+def _link(source: str) -> str | None:
+    match = URL.search(source or "")
+    if not match:
+        return None
+    found = match.group(1)
+    return found if found.startswith("http") else f"https://{found}"
+
+
+def _sources(frame: pd.DataFrame, option: ProfileOption) -> pd.DataFrame:
+    out = frame.assign(
+        scope=frame["pref_code"].map(lambda c: "全国" if c == "00" else option.pref_name),
+        indicator=frame["indicator"].map(lambda i: INDICATOR_LABELS.get(i, i)),
+        kind=frame["kind"].map(lambda k: KIND_LABELS.get(k, k)),
+        link=frame["source"].map(_link),
+    )[["scope", "indicator", "fiscal_year", "value", "kind", "as_of", "source", "link"]]
+    out = with_fy_columns(out)
+    return out.rename(columns={"scope": "範囲", "indicator": "指標", "value": "値", "kind": "種別", "as_of": "時点",
+                               "source": "出典", "link": "リンク"})  # fmt: skip
+
+
+def _builds(records) -> pd.DataFrame:
+    rows = [{"版": r.build_id, "作成（UTC）": r.built_at, "入力ファイル数": len(r.manifest.get("inputs", [])),
+             "拠点の行数": r.manifest.get("rows", {}).get("hubs"), "補助金の行数": r.manifest.get("rows", {}).get("grants"),
+             "サンプル": all(i.get("is_sample") for i in r.manifest.get("inputs", [])) or None}
+            for r in records]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def build_data_view(load: Loader, option: ProfileOption, warehouse_dir: Path) -> DataView:
+    from etl.publish import list_builds  # read-only listing of the published builds' manifests
+
+    log = load("load_log")
+    log["encoding"] = log["encoding"].fillna("（xlsx）")
+    log = log.rename(columns={
+        "file": "ファイル", "kind": "種類", "rows": "行数", "dropped_rows": "除いた合計行", "encoding": "文字コード",
+        "sha256": "sha256", "is_sample": "サンプル", "build_id": "版", "built_at": "取込日時（UTC）"})  # fmt: skip
+    quality = load("quality_report")
+    # A file-level message has no row, column or value: blank (not applicable), not unknown.
+    quality[["row", "column", "value"]] = (
+        quality[["row", "column", "value"]]
+        .astype(object)
+        .where(quality[["row", "column", "value"]].notna(), "")
+    )
+    quality = quality.rename(columns={
+        "severity": "重要度", "check_name": "検査", "file": "ファイル", "row": "行", "column": "列", "value": "値",
+        "message": "内容"})  # fmt: skip
+    return DataView(_sources(load("sources", pref=option.pref_code), option), log, _builds(list_builds(warehouse_dir)),
+                    quality, int((quality["重要度"] == "warning").sum()))  # fmt: skip

@@ -1,0 +1,198 @@
+"""概要 (KPI overview): headline cards, the status grade, the trajectory and national context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import charts, kpi
+from dashboard.filters import Filters, ProfileOption
+from dashboard.formatting import NO_DATA, count_text, fy_label, man_yen, pct_text, with_fy_columns
+from dashboard.views import Loader
+
+
+@dataclass(frozen=True)
+class Card:
+    label: str
+    value: str
+    delta: str | None = None
+    help: str | None = None
+
+
+@dataclass
+class Overview:
+    cards: list[Card]
+    grade: kpi.Grade
+    target: kpi.Target
+    trajectory: go.Figure
+    trajectory_table: pd.DataFrame
+    trajectory_caption: str
+    national: go.Figure | None
+    national_table: pd.DataFrame
+    national_caption: str
+    outlook: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _target(profiles: pd.DataFrame, option: ProfileOption) -> kpi.Target:
+    row = profiles[profiles["profile_key"] == option.key].iloc[0]
+    return kpi.Target(
+        int(row.base_year), int(row.base_value), int(row.target_year), int(row.target_value)
+    )
+
+
+def _delta(series: pd.DataFrame, unit: str) -> str | None:
+    if len(series) < 2:
+        return None
+    last, previous = series.iloc[-1], series.iloc[-2]
+    change = int(last["value"]) - int(previous["value"])
+    return f"{change:+d}{unit}（R{int(previous['fiscal_year']) - 2018}比）"
+
+
+def _source_line(row: pd.Series | None) -> str | None:
+    if row is None:
+        return None
+    as_of = row["as_of"] if isinstance(row["as_of"], str) and row["as_of"] else "時点不明"
+    return f"{fy_label(int(row['fiscal_year']))}・{as_of}・{row['source']}"
+
+
+def _prefecture_cards(kpi_frame, option, target) -> tuple[list[Card], pd.DataFrame]:
+    hubs = kpi.actual_series(kpi_frame, option.pref_code, "hubs_total")
+    rmo = kpi.actual_series(kpi_frame, option.pref_code, "rmo_in_hubs")
+    latest_hubs = hubs.iloc[-1] if len(hubs) else None
+    latest_rmo = rmo.iloc[-1] if len(rmo) else None
+    hubs_text = (
+        NO_DATA
+        if latest_hubs is None
+        else f"{int(latest_hubs['value'])} / {target.target_value}拠点"
+    )
+    share = NO_DATA
+    if (
+        latest_hubs is not None
+        and latest_rmo is not None
+        and latest_rmo["fiscal_year"] == latest_hubs["fiscal_year"]
+    ):
+        share = pct_text(100 * latest_rmo["value"] / latest_hubs["value"])
+    return [
+        Card("小さな拠点数 / 目標", hubs_text, _delta(hubs, "拠点"), _source_line(latest_hubs)),
+        Card(
+            "地域運営組織（拠点内）",
+            count_text(None if latest_rmo is None else latest_rmo["value"], "組織"),
+            _delta(rmo, "組織"),
+            _source_line(latest_rmo),
+        ),  # fmt: skip
+        Card(
+            "地域運営組織のある拠点の割合",
+            share,
+            None,
+            "最新年度の地域運営組織数 ÷ 拠点数（同じ年度の値がなければデータなし）",
+        ),  # fmt: skip
+    ], hubs
+
+
+def _subset_cards(subset: pd.DataFrame, option: ProfileOption, filters: Filters) -> list[Card]:
+    if subset.empty:
+        return [Card("選択した地域の拠点数", NO_DATA, None, "拠点一覧がありません")]
+    latest = subset.iloc[-1]
+    share = (
+        NO_DATA
+        if pd.isna(latest["hubs_with_rmo"])
+        else pct_text(100 * latest["hubs_with_rmo"] / latest["hubs"])
+    )
+    where = "・".join(filters.bureaus)
+    helptext = f"{where}の拠点一覧（{fy_label(int(latest['fiscal_year']))}、{latest['as_of']}時点）から集計"
+    return [
+        Card(f"拠点数（{where}）", f"{int(latest['hubs'])}拠点", None, helptext),
+        Card(
+            f"地域運営組織（{where}）", count_text(latest["hubs_with_rmo"], "組織"), None, helptext
+        ),
+        Card(f"地域運営組織のある拠点の割合（{where}）", share, None, helptext),
+    ]
+
+
+def _spend_card(spend: pd.DataFrame, filters: Filters) -> Card:
+    row = spend.iloc[0]
+    years = f"{fy_label(filters.from_fy)}～{fy_label(filters.to_fy)}"
+    if int(row["records_in_prefecture"]) == 0:
+        return Card(
+            "補助金額（選択した年度）",
+            NO_DATA,
+            None,
+            "この都道府県の補助金データはまだ取り込まれていません",
+        )
+    unknown = int(row["unknown_amounts"])
+    note = (
+        f"{years}、取下げを除く。金額未定の{unknown}件は含まない"
+        if unknown
+        else f"{years}、取下げを除く"
+    )
+    return Card(
+        "補助金額（選択した年度）",
+        man_yen(row["grant_yen"] if int(row["records"]) else 0),
+        None,
+        note,
+    )
+
+
+def _trajectory_table(
+    actual: pd.DataFrame, forecast: pd.DataFrame, target: kpi.Target
+) -> pd.DataFrame:
+    rows = [{"fiscal_year": int(r.fiscal_year), "区分": f"実績（{charts.BASIS_LABEL[r.basis]}）", "拠点数": int(r.value),
+             "時点": r.as_of if isinstance(r.as_of, str) else None, "出典": r.source} for r in actual.itertuples()]  # fmt: skip
+    rows += [{"fiscal_year": int(r.fiscal_year), "区分": "目標経路", "拠点数": round(r.value, 1), "時点": None, "出典": None}
+             for r in target.path().itertuples()]  # fmt: skip
+    rows += [{"fiscal_year": int(r.fiscal_year), "区分": "トレンド予測", "拠点数": round(r.value, 1), "時点": None,
+              "出典": "最小二乗法による直線"} for r in forecast.itertuples()]  # fmt: skip
+    frame = pd.DataFrame(rows).sort_values(["fiscal_year", "区分"], kind="stable")
+    return with_fy_columns(frame)
+
+
+def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Overview:
+    target = _target(load("profiles"), option)
+    kpi_frame = load("kpi_series", pref=option.pref_code)
+    cards, hubs = _prefecture_cards(kpi_frame, option, target)
+    subset = None
+    if filters.bureaus:
+        subset = load("hubs_by_year", pref=option.pref_code, bureaus=filters.bureaus)
+        cards = cards[:1] + _subset_cards(subset, option, filters)
+    if filters.from_fy is not None:
+        spend = load("grant_spend", pref=option.pref_code, from_fy=filters.from_fy, to_fy=filters.to_fy,
+                     bureaus=filters.bureaus)  # fmt: skip
+        cards.append(_spend_card(spend, filters))
+    grade = kpi.grade(hubs, target)
+    forecast = kpi.trend_forecast(hubs, target.target_year)
+    actual_points = kpi_frame[(kpi_frame["pref_code"] == option.pref_code) & (kpi_frame["indicator"] == "hubs_total")
+                              & (kpi_frame["kind"] == "actual") & kpi_frame["value"].notna()]  # fmt: skip
+    figure = charts.plot_trajectory(
+        actual_points, target, forecast, subset, (filters.from_fy, filters.to_fy)
+    )
+    caption = (f"出典: {', '.join(sorted(set(actual_points['source'])))}。目標: "
+               f"{fy_label(target.base_year)} {target.base_value}拠点 → {fy_label(target.target_year)} {target.target_value}拠点。")  # fmt: skip
+    index, base_year = kpi.national_index(kpi_frame, option.pref_code)
+    national, national_caption = None, "全国の拠点数と同じ年度の県の値がないため、比較できません。"
+    national_table = pd.DataFrame()
+    if base_year is not None:
+        national = charts.plot_national_index(index, base_year, option.pref_name)
+        growth_own = kpi.annual_growth(hubs)
+        growth_nation = kpi.annual_growth(kpi.actual_series(kpi_frame, "00", "hubs_total"))
+        national_caption = (f"各系列を{fy_label(base_year)}=100 とした指数。年平均の増加率: {option.pref_name} "
+                            f"{pct_text(growth_own)}、全国 {pct_text(growth_nation)}。出典: 内閣府「小さな拠点の形成に関する実態調査」ほか。")  # fmt: skip
+        national_table = with_fy_columns(
+            index.rename(columns={"series": "系列", "index": "指数", "value": "拠点数"})
+        )
+        national_table["系列"] = national_table["系列"].replace({"県": option.pref_name})
+    return Overview(cards, grade, target, figure, _trajectory_table(actual_points, forecast, target), caption,
+                    national, national_table, national_caption, _outlook(forecast, target))  # fmt: skip
+
+
+def _outlook(forecast: pd.DataFrame, target: kpi.Target) -> str:
+    """The trend forecast at the target year, in words."""
+    at_target = forecast[forecast["fiscal_year"] == target.target_year]
+    if at_target.empty:
+        return "実績が2年度分に満たないため、トレンド予測はできません。"
+    row = at_target.iloc[0]
+    verdict = "目標に届く見込み" if row["value"] >= target.target_value else "目標に届かない見込み"
+    band = "" if pd.isna(row["low"]) else f"（80%予測区間 {row['low']:.0f}～{row['high']:.0f}）"
+    return f"トレンド予測: {fy_label(target.target_year)}に{row['value']:.0f}拠点{band}。{verdict}（目標{target.target_value}拠点）。"
