@@ -1,8 +1,7 @@
-"""小さな拠点モニター — router: page config, navigation and the shared sidebar filters."""
+"""小さな拠点モニター — router: page config and navigation. Each page draws the shared sidebar
+filters through `dashboard.ui.state.current()`."""
 
 import streamlit as st
-
-from dashboard.ui.state import resolve
 
 st.set_page_config(page_title="小さな拠点モニター", page_icon=":material/holiday_village:", layout="wide")
 
@@ -13,6 +12,4 @@ PAGES = [
     st.Page("pages/data.py", title="データ", icon=":material/database:", url_path="data"),
 ]
 
-page = st.navigation(PAGES)
-resolve()
-page.run()
+st.navigation(PAGES).run()

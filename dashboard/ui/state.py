@@ -1,8 +1,11 @@
 """The sidebar's global filters, kept in the session and mirrored into the URL.
 
-Streamlit clears the URL's query string when the page changes, so the filters live in
-`st.session_state` and the router writes them back to `st.query_params` on every run: switching
-pages keeps them, and a copied link reproduces the view in a new session.
+The durable value is one `Filters` object in `st.session_state["filters"]`. Each page draws the
+sidebar widgets through `current()`; widget state itself does not survive a page switch in
+Streamlit, so the widgets are set from the durable value before they are drawn and their
+callbacks write changes back. Streamlit also clears the URL's query string when the page
+changes, so every run writes the filters back to `st.query_params`: a copied link reproduces the
+view in a new session.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dashboard.ui.cache import load, version
 from etl.settings import load_settings
 
 URL_KEYS = ("profile", "from", "to", "bureau")
+CSV_ENCODINGS = ("UTF-8（BOM付き）", "Shift_JIS（CP932）")
 
 
 def profile_options() -> dict[str, ProfileOption]:
@@ -35,80 +39,68 @@ def profile_options() -> dict[str, ProfileOption]:
     return options
 
 
-def _init_from_url(options: dict[str, ProfileOption]) -> None:
-    params = {key: st.query_params.get_all(key) for key in st.query_params}
-    filters, warnings = parse_filters(params, options, load_settings().default_profile)
-    _set_widgets(filters)
-    st.session_state["link_warnings"] = warnings
+def _as_params(filters: Filters) -> dict[str, list[str]]:
+    return {k: v if isinstance(v, list) else [v] for k, v in filters.to_query_params().items()}
+
+
+def _load_filters(options: dict[str, ProfileOption]) -> Filters:
+    """The durable filters: from the link on a session's first run, re-checked after a publish."""
+    default = load_settings().default_profile
+    if "filters" not in st.session_state:
+        params = {key: st.query_params.get_all(key) for key in st.query_params}
+        filters, warnings = parse_filters(params, options, default)
+        st.session_state["link_warnings"] = warnings
+    elif st.session_state.get("filters_version") != version():
+        filters, warnings = parse_filters(_as_params(st.session_state["filters"]), options, default)
+        st.session_state["link_warnings"] = [w.replace("リンクの", "選択中の") for w in warnings]
+    else:
+        return st.session_state["filters"]
+    st.session_state["filters"] = filters
     st.session_state["filters_version"] = version()
-
-
-def _set_widgets(filters: Filters) -> None:
-    st.session_state["f_profile"] = filters.profile
-    st.session_state["f_years"] = (filters.from_fy, filters.to_fy)
-    st.session_state["f_bureaus"] = list(filters.bureaus)
+    return filters
 
 
 def _on_profile_change() -> None:
-    options = profile_options()
-    option = options[st.session_state["f_profile"]]
-    years = option.years
-    st.session_state["f_years"] = (years[0], years[-1]) if years else (None, None)
-    st.session_state["f_bureaus"] = []
+    option = profile_options()[st.session_state["f_profile"]]
+    years = option.years or [None]
+    st.session_state["filters"] = Filters(option.key, years[0], years[-1], ())
 
 
-def _revalidate(options: dict[str, ProfileOption]) -> None:
-    """After a publish the options may change: keep what still applies."""
-    current = Filters(
-        st.session_state.get("f_profile", ""),
-        *st.session_state.get("f_years", (None, None)),
-        tuple(st.session_state.get("f_bureaus", [])),
-    )
-    filters, warnings = parse_filters(
-        {k: v if isinstance(v, list) else [v] for k, v in current.to_query_params().items()},
-        options,
-        load_settings().default_profile,
-    )
-    _set_widgets(filters)
-    st.session_state["link_warnings"] = [w.replace("リンクの", "選択中の") for w in warnings]
-    st.session_state["filters_version"] = version()
+def _on_year_change(changed: str) -> None:
+    """Keep from ≤ to: moving one end past the other moves the other along."""
+    low, high = st.session_state["f_from"], st.session_state["f_to"]
+    if low > high:
+        low, high = (low, low) if changed == "f_from" else (high, high)
+    filters = st.session_state["filters"]
+    st.session_state["filters"] = Filters(filters.profile, low, high, filters.bureaus)
 
 
-def sidebar_filters() -> tuple[Filters, ProfileOption]:
-    """Render the global filters in the sidebar; return them and the chosen profile."""
-    options = profile_options()
-    if "f_profile" not in st.session_state:
-        _init_from_url(options)
-    elif st.session_state.get("filters_version") != version():
-        _revalidate(options)
+def _on_bureaus_change() -> None:
+    filters = st.session_state["filters"]
+    option = profile_options()[filters.profile]
+    chosen = set(st.session_state["f_bureaus"])
+    bureaus = tuple(b for b in option.bureaus if b in chosen)
+    st.session_state["filters"] = Filters(filters.profile, filters.from_fy, filters.to_fy, bureaus)
+
+
+def _draw_widgets(filters: Filters, options: dict[str, ProfileOption]) -> None:
+    option = options[filters.profile]
+    st.session_state["f_profile"] = filters.profile
+    st.session_state["f_bureaus"] = list(filters.bureaus)
+    st.session_state.setdefault("csv_encoding", CSV_ENCODINGS[0])
     with st.sidebar:
-        st.selectbox(
-            "都道府県（プロファイル）",
-            list(options),
-            format_func=lambda key: options[key].pref_name,
-            key="f_profile",
-            on_change=_on_profile_change,
-        )
-        option = options[st.session_state["f_profile"]]
-        years = option.years
-        if len(years) > 1:
-            st.select_slider("年度の範囲", options=years, key="f_years", format_func=fy_short)
-        elif years:
-            st.caption(f"年度: {fy_short(years[0])}")
-        st.multiselect(
-            option.bureau_label, list(option.bureaus), key="f_bureaus", placeholder="すべて"
-        )
-        st.radio(
-            "CSVの文字コード",
-            ["UTF-8（BOM付き）", "Shift_JIS（CP932）"],
-            key="csv_encoding",
-            horizontal=False,
-        )
-    from_fy, to_fy = st.session_state.get("f_years", (None, None))
-    selected = set(st.session_state.get("f_bureaus", []))
-    filters = Filters(option.key, from_fy, to_fy, tuple(b for b in option.bureaus if b in selected))
-    _write_url(filters)
-    return filters, option
+        st.selectbox("都道府県（プロファイル）", list(options), format_func=lambda k: options[k].pref_name,
+                     key="f_profile", on_change=_on_profile_change)  # fmt: skip
+        if option.years:
+            st.session_state["f_from"], st.session_state["f_to"] = filters.from_fy, filters.to_fy
+            left, right = st.columns(2)
+            left.selectbox("開始年度", option.years, key="f_from", format_func=fy_short,
+                           on_change=_on_year_change, args=("f_from",))  # fmt: skip
+            right.selectbox("終了年度", option.years, key="f_to", format_func=fy_short,
+                            on_change=_on_year_change, args=("f_to",))  # fmt: skip
+        st.multiselect(option.bureau_label, list(option.bureaus), key="f_bureaus", placeholder="すべて",
+                       on_change=_on_bureaus_change)  # fmt: skip
+        st.radio("CSVの文字コード", CSV_ENCODINGS, key="csv_encoding")
 
 
 def _write_url(filters: Filters) -> None:
@@ -122,6 +114,29 @@ def _write_url(filters: Filters) -> None:
             del st.query_params[key]
 
 
+def sidebar_filters() -> tuple[Filters, ProfileOption]:
+    """Draw the global filters in the sidebar; return them and the chosen profile."""
+    options = profile_options()
+    filters = _load_filters(options)
+    _draw_widgets(filters, options)
+    _write_url(filters)
+    return filters, options[filters.profile]
+
+
+def current() -> tuple[Filters, ProfileOption]:
+    """Draw the shared sidebar filters for this run and return them (every page calls this once).
+
+    The sidebar is drawn by the page rather than by the router: until a server process first
+    calls st.navigation, Streamlit treats `pages/` as a legacy pages folder and may run a page
+    without the router (the first request of a fresh server, and every AppTest rerun).
+    """
+    try:
+        return sidebar_filters()
+    except WarehouseMissing as exc:
+        st.error(str(exc))
+        st.stop()
+
+
 def link_warnings() -> list[str]:
     """Warnings about link values that no longer apply (shown once, on the first page run)."""
     return st.session_state.pop("link_warnings", [])
@@ -131,30 +146,3 @@ def csv_encoding() -> str:
     return (
         "cp932" if st.session_state.get("csv_encoding", "").startswith("Shift_JIS") else "utf-8-sig"
     )
-
-
-def remember(filters: Filters, option: ProfileOption) -> None:
-    st.session_state["_current_filters"] = (filters, option)
-
-
-def resolve() -> tuple[Filters, ProfileOption]:
-    """Render the sidebar filters and remember them; without a warehouse, say how to build one."""
-    try:
-        resolved = sidebar_filters()
-    except WarehouseMissing as exc:
-        st.error(str(exc))
-        st.stop()
-    remember(*resolved)
-    return resolved
-
-
-def current() -> tuple[Filters, ProfileOption]:
-    """The filters the router resolved for this run.
-
-    Until a server process first calls st.navigation, Streamlit treats `pages/` as a legacy
-    pages folder, so the very first request of a fresh server may run a page without the router:
-    the page then resolves the filters itself.
-    """
-    if "_current_filters" not in st.session_state:
-        return resolve()
-    return st.session_state["_current_filters"]

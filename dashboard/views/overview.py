@@ -75,40 +75,34 @@ def _prefecture_cards(kpi_frame, option, target) -> tuple[list[Card], pd.DataFra
         and latest_rmo["fiscal_year"] == latest_hubs["fiscal_year"]
     ):
         share = pct_text(100 * latest_rmo["value"] / latest_hubs["value"])
+    rule = "最新年度の地域運営組織数 ÷ 拠点数（同じ年度の値がなければデータなし）"
+    rmo_value = None if latest_rmo is None else latest_rmo["value"]
     return [
-        Card("小さな拠点数 / 目標", hubs_text, _delta(hubs, "拠点"), _source_line(latest_hubs)),
+        Card("拠点数 / 目標", hubs_text, _delta(hubs, "拠点"), _source_line(latest_hubs)),
         Card(
-            "地域運営組織（拠点内）",
-            count_text(None if latest_rmo is None else latest_rmo["value"], "組織"),
+            "地域運営組織",
+            count_text(rmo_value, "組織"),
             _delta(rmo, "組織"),
             _source_line(latest_rmo),
-        ),  # fmt: skip
-        Card(
-            "地域運営組織のある拠点の割合",
-            share,
-            None,
-            "最新年度の地域運営組織数 ÷ 拠点数（同じ年度の値がなければデータなし）",
-        ),  # fmt: skip
+        ),
+        Card("組織のある拠点の割合", share, None, rule),
     ], hubs
 
 
 def _subset_cards(subset: pd.DataFrame, option: ProfileOption, filters: Filters) -> list[Card]:
     if subset.empty:
-        return [Card("選択した地域の拠点数", NO_DATA, None, "拠点一覧がありません")]
+        return [Card("選択地域の拠点数", NO_DATA, None, "拠点一覧がありません")]
     latest = subset.iloc[-1]
-    share = (
-        NO_DATA
-        if pd.isna(latest["hubs_with_rmo"])
-        else pct_text(100 * latest["hubs_with_rmo"] / latest["hubs"])
-    )
+    share = NO_DATA
+    if not pd.isna(latest["hubs_with_rmo"]) and latest["hubs"] > 0:
+        share = pct_text(100 * latest["hubs_with_rmo"] / latest["hubs"])
     where = "・".join(filters.bureaus)
-    helptext = f"{where}の拠点一覧（{fy_label(int(latest['fiscal_year']))}、{latest['as_of']}時点）から集計"
+    year = fy_label(int(latest["fiscal_year"]))
+    helptext = f"{where}の拠点一覧（{year}、{latest['as_of']}時点）から集計"
     return [
-        Card(f"拠点数（{where}）", f"{int(latest['hubs'])}拠点", None, helptext),
-        Card(
-            f"地域運営組織（{where}）", count_text(latest["hubs_with_rmo"], "組織"), None, helptext
-        ),
-        Card(f"地域運営組織のある拠点の割合（{where}）", share, None, helptext),
+        Card("選択地域の拠点数", f"{int(latest['hubs'])}拠点", None, helptext),
+        Card("選択地域の地域運営組織", count_text(latest["hubs_with_rmo"], "組織"), None, helptext),
+        Card("選択地域の組織のある割合", share, None, helptext),
     ]
 
 
@@ -117,23 +111,11 @@ def _spend_card(spend: pd.DataFrame, filters: Filters) -> Card:
     years = f"{fy_label(filters.from_fy)}～{fy_label(filters.to_fy)}"
     if int(row["records_in_prefecture"]) == 0:
         return Card(
-            "補助金額（選択した年度）",
-            NO_DATA,
-            None,
-            "この都道府県の補助金データはまだ取り込まれていません",
+            "補助金額", NO_DATA, None, "この都道府県の補助金データはまだ取り込まれていません"
         )
     unknown = int(row["unknown_amounts"])
-    note = (
-        f"{years}、取下げを除く。金額未定の{unknown}件は含まない"
-        if unknown
-        else f"{years}、取下げを除く"
-    )
-    return Card(
-        "補助金額（選択した年度）",
-        man_yen(row["grant_yen"] if int(row["records"]) else 0),
-        None,
-        note,
-    )
+    note = f"{years}、取下げを除く" + (f"。金額未定の{unknown}件は含まない" if unknown else "")
+    return Card("補助金額", man_yen(row["grant_yen"] if int(row["records"]) else 0), None, note)
 
 
 def _trajectory_table(

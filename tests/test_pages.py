@@ -1,0 +1,141 @@
+"""Every page runs under AppTest for each profile and branch: all bureaus, one bureau, an empty
+selection, and a bad query string."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl.settings import PROJECT_DIR
+
+PAGES = ["pages/overview.py", "pages/hubs.py", "pages/grant_map.py", "pages/data.py"]
+CASES = {
+    "fukushima-all": {},
+    "fukushima-one-bureau": {"bureau": "会津"},
+    "fukushima-empty": {"bureau": "いわき", "from": "2021", "to": "2022"},
+    "fukushima-bad-link": {
+        "profile": "fukushima",
+        "bureau": ["会津", "<script>", "架空"],
+        "from": "abc",
+        "to": "2099",
+    },
+    "tottori-all": {"profile": "tottori"},
+    "tottori-one-bureau": {"profile": "tottori", "bureau": "日野"},
+    "unknown-profile": {"profile": "hokkaido", "level": "'; drop table hubs; --"},
+}
+
+
+@pytest.fixture
+def app(sample_settings, monkeypatch, tmp_path):
+    monkeypatch.setenv("KYOTEN_WAREHOUSE_DIR", str(sample_settings.warehouse_dir))
+    monkeypatch.setenv("KYOTEN_BOUNDARIES_DIR", str(tmp_path / "no-boundaries"))
+
+    def make(params: dict, page: str | None = None) -> AppTest:
+        at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=30)
+        for key, value in params.items():
+            at.query_params[key] = value
+        if page:
+            at.switch_page(page)
+        at.run()
+        return at
+
+    return make
+
+
+def param(at: AppTest, key: str) -> list[str]:
+    value = at.query_params.get(key, [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success")
+             for e in getattr(at, kind)]  # fmt: skip
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("case", CASES)
+def test_every_page_runs(app, page, case):
+    at = app(CASES[case], page)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title and at.title[0].value  # the page drew its header
+    assert "サンプルデータ" in texts(at)
+
+
+def test_overview_numbers_for_fukushima(app):
+    at = app({})
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["拠点数 / 目標"] == "59 / 60拠点"
+    assert metrics["地域運営組織"] == "47組織"
+    assert metrics["組織のある拠点の割合"] == "79.7%"
+    assert "順調" in texts(at)
+
+
+def test_overview_for_tottori_shows_unknowns_as_no_data(app):
+    at = app({"profile": "tottori"})
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["拠点数 / 目標"] == "46 / 45拠点"
+    assert metrics["地域運営組織"] == "データなし"
+    assert metrics["補助金額"] == "データなし"
+    assert "達成" in texts(at)
+
+
+def test_a_bureau_with_no_hubs_is_zero_not_unknown(app):
+    at = app({"bureau": "いわき"})
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["選択地域の拠点数"] == "0拠点"
+
+
+def test_bad_link_warns_and_falls_back(app):
+    at = app(CASES["fukushima-bad-link"])
+    warnings = " ".join(w.value for w in at.warning)
+    assert "<script>" in warnings and "架空" in warnings and "年度" in warnings
+    assert at.session_state["f_bureaus"] == ["会津"]
+    assert param(at, "bureau") == ["会津"]  # the URL now says what is shown
+
+
+def test_unknown_profile_falls_back_to_the_default(app):
+    at = app({"profile": "hokkaido"})
+    assert "hokkaido" in " ".join(w.value for w in at.warning)
+    assert param(at, "profile") == ["fukushima"]
+
+
+def test_hubs_page_empty_range_has_a_clear_empty_state(app):
+    at = app(CASES["fukushima-empty"], "pages/hubs.py")
+    assert any("拠点一覧がありません" in i.value for i in at.info)
+
+
+def test_choosing_a_bureau_updates_the_url_and_switching_pages_keeps_it(app):
+    at = app({})
+    at.multiselect(key="f_bureaus").select("南会津").run()
+    assert param(at, "bureau") == ["南会津"]
+    at.switch_page("pages/hubs.py").run()
+    assert not at.exception
+    assert param(at, "bureau") == ["南会津"]
+    assert at.session_state["f_bureaus"] == ["南会津"]
+
+
+def test_switching_profile_resets_bureaus_and_years(app):
+    at = app({"bureau": "会津"})
+    at.selectbox(key="f_profile").select("tottori").run()
+    assert not at.exception
+    assert at.session_state["f_bureaus"] == []
+    assert param(at, "profile") == ["tottori"]
+    assert (at.session_state["f_from"], at.session_state["f_to"]) == (2019, 2022)
+
+
+def test_moving_the_start_year_past_the_end_moves_the_end(app):
+    at = app({"from": "2021", "to": "2023"})
+    at.selectbox(key="f_from").select(2025).run()
+    assert (at.session_state["f_from"], at.session_state["f_to"]) == (2025, 2025)
+    assert (param(at, "from"), param(at, "to")) == (["2025"], ["2025"])
+
+
+def test_missing_warehouse_says_how_to_build(monkeypatch, tmp_path):
+    monkeypatch.setenv("KYOTEN_WAREHOUSE_DIR", str(tmp_path / "none"))
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert "python -m etl build" in at.error[0].value
