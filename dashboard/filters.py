@@ -69,12 +69,15 @@ def parse_filters(params: Mapping[str, Sequence[str]], options: Mapping[str, Pro
     from_fy, to_fy = (years[0], years[-1]) if years else (None, None)
     asked_from, asked_to = first.get("from"), first.get("to")
     if years and (asked_from is not None or asked_to is not None):
-        wanted = (_year(asked_from) if asked_from is not None else from_fy,
-                  _year(asked_to) if asked_to is not None else to_fy)  # fmt: skip
-        if None in wanted:
+        low = _year(asked_from) if asked_from is not None else None
+        high = _year(asked_to) if asked_to is not None else None
+        if (asked_from is not None and low is None) or (asked_to is not None and high is None):
             warnings.append("リンクの年度が読めません。データのあるすべての年度を表示します。")
         else:
-            low, high = sorted(wanted)
+            # An open end reaches the data's far end in its own direction: from=2030 means 2030 on.
+            low = min(years[0], high) if low is None else low
+            high = max(years[-1], low) if high is None else high
+            low, high = sorted((low, high))
             asked_text = f"{asked_from or ''}～{asked_to or ''}"
             clipped = (max(low, years[0]), min(high, years[-1]))
             if clipped[0] > clipped[1]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ def wareki(year: int) -> str:
 
 def fy_label(year: int | None) -> str:
     """The fiscal year as the UI shows it: 令和6年度 (2024)."""
-    if year is None or (isinstance(year, float) and math.isnan(year)):
+    if is_missing(year):
         return NO_DATA
     year = int(year)
     return f"{wareki(year)}年度 ({year})"
@@ -48,10 +49,13 @@ def count_text(value: object, unit: str = "") -> str:
 
 
 def man_yen(value_yen: object, digits: int = 0) -> str:
-    """Yen shown in 万円 for headline cards: 12,345,678 → '1,235万円'."""
+    """Yen shown in 万円 for headline cards, rounded half up (四捨五入): 12,345,678 → '1,235万円'."""
     if is_missing(value_yen):
         return NO_DATA
-    return f"{float(value_yen) / 10_000:,.{digits}f}万円"
+    amount = (Decimal(str(value_yen)) / 10_000).quantize(
+        Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP
+    )
+    return f"{amount:,.{digits}f}万円"
 
 
 def sen_yen(value_yen: object) -> float | None:

@@ -123,13 +123,27 @@ def sidebar_filters() -> tuple[Filters, ProfileOption]:
     return filters, options[filters.profile]
 
 
+def _leave_legacy_pages_mode() -> None:
+    """Until a server process first calls st.navigation, Streamlit treats `pages/` as a legacy
+    pages folder: a fresh server's first request for a deep link (/hubs) runs the page without
+    the router, and the process stays in that mode until someone opens the main page. Leave it
+    and rerun through the router (app.py), which resolves the same page by its URL path."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the legacy mode
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current() -> tuple[Filters, ProfileOption]:
     """Draw the shared sidebar filters for this run and return them (every page calls this once).
 
-    The sidebar is drawn by the page rather than by the router: until a server process first
-    calls st.navigation, Streamlit treats `pages/` as a legacy pages folder and may run a page
-    without the router (the first request of a fresh server, and every AppTest rerun).
+    The sidebar is drawn by the page rather than by the router so that a page run without the
+    router (see `_leave_legacy_pages_mode`) still has it.
     """
+    _leave_legacy_pages_mode()
     try:
         return sidebar_filters()
     except WarehouseMissing as exc:

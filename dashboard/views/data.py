@@ -19,7 +19,9 @@ INDICATOR_LABELS = {
     "rmo_total_somu": "地域運営組織数（総務省調査）",
 }
 KIND_LABELS = {"actual": "実績", "target": "目標", "derived": "算出値"}
-URL = re.compile(r"((?:https?://)?(?:[a-z0-9-]+\.)+(?:go\.jp|lg\.jp|net|jp)(?:/[\w./-]*)?)")
+URL = re.compile(
+    r"((?:https?://)?(?:[a-z0-9-]+\.)+(?:go\.jp|lg\.jp|net|jp)(?:/[A-Za-z0-9_./%?=&#~-]*)?)"
+)
 
 
 @dataclass

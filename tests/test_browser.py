@@ -1,0 +1,138 @@
+"""Headless Chromium against `streamlit run`: charts are drawn, text is Japanese, a link
+reproduces the view, the map draws polygons from an N03-shaped fixture or falls back to points."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+import pytest
+
+from etl.boundaries import fetch_boundaries
+from tests.browser import (
+    chromium,
+    plot_marks,
+    require_browser,
+    screenshot,
+    streamlit_server,
+    wait_for_app,
+)
+from tests.n03 import write_geojson
+
+pytestmark = pytest.mark.browser
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def server(sample_settings, tmp_path_factory):
+    require_browser()
+    root = tmp_path_factory.mktemp("browser")
+    boundaries = root / "boundaries"
+    settings = sample_settings.__class__(
+        **{**sample_settings.__dict__, "boundaries_dir": boundaries}
+    )
+    fetch_boundaries(settings, "fukushima", str(write_geojson(root / "n03.geojson")))
+    env = {
+        "KYOTEN_WAREHOUSE_DIR": str(sample_settings.warehouse_dir),
+        "KYOTEN_BOUNDARIES_DIR": str(boundaries),
+    }
+    with streamlit_server(env) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def metrics(page) -> list[str]:
+    return [
+        t.replace("\n\n", " ") for t in page.locator("[data-testid=stMetric]").all_inner_texts()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "heading", "charts"),
+    [("", "進捗の判定", 2), ("hubs", "市町村別", 3), ("data", "品質レポート", 0)],
+)
+def test_page_draws_its_charts_in_japanese(server, page, path, heading, charts):
+    page.goto(f"{server}/{path}")
+    wait_for_app(page, heading)
+    page.wait_for_timeout(1500)
+    marks = plot_marks(page)
+    assert len(marks) >= charts
+    assert all(m["svgMarks"] > 0 for m in marks[:charts]), marks
+    body = page.locator("[data-testid=stMain]").inner_text()
+    assert len(JAPANESE.findall(body)) > 50 and "サンプルデータ" in body
+    screenshot(page, f"page-{path or 'overview'}")
+
+
+def test_choosing_a_bureau_is_in_the_url_and_the_link_reproduces_the_view(server, browser, page):
+    page.goto(f"{server}/")
+    wait_for_app(page, "進捗の判定")
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.locator("[data-testid=stMultiSelect]").click()
+    page.get_by_role("option", name="南会津").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => location.search.includes('bureau=')", timeout=15_000)
+    wait_for_app(page, "選択地域の拠点数")
+    url = page.url
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
+    assert query["bureau"] == ["南会津"] and query["profile"] == ["fukushima"]
+    shown = metrics(page)
+    page.locator("[data-testid=stSidebarNavLink]", has_text="拠点・地域運営組織").click()
+    page.wait_for_function(
+        "() => location.pathname.endsWith('/hubs') && location.search.includes('bureau=')"
+    )
+    wait_for_app(page, "市町村別")
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    fresh.goto(url)
+    wait_for_app(fresh, "選択地域の拠点数")
+    assert metrics(fresh) == shown
+    chosen = fresh.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").inner_text()
+    assert "南会津" in chosen
+    screenshot(fresh, "link-reproduces-bureau")
+    fresh.context.close()
+
+
+def test_a_stale_link_warns_and_falls_back(server, page):
+    page.goto(f"{server}/hubs?profile=fukushima&bureau=%E6%9E%B6%E7%A9%BA&from=1990&to=1991")
+    wait_for_app(page, "拠点・地域運営組織")
+    text = page.locator("[data-testid=stMain]").inner_text()
+    assert "架空" in text and "除外しました" in text and "年度" in text
+    screenshot(page, "stale-link")
+
+
+def test_grant_map_draws_polygons_from_the_n03_fixture(server, page):
+    page.goto(f"{server}/grant-map")
+    wait_for_app(page, "補助金マップ")
+    page.wait_for_function(
+        """() => { const gd = document.querySelector('.js-plotly-plot');
+                   const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+                   return sub && sub.map && sub.map.isStyleLoaded() && sub.map.queryRenderedFeatures().length > 0; }""",
+        timeout=30_000,
+    )
+    marks = plot_marks(page)
+    assert marks[0]["mapFeatures"] > 0
+    assert "国土数値情報" in page.locator("[data-testid=stMain]").inner_text()
+    screenshot(page, "grant-map-polygons")
+
+
+def test_grant_map_falls_back_to_points_without_boundaries(server, page):
+    page.goto(f"{server}/grant-map?profile=tottori")
+    wait_for_app(page, "補助金マップ")
+    page.wait_for_timeout(3000)
+    text = page.locator("[data-testid=stMain]").inner_text()
+    assert "python -m etl boundaries" in text
+    marks = plot_marks(page)
+    assert marks and marks[0]["traces"] > 0
+    screenshot(page, "grant-map-points")

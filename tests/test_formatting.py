@@ -1,0 +1,289 @@
+"""dashboard.formatting: 和暦 labels, money and counts, markdown escaping, safe CSV exports."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.formatting import (
+    NO_DATA,
+    count_text,
+    escape_formula,
+    fy_label,
+    fy_short,
+    man_yen,
+    md_escape,
+    pct_text,
+    to_csv_bytes,
+    wareki,
+    with_fy_columns,
+)
+
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [
+        (2024, "令和6"),
+        (2020, "令和2"),
+        (2019, "令和元"),
+        (2018, "平成30"),
+        (1990, "平成2"),
+        (1989, "平成元"),
+        (1988, "昭和63"),  # 1988 - 1925
+    ],
+)
+def test_wareki(year, expected):
+    assert wareki(year) == expected
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [
+        (2024, "令和6年度 (2024)"),
+        (2019, "令和元年度 (2019)"),
+        (2018, "平成30年度 (2018)"),
+        (1989, "平成元年度 (1989)"),
+        (2030, "令和12年度 (2030)"),
+        (np.int32(2020), "令和2年度 (2020)"),
+        (2021.0, "令和3年度 (2021)"),
+        (None, NO_DATA),
+        (float("nan"), NO_DATA),
+        (np.float64("nan"), NO_DATA),
+        # A NULL year read from DuckDB into a nullable integer column arrives as pd.NA.
+        pytest.param(pd.NA, NO_DATA, id="pd.NA"),
+    ],
+)
+def test_fy_label(year, expected):
+    assert fy_label(year) == expected
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [
+        (2024, "R6 (2024)"),
+        (2019, "R1 (2019)"),
+        (2018, "H30 (2018)"),
+        (1989, "H1 (1989)"),
+        (2030.0, "R12 (2030)"),
+    ],
+)
+def test_fy_short(year, expected):
+    assert fy_short(year) == expected
+
+
+@pytest.mark.parametrize(
+    ("yen", "digits", "expected"),
+    [
+        (12_345_678, 0, "1,235万円"),  # 1,234.5678 → 1,235
+        (12_344_999, 0, "1,234万円"),  # 1,234.4999 → 1,234
+        (12_345_678, 1, "1,234.6万円"),
+        (54_004_000, 0, "5,400万円"),  # 5,400.4 → 5,400
+        (5_000_000, 0, "500万円"),
+        (1_000_000_000, 0, "100,000万円"),
+        (4_999, 0, "0万円"),  # 0.4999
+        (0, 0, "0万円"),
+        (np.int64(30_223_000), 0, "3,022万円"),
+        (None, 0, NO_DATA),
+        (float("nan"), 0, NO_DATA),
+        (pd.NA, 0, NO_DATA),
+    ],
+)
+def test_man_yen(yen, digits, expected):
+    assert man_yen(yen, digits) == expected
+
+
+@pytest.mark.parametrize(
+    ("yen", "expected"),
+    [
+        # A half 万円 is rounded up (四捨五入), the same way for every value.
+        (125_000, "13万円"),  # 12.5
+        (135_000, "14万円"),  # 13.5
+        (15_000, "2万円"),  # 1.5
+        (25_000, "3万円"),  # 2.5
+    ],
+)
+def test_man_yen_rounds_half_up(yen, expected):
+    assert man_yen(yen) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "expected"),
+    [
+        (100 * 47 / 59, 1, "79.7%"),  # 79.661
+        (80, 1, "80.0%"),
+        (0, 1, "0.0%"),
+        (5.2938, 0, "5%"),
+        (-2.25, 2, "-2.25%"),
+        (None, 1, NO_DATA),
+        (float("nan"), 1, NO_DATA),
+        (pd.NA, 1, NO_DATA),
+    ],
+)
+def test_pct_text(value, digits, expected):
+    assert pct_text(value, digits) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (47, "組織", "47組織"),
+        (0, "拠点", "0拠点"),  # zero is a count, not missing
+        (1234, "", "1,234"),
+        (np.int64(59), "拠点", "59拠点"),
+        (59.0, "拠点", "59拠点"),
+        (None, "組織", NO_DATA),
+        (pd.NA, "組織", NO_DATA),
+        (float("nan"), "組織", NO_DATA),
+    ],
+)
+def test_count_text(value, unit, expected):
+    assert count_text(value, unit) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("**x**", r"\*\*x\*\*"),
+        ("[a](javascript:alert(1))", r"\[a\]\(javascript:alert\(1\)\)"),
+        ("<script>alert(1)</script>", r"\<script\>alert\(1\)\</script\>"),
+        ("![x](http://x/y.png)", r"\!\[x\]\(http://x/y\.png\)"),
+        ("# 見出し", r"\# 見出し"),
+        ("- 項目", r"\- 項目"),
+        ("1. 項目", r"1\. 項目"),
+        ("> 引用", r"\> 引用"),
+        ("_x_ `y` ~z~ $m$", r"\_x\_ \`y\` \~z\~ \$m\$"),
+        ("| a |", r"\| a \|"),
+        ("{b}", r"\{b\}"),
+        ("a+b", r"a\+b"),
+        ("C:\\dir", "C:\\\\dir"),
+        ("福島県 会津地方振興局", "福島県 会津地方振興局"),
+        (123, "123"),
+    ],
+)
+def test_md_escape(text, expected):
+    assert md_escape(text) == expected
+
+
+@pytest.mark.parametrize("char", list("\\`*_{}[]()#+-.!|<>~$"))
+def test_md_escape_every_markdown_special(char):
+    assert md_escape(f"a{char}b") == f"a\\{char}b"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("福島県", "福島県"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (-2, -2),
+        (1.5, 1.5),
+        (None, None),
+    ],
+)
+def test_escape_formula(value, expected):
+    got = escape_formula(value)
+    assert (got, type(got)) == (expected, type(expected))
+
+
+def test_escape_formula_leaves_nan_alone():
+    assert math.isnan(escape_formula(float("nan")))
+
+
+def export_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "名前": ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "福島県", None],
+            "数": pd.array([1, -2, 3, None, 5, 6], dtype="Int64"),
+            "率": [1.5, -0.5, 0.0, 2.0, float("nan"), -3.0],
+            "混在": pd.Series([-3, "=x", 4.5, None, "ok", "-y"], dtype=object),
+        }
+    )
+
+
+def test_csv_utf8_escapes_formulas_keeps_numbers_and_marks_nulls():
+    data = to_csv_bytes(export_frame())
+    assert data.startswith(BOM)
+    expected = (
+        "名前,数,率,混在\r\n"
+        '"\'=HYPERLINK(""http://x"",""y"")",1,1.5,-3\r\n'
+        "'+1,-2,-0.5,'=x\r\n"
+        "'-2,3,0.0,4.5\r\n"
+        "'@SUM(A1),データなし,2.0,データなし\r\n"
+        "福島県,5,データなし,ok\r\n"
+        "データなし,6,-3.0,'-y\r\n"
+    )
+    assert data == BOM + expected.encode("utf-8")
+
+
+def test_csv_does_not_change_the_frame():
+    frame = export_frame()
+    to_csv_bytes(frame)
+    pd.testing.assert_frame_equal(frame, export_frame())
+
+
+def test_csv_cp932():
+    frame = pd.DataFrame({"市町村": ["福島市", "-会津", "～R6"], "拠点数": [3, 0, None]})
+    data = to_csv_bytes(frame, "cp932")
+    assert not data.startswith(BOM)
+    assert data.decode("cp932") == (
+        "市町村,拠点数\r\n福島市,3.0\r\n'-会津,0.0\r\n～R6,データなし\r\n"
+    )
+
+
+def test_csv_cp932_unencodable_character_does_not_crash():
+    frame = pd.DataFrame({"地区名": ["😀 会津", "只見町"]})
+    assert to_csv_bytes(frame, "cp932").decode("cp932") == "地区名\r\n? 会津\r\n只見町\r\n"
+    # UTF-8 keeps it.
+    assert to_csv_bytes(frame).decode("utf-8-sig") == "地区名\r\n😀 会津\r\n只見町\r\n"
+
+
+def test_with_fy_columns_replaces_the_year_in_place():
+    frame = pd.DataFrame(
+        {
+            "区分": ["実績", "実績", "目標"],
+            "fiscal_year": pd.array([2019, 2024, None], dtype="Int64"),
+            "拠点数": [30, 59, 60],
+        }
+    )
+    expected = pd.DataFrame(
+        {
+            "区分": ["実績", "実績", "目標"],
+            "年度（和暦）": ["令和元年度", "令和6年度", NO_DATA],
+            "年度（西暦）": pd.array([2019, 2024, None], dtype="Int64"),
+            "拠点数": [30, 59, 60],
+        }
+    )
+    pd.testing.assert_frame_equal(with_fy_columns(frame), expected, check_dtype=False)
+    # The input is left as it was.
+    assert list(frame.columns) == ["区分", "fiscal_year", "拠点数"]
+
+
+def test_with_fy_columns_float_years_and_custom_names():
+    frame = pd.DataFrame({"first_fy": [2018.0, float("nan")], "n": [1, 2]})
+    expected = pd.DataFrame(
+        {
+            "開始（和暦）": ["平成30年度", NO_DATA],
+            "開始（西暦）": [2018.0, float("nan")],
+            "n": [1, 2],
+        }
+    )
+    got = with_fy_columns(frame, column="first_fy", label="開始")
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_with_fy_columns_then_csv_writes_unknown_years_as_no_data():
+    frame = pd.DataFrame({"fiscal_year": pd.array([2020, None], dtype="Int64"), "値": [48, 1]})
+    assert to_csv_bytes(with_fy_columns(frame)).decode("utf-8-sig") == (
+        "年度（和暦）,年度（西暦）,値\r\n令和2年度,2020,48\r\nデータなし,データなし,1\r\n"
+    )

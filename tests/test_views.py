@@ -1,0 +1,559 @@
+"""dashboard.views: the page models built over the sample warehouse."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard.db import Warehouse
+from dashboard.filters import Filters, ProfileOption
+from dashboard.formatting import NO_DATA, man_yen, wareki
+from dashboard.kpi import Grade
+from dashboard.views import direct_loader
+from dashboard.views.data import _link, build_data_view
+from dashboard.views.hubs import build_hubs, service_matrix
+from dashboard.views.overview import build_overview
+from etl.schemas import SERVICES
+
+FUKUSHIMA_BUREAUS = ("県北", "県中", "県南", "会津", "南会津", "相双", "いわき")
+FUKUSHIMA = ProfileOption("fukushima", "07", "福島県", "地方振興局", FUKUSHIMA_BUREAUS, 2020, 2026)
+TOTTORI = ProfileOption(
+    "tottori", "31", "鳥取県", "地域", ("東部", "中部", "西部", "日野"), 2019, 2022
+)
+ALL_YEARS = Filters("fukushima", 2020, 2026, ())
+
+
+@pytest.fixture(scope="module")
+def db(sample_settings):
+    warehouse = Warehouse(sample_settings.warehouse_dir)
+    yield warehouse
+    warehouse.close()
+
+
+@pytest.fixture(scope="module")
+def load(db):
+    return direct_loader(db)
+
+
+def options_from(load) -> dict[str, ProfileOption]:
+    """ProfileOption per profile, from the warehouse's profiles, bureaus and year range."""
+    profiles, bureaus, years = load("profiles"), load("bureaus"), load("year_range")
+    out = {}
+    for row in profiles.itertuples(index=False):
+        span = years[years["pref_code"] == row.pref_code].iloc[0]
+        out[row.profile_key] = ProfileOption(
+            row.profile_key,
+            row.pref_code,
+            row.pref_name,
+            row.bureau_label,
+            tuple(bureaus.loc[bureaus["pref_code"] == row.pref_code, "bureau"]),
+            int(span["first_fy"]),
+            int(span["last_fy"]),
+        )
+    return out
+
+
+def scalar(db: Warehouse, sql: str, params=()) -> object:
+    return db.query(sql, params).iloc[0, 0]
+
+
+def spend_yen(db: Warehouse, pref: str, from_fy: int, to_fy: int, bureaus=()) -> int:
+    """Grant spend straight from `grants`: not withdrawn, in the years and bureaus."""
+    where = "pref_code = ? and not is_withdrawn and fiscal_year between ? and ?"
+    params: list[object] = [pref, from_fy, to_fy]
+    if bureaus:
+        where += f" and bureau in ({', '.join('?' for _ in bureaus)})"
+        params += list(bureaus)
+    return int(scalar(db, f"select coalesce(sum(grant_yen), 0) from grants where {where}", params))
+
+
+def test_sample_profile_options(load):
+    assert options_from(load) == {"fukushima": FUKUSHIMA, "tottori": TOTTORI}
+
+
+# --- 概要 --------------------------------------------------------------------------------------
+
+
+def test_overview_fukushima_cards(load, db):
+    overview = build_overview(load, ALL_YEARS, FUKUSHIMA)
+    spend = spend_yen(db, "07", 2020, 2026)
+    assert spend > 0
+    # 59 hubs (R6) against the target 60; 47 RMOs; 47 / 59 = 79.66% → 79.7%
+    assert [card.value for card in overview.cards] == [
+        "59 / 60拠点",
+        "47組織",
+        "79.7%",
+        man_yen(spend),
+    ]
+    # R6 against R5: 59 - 55 = +4 hubs, 47 - 43 = +4 organisations.
+    assert [card.delta for card in overview.cards] == [
+        "+4拠点（R5比）",
+        "+4組織（R5比）",
+        None,
+        None,
+    ]
+
+
+def test_overview_spend_card_names_the_years_and_unknown_amounts(load, db):
+    unknown = int(
+        scalar(
+            db,
+            "select count(*) from grants where pref_code = '07' and not is_withdrawn"
+            " and fiscal_year between 2020 and 2026 and grant_yen is null",
+        )
+    )
+    assert unknown > 0
+    card = build_overview(load, ALL_YEARS, FUKUSHIMA).cards[-1]
+    assert card.help == (
+        f"令和2年度 (2020)～令和8年度 (2026)、取下げを除く。金額未定の{unknown}件は含まない"
+    )
+
+
+def test_overview_fukushima_grade_and_outlook(load):
+    overview = build_overview(load, ALL_YEARS, FUKUSHIMA)
+    # 2024 path: 48 + (60 - 48) / 10 * 4 = 52.8 ≤ 59
+    assert overview.grade == Grade(
+        "順調", 2024, 59, pytest.approx(52.8, abs=1e-9), "実績59は目標経路の52.8以上です。"
+    )
+    # Trend through (2020, 48), (2023, 55), (2024, 59): 2030 = 1933/26 = 74.3, band
+    # 74.346 ± 3.078 * sqrt(25/26) * sqrt(633/78) = 74.346 ± 8.598 → 66 … 83 (see test_kpi).
+    assert overview.outlook == (
+        "トレンド予測: 令和12年度 (2030)に74拠点（80%予測区間 66～83）。"
+        "目標に届く見込み（目標60拠点）。"
+    )
+
+
+def test_overview_trajectory_table(load):
+    table = build_overview(load, ALL_YEARS, FUKUSHIMA).trajectory_table
+    assert list(table.columns) == ["年度（和暦）", "年度（西暦）", "区分", "拠点数", "時点", "出典"]
+    assert "fiscal_year" not in table.columns
+
+    def rows(kind: str) -> list[tuple]:
+        part = table[table["区分"].str.startswith(kind)]
+        return list(
+            zip(
+                part["年度（和暦）"],
+                part["年度（西暦）"],
+                part["区分"],
+                part["拠点数"],
+                strict=True,
+            )
+        )
+
+    assert rows("実績") == [
+        ("令和2年度", 2020, "実績（公表値）", 48),
+        ("令和2年度", 2020, "実績（拠点一覧から集計）", 48),
+        ("令和5年度", 2023, "実績（公表値）", 55),
+        ("令和5年度", 2023, "実績（拠点一覧から集計）", 55),
+        ("令和6年度", 2024, "実績（公表値）", 59),
+        ("令和6年度", 2024, "実績（拠点一覧から集計）", 59),
+    ]
+    # Path 48 + 1.2 * (year - 2020), 2020..2030.
+    assert rows("目標経路") == [
+        (f"{wareki(y)}年度", y, "目標経路", round(48 + 1.2 * (y - 2020), 1))
+        for y in range(2020, 2031)
+    ]
+    # Trend (1243 + 69 x) / 26 with x = year - 2020, from the last actual year 2024: 58.4 … 74.3.
+    assert rows("トレンド予測") == [
+        (f"{wareki(y)}年度", y, "トレンド予測", round((1243 + 69 * (y - 2020)) / 26, 1))
+        for y in range(2024, 2031)
+    ]
+    assert [r[3] for r in rows("トレンド予測")] == [58.4, 61.1, 63.7, 66.4, 69.0, 71.7, 74.3]
+
+
+def test_overview_national_context(load):
+    overview = build_overview(load, ALL_YEARS, FUKUSHIMA)
+    # Base year 2024 (the only year both have). Growth: (59/48)^(1/4) - 1 = 5.29% → 5.3%;
+    # nation (2306/2204)^(1/2) - 1 = 2.29% → 2.3%.
+    assert overview.national_caption.startswith(
+        "各系列を令和6年度 (2024)=100 とした指数。年平均の増加率: 福島県 5.3%、全国 2.3%。"
+    )
+    table = overview.national_table
+    assert list(table.columns) == ["系列", "年度（和暦）", "年度（西暦）", "指数", "拠点数"]
+    assert list(zip(table["系列"], table["年度（西暦）"], table["拠点数"], strict=True)) == [
+        ("福島県", 2020, 48),
+        ("福島県", 2023, 55),
+        ("福島県", 2024, 59),
+        ("全国", 2022, 2204),
+        ("全国", 2024, 2306),
+    ]
+    assert table["指数"].tolist() == pytest.approx(
+        [48 / 59 * 100, 55 / 59 * 100, 100, 2204 / 2306 * 100, 100]
+    )
+
+
+def subset_counts(db: Warehouse, bureaus: tuple[str, ...], year: int = 2024) -> tuple[int, int]:
+    marks = ", ".join("?" for _ in bureaus)
+    frame = db.query(
+        "select count(*) as hubs, count(*) filter (where has_rmo) as rmo from hubs"
+        f" where pref_code = '07' and fiscal_year = ? and bureau in ({marks})",
+        [year, *bureaus],
+    )
+    return int(frame["hubs"].iloc[0]), int(frame["rmo"].iloc[0])
+
+
+def test_overview_bureau_without_hubs_shows_true_zeros(load, db):
+    assert subset_counts(db, ("いわき",)) == (0, 0)
+    assert spend_yen(db, "07", 2020, 2026, ("いわき",)) == 0
+    overview = build_overview(load, Filters("fukushima", 2020, 2026, ("いわき",)), FUKUSHIMA)
+    # The prefecture card stays; the subset has 0 hubs and 0 organisations (a share of 0 hubs is
+    # undefined); the prefecture has grant data, so no grant in いわき is 0万円.
+    assert [card.value for card in overview.cards] == [
+        "59 / 60拠点",
+        "0拠点",
+        "0組織",
+        NO_DATA,
+        "0万円",
+    ]
+
+
+def test_overview_two_bureaus(load, db):
+    bureaus = ("会津", "南会津")
+    hubs, rmo = subset_counts(db, bureaus)
+    # The sample's 2024 list: 会津 23 + 南会津 12 = 35 hubs, 17 + 11 = 28 with an RMO.
+    assert (hubs, rmo) == (35, 28)
+    spend = spend_yen(db, "07", 2020, 2026, bureaus)
+    assert spend > 0
+    overview = build_overview(load, Filters("fukushima", 2020, 2026, bureaus), FUKUSHIMA)
+    assert [card.value for card in overview.cards] == [
+        "59 / 60拠点",
+        "35拠点",
+        "28組織",
+        "80.0%",  # 28 / 35
+        man_yen(spend),
+    ]
+
+
+def test_overview_spend_follows_the_year_range(load, db):
+    spend = spend_yen(db, "07", 2021, 2023)
+    assert spend > 0
+    card = build_overview(load, Filters("fukushima", 2021, 2023, ()), FUKUSHIMA).cards[-1]
+    assert (card.value, card.help) == (
+        man_yen(spend),
+        "令和3年度 (2021)～令和5年度 (2023)、取下げを除く",
+    )
+
+
+def test_overview_tottori(load):
+    overview = build_overview(load, Filters("tottori", 2019, 2022, ()), TOTTORI)
+    # No RMO column in 鳥取's lists, no grant data for 鳥取.
+    assert [card.value for card in overview.cards] == ["46 / 45拠点", NO_DATA, NO_DATA, NO_DATA]
+    assert overview.cards[-1].help == "この都道府県の補助金データはまだ取り込まれていません"
+    # 2022 path: 30 + (45 - 30) / 5 * 3 = 39; 46 ≥ 45.
+    assert overview.grade == Grade(
+        "達成", 2022, 46, pytest.approx(39.0), "実績46は目標値45以上です。"
+    )
+
+
+def test_overview_tottori_bureau_rmo_unknown(load, db):
+    hubs = int(
+        scalar(
+            db,
+            "select count(*) from hubs where pref_code = '31' and fiscal_year = 2022"
+            " and bureau = '東部'",
+        )
+    )
+    assert hubs > 0
+    overview = build_overview(load, Filters("tottori", 2019, 2022, ("東部",)), TOTTORI)
+    assert [card.value for card in overview.cards] == [
+        "46 / 45拠点",
+        f"{hubs}拠点",
+        NO_DATA,
+        NO_DATA,
+        NO_DATA,
+    ]
+
+
+# --- 拠点・地域運営組織 ----------------------------------------------------------------------------
+
+BUREAU_COLUMNS = [
+    "地方振興局",
+    "拠点数（拠点）",
+    "うち地域運営組織あり（拠点）",
+    "組織のある割合（%）",
+    "選択中",
+]
+
+
+def test_hubs_bureau_table_2024(load, db):
+    view = build_hubs(load, ALL_YEARS, FUKUSHIMA)
+    assert (view.survey_years, view.year, view.message) == ([2020, 2023, 2024], 2024, None)
+    table = view.bureau_table
+    assert list(table.columns) == BUREAU_COLUMNS
+    total = table[table["地方振興局"] == "県全体"]
+    # 47 / 59 = 79.66 → 79.7
+    assert total.to_dict("records") == [
+        {
+            "地方振興局": "県全体",
+            "拠点数（拠点）": 59,
+            "うち地域運営組織あり（拠点）": 47,
+            "組織のある割合（%）": 79.7,
+            "選択中": "",
+        }
+    ]
+    direct = db.query(
+        "select bureau, count(*) as hubs, count(*) filter (where has_rmo) as rmo from hubs"
+        " where pref_code = '07' and fiscal_year = 2024 group by bureau"
+    )
+    expected = {b: (0, 0) for b in FUKUSHIMA_BUREAUS} | {
+        r.bureau: (r.hubs, r.rmo) for r in direct.itertuples()
+    }
+    per_bureau = table[table["地方振興局"] != "県全体"]
+    assert list(per_bureau["地方振興局"]) == list(FUKUSHIMA_BUREAUS)
+    assert {
+        r[0]: (r[1], r[2]) for r in per_bureau[BUREAU_COLUMNS[:3]].itertuples(index=False)
+    } == expected
+    assert (
+        per_bureau["拠点数（拠点）"].sum(),
+        per_bureau["うち地域運営組織あり（拠点）"].sum(),
+    ) == (
+        59,
+        47,
+    )
+
+
+def test_hubs_bureau_table_marks_the_selection(load):
+    view = build_hubs(load, Filters("fukushima", 2020, 2026, ("県中", "会津")), FUKUSHIMA)
+    table = view.bureau_table
+    assert dict(zip(table["地方振興局"], table["選択中"], strict=True)) == {
+        "県北": "",
+        "県中": "選択",
+        "県南": "",
+        "会津": "選択",
+        "南会津": "",
+        "相双": "",
+        "いわき": "",
+        "県全体": "",
+    }
+
+
+def test_hubs_municipality_table_2024(load, db):
+    table = build_hubs(load, ALL_YEARS, FUKUSHIMA).municipality_table
+    assert list(table.columns) == [
+        "市町村コード",
+        "市町村名",
+        "地方振興局",
+        "過疎区分",
+        "拠点数（拠点）",
+        "うち地域運営組織あり（拠点）",
+        "組織のある割合（%）",
+    ]
+    codes = table["市町村コード"].tolist()
+    assert len(codes) == 59
+    assert all(isinstance(c, str) and len(c) == 5 and c.isdigit() for c in codes)
+    direct = db.query(
+        "select municipality_code from municipalities where pref_code = '07' order by 1"
+    )
+    assert sorted(codes) == direct["municipality_code"].tolist()
+    assert table["拠点数（拠点）"].sum() == 59
+
+
+def test_hubs_kaso_without_hub_2024(load, db):
+    view = build_hubs(load, ALL_YEARS, FUKUSHIMA)
+    direct = db.query(
+        """
+        select m.municipality_code from municipalities as m
+        where m.pref_code = '07' and m.kaso in ('全部過疎', '一部過疎')
+          and not exists (select 1 from hubs as h where h.fiscal_year = 2024
+                          and h.municipality_code = m.municipality_code)
+        order by 1
+        """
+    )
+    assert len(direct) > 0
+    assert view.kaso_note is None
+    table = view.kaso_without_hub
+    assert list(table.columns) == ["市町村コード", "市町村名", "地方振興局", "過疎区分"]
+    assert sorted(table["市町村コード"]) == direct["municipality_code"].tolist()
+    assert set(table["過疎区分"]) <= {"全部過疎", "一部過疎"}
+
+
+def test_hubs_without_rmo_and_legal_forms_2024(load, db):
+    view = build_hubs(load, ALL_YEARS, FUKUSHIMA)
+    without = int(
+        scalar(
+            db,
+            "select count(*) from hubs where pref_code = '07' and fiscal_year = 2024"
+            " and has_rmo = false",
+        )
+    )
+    assert without == 59 - 47
+    assert (len(view.without_rmo), view.rmo_note) == (12, None)
+    assert view.legal_forms_table["組織数"].sum() == 47
+
+
+def test_hubs_service_table_matches_the_lists(load, db):
+    view = build_hubs(load, ALL_YEARS, FUKUSHIMA)
+    direct = db.query(
+        "select bureau, service, count(*) as n from (select bureau, unnest(services) as service"
+        " from hubs where pref_code = '07' and fiscal_year = 2024) group by all"
+    )
+    counts = {(r.bureau, r.service): r.n for r in direct.itertuples()}
+    table = view.services_table.set_index("地方振興局")
+    assert list(table.index) == list(FUKUSHIMA_BUREAUS)
+    assert list(table.columns) == list(SERVICES)
+    assert {(b, s): int(table.loc[b, s]) for b in table.index for s in table.columns} == {
+        (b, s): counts.get((b, s), 0) for b in FUKUSHIMA_BUREAUS for s in SERVICES
+    }
+
+
+def test_hubs_without_rmo_column_2020(load):
+    view = build_hubs(load, ALL_YEARS, FUKUSHIMA, year=2020)
+    assert view.year == 2020
+    assert (view.without_rmo, view.rmo_note) == (
+        None,
+        "この年度の拠点一覧には地域運営組織の有無がありません（データなし）。",
+    )
+    total = view.bureau_table[view.bureau_table["地方振興局"] == "県全体"].iloc[0]
+    assert total["拠点数（拠点）"] == 48
+    assert pd.isna(total["うち地域運営組織あり（拠点）"])
+    assert total["組織のある割合（%）"] is None
+
+
+@pytest.mark.parametrize(
+    ("filters", "year", "expected"),
+    [
+        (ALL_YEARS, None, ([2020, 2023, 2024], 2024)),
+        (ALL_YEARS, 2023, ([2020, 2023, 2024], 2023)),
+        (ALL_YEARS, 2021, ([2020, 2023, 2024], 2024)),  # no list in 2021: the latest
+        (Filters("fukushima", 2020, 2023, ()), None, ([2020, 2023], 2023)),
+        (Filters("fukushima", 2020, 2023, ()), 2024, ([2020, 2023], 2023)),  # outside the range
+        (Filters("fukushima", 2023, 2023, ()), None, ([2023], 2023)),
+    ],
+)
+def test_hubs_year_choice(load, filters, year, expected):
+    view = build_hubs(load, filters, FUKUSHIMA, year=year)
+    assert (view.survey_years, view.year) == expected
+
+
+def test_hubs_range_without_a_list(load):
+    view = build_hubs(load, Filters("fukushima", 2021, 2022, ()), FUKUSHIMA)
+    assert (view.survey_years, view.year, view.message) == (
+        [],
+        None,
+        "選択した年度の範囲に拠点一覧がありません"
+        "（拠点一覧のある年度: 令和2年度 (2020)、令和5年度 (2023)、令和6年度 (2024)）。",
+    )
+    assert (view.bureau_table, view.municipality_table) == (None, None)
+
+
+def test_hubs_tottori_has_no_kaso(load):
+    view = build_hubs(load, Filters("tottori", 2019, 2022, ()), TOTTORI)
+    assert view.year == 2022
+    assert view.bureau_table.iloc[-1]["拠点数（拠点）"] == 46
+    assert (view.kaso_without_hub, view.kaso_note) == (
+        None,
+        "この都道府県の市町村別の過疎区分は参照データにありません（データなし）。",
+    )
+
+
+@pytest.mark.parametrize(
+    ("hubs", "bureaus", "expected"),
+    [
+        (
+            # A: 移動 twice, 買い物 once; B: unknown services and an empty list; C: no hub;
+            # X is not a listed bureau; その他 is not a listed service.
+            {
+                "bureau": ["A", "A", "B", "B", "X", "A"],
+                "services": [["移動", "買い物"], ["移動"], None, [], ["移動"], ["その他"]],
+            },
+            ("A", "B", "C"),
+            {"A": {"移動": 2, "買い物": 1}, "B": {}, "C": {}},
+        ),
+        (
+            {"bureau": ["B", "A"], "services": [["サロン", "配食"], ["雪かき"]]},
+            ("B", "A"),
+            {"B": {"サロン": 1, "配食": 1}, "A": {"雪かき": 1}},
+        ),
+        (
+            {"bureau": ["A"], "services": [[]]},
+            ("A",),
+            {"A": {}},
+        ),
+    ],
+)
+def test_service_matrix(hubs, bureaus, expected):
+    got = service_matrix(pd.DataFrame(hubs), bureaus)
+    want = pd.DataFrame(
+        [[expected[b].get(s, 0) for s in SERVICES] for b in bureaus],
+        index=list(bureaus),
+        columns=list(SERVICES),
+    )
+    pd.testing.assert_frame_equal(got, want, check_names=False, check_dtype=False)
+    assert all(pd.api.types.is_integer_dtype(t) for t in got.dtypes)
+
+
+# --- データ --------------------------------------------------------------------------------------
+
+
+def test_data_view_sources(load, sample_settings):
+    view = build_data_view(load, FUKUSHIMA, sample_settings.warehouse_dir)
+    sources = view.sources
+    assert list(sources.columns) == [
+        "範囲",
+        "指標",
+        "年度（和暦）",
+        "年度（西暦）",
+        "値",
+        "種別",
+        "時点",
+        "出典",
+        "リンク",
+    ]
+    assert set(sources["範囲"]) == {"福島県", "全国"}
+    assert all(
+        w == f"{wareki(int(y))}年度"
+        for w, y in zip(sources["年度（和暦）"], sources["年度（西暦）"], strict=True)
+    )
+    chisou = sources[sources["出典"].str.contains("chisou.go.jp/", regex=False)]
+    assert chisou["リンク"].tolist() == [
+        "https://chisou.go.jp/sousei/about/chiisanakyoten/chousa/r04/"
+    ]
+    plain = sources[sources["出典"].str.startswith("総務省 地域運営組織 調査")]
+    assert len(plain) > 0 and plain["リンク"].isna().all()
+
+
+def test_data_view_builds_and_warnings(load, db, sample_settings):
+    view = build_data_view(load, FUKUSHIMA, sample_settings.warehouse_dir)
+    assert len(view.builds) == 1
+    assert view.builds["サンプル"].tolist() == [True]
+    warnings = scalar(db, "select count(*) from quality_report where severity = 'warning'")
+    assert (view.warnings, len(view.quality)) == (
+        int(warnings),
+        int(scalar(db, "select count(*) from quality_report")),
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "内閣府「令和4年度小さな拠点の形成に関する実態調査」 (chisou.go.jp/sousei/about/chiisanakyoten/chousa/r04/)",
+            "https://chisou.go.jp/sousei/about/chiisanakyoten/chousa/r04/",
+        ),
+        ("MLIT 行政事業レビュー (judgit.net/projects/1391)", "https://judgit.net/projects/1391"),
+        (
+            "https://www.pref.fukushima.lg.jp/sec/11045a/ 参照",
+            "https://www.pref.fukushima.lg.jp/sec/11045a/",
+        ),
+        (
+            "http://www.soumu.go.jp/main_content/000123.pdf",
+            "http://www.soumu.go.jp/main_content/000123.pdf",
+        ),
+        ("総務省（www.soumu.go.jp）", "https://www.soumu.go.jp"),
+        ("出典（chisou.go.jp/sousei/r04/）", "https://chisou.go.jp/sousei/r04/"),
+        ("chisou.go.jp/sousei/r04/。", "https://chisou.go.jp/sousei/r04/"),
+        # A URL written straight before Japanese text ends where the Japanese begins.
+        pytest.param(
+            "chisou.go.jp/sousei/r04/を参照",
+            "https://chisou.go.jp/sousei/r04/",
+            id="url-followed-by-japanese",
+        ),
+        ("総務省 地域運営組織 調査 (609市町村)", None),
+        ("内閣官房・内閣府 資料 (H30.1.11) 「2017年5月:908箇所」", None),
+        ("小さな拠点一覧（fukushima_survey_r06_2024.csv）", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_source_link(source, expected):
+    assert _link(source) == expected
