@@ -45,6 +45,26 @@ class Filters:
         return params
 
 
+def build_profile_options(load) -> dict[str, ProfileOption]:
+    """Every profile of the warehouse with its bureaus (display order) and years with data.
+
+    `load` is a view loader (see dashboard.views.Loader)."""
+    profiles, bureaus, years = load("profiles"), load("bureaus"), load("year_range")
+    options = {}
+    for row in profiles.itertuples(index=False):
+        span = years[years["pref_code"] == row.pref_code]
+        options[row.profile_key] = ProfileOption(
+            key=row.profile_key,
+            pref_code=row.pref_code,
+            pref_name=row.pref_name,
+            bureau_label=row.bureau_label,
+            bureaus=tuple(bureaus.loc[bureaus["pref_code"] == row.pref_code, "bureau"]),
+            first_fy=int(span["first_fy"].iloc[0]) if len(span) else None,
+            last_fy=int(span["last_fy"].iloc[0]) if len(span) else None,
+        )
+    return options
+
+
 def _year(text: str | None) -> int | None:
     try:
         return int(str(text).strip())

@@ -19,21 +19,23 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
-from dashboard.formatting import fy_label, is_missing, man_yen
+from dashboard.formatting import NO_DATA, fy_label, is_missing, man_yen
 
 WEB_CRS = "EPSG:4326"
 COORD_DIGITS = 5
+JAPAN_BOUNDS = (129.0, 31.0, 146.0, 45.5)  # the view when no point has a position
 OFFSET_DEG = 0.03  # radius of the circle on which districts of one municipality are spread
-MAX_MARKER_PX = 30
-MIN_MARKER_PX = 7
+MAX_MARKER_PX = 30  # diameter of the largest district marker
+MIN_MARKER_PX = 6  # sizemin: the smallest marker radius
 SPEND_SCALE = [[0.0, "#c6dbef"], [0.5, "#4a98c9"], [1.0, "#08306b"]]
 CAP_SCALE = [[0.0, "#fdd49e"], [0.5, "#ef6548"], [1.0, "#7f0000"]]
 OVER_CAP_COLOR = "#111111"
-# Flat categories besides the continuous scale: (legend name, fill, outline, opacity).
+# Flat categories besides the continuous scale: legend name, polygon fill, outline, opacity and
+# the colour of the fallback points (a point needs more contrast than an area).
 CATEGORIES = {
-    "no_grant": ("補助なし", "#f3e6b8", "#8c8c8c", 0.9),
-    "no_data": ("データなし", "#b9b9b9", "#7a7a7a", 0.9),
-    "outside": ("選択外の{bureau_label}", "#ffffff", "#c8c8c8", 0.5),
+    "no_grant": ("補助なし", "#f3e6b8", "#8c8c8c", 0.9, "#d3b65e"),
+    "no_data": ("データなし", "#b9b9b9", "#7a7a7a", 0.9, "#8f8f8f"),
+    "outside": ("選択外の{bureau_label}", "#f2f2f2", "#c8c8c8", 0.6, "#d6d6d6"),
 }
 
 
@@ -99,9 +101,9 @@ def feature_collection(gdf: gpd.GeoDataFrame, key: str) -> dict:
     """A GeoJSON FeatureCollection in EPSG:4326 with `id` = the key column, coordinates rounded."""
     geoms = shapely.transform(gdf.to_crs(WEB_CRS).geometry.values, lambda c: c.round(COORD_DIGITS))
     features = [
-        {"type": "Feature", "id": str(k), "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
+        {"type": "Feature", "id": str(k), "geometry": json.loads(shapely.to_geojson(g))}
         for k, g in zip(gdf[key], geoms, strict=True)
-    ]  # fmt: skip
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -123,14 +125,17 @@ def area_hover(row: pd.Series, level: str, period: str, bureau_label: str) -> st
     name = html.escape(str(row["name"]))
     title = f"{name}（{bureau_label}）" if level == "bureau" else name
     if is_missing(row["grant_yen"]):
-        spend = "補助金額: データなし"
+        spend = f"補助金額: {NO_DATA}"
     elif float(row["grant_yen"]) == 0:
         spend = f"補助金額: 0円（{period}）"
     else:
         spend = f"補助金額: {_money(float(row['grant_yen']))}（{period}）"
-    lines = [title, spend, f"地区数: {'データなし' if is_missing(row['districts']) else int(row['districts'])}"]  # fmt: skip
+    districts = NO_DATA if is_missing(row["districts"]) else int(row["districts"])
+    lines = [title, spend, f"地区数: {districts}"]
     if level == "bureau" and "municipalities" in row:
-        lines.append(f"市町村数: {int(row['municipalities'])}")
+        known = not is_missing(row["grant_yen"]) and not is_missing(row.get("with_grants"))
+        with_grants = f"（補助あり {int(row['with_grants'])}）" if known else ""
+        lines.append(f"市町村数: {int(row['municipalities'])}{with_grants}")
     if not bool(row["is_selected"]):
         lines.append(f"（選択外の{bureau_label}）")
     return "<br>".join(lines)
@@ -138,16 +143,13 @@ def area_hover(row: pd.Series, level: str, period: str, bureau_label: str) -> st
 
 def district_hover(row: pd.Series) -> str:
     """Hover text of one district marker."""
-    title = (
-        f"{html.escape(str(row['district_name']))}（{html.escape(str(row['municipality_name']))}）"
-    )
-    cap = (
-        "上限 データなし" if is_missing(row["cap_yen"]) else f"上限 {_money(float(row['cap_yen']))}"
-    )
+    name = html.escape(str(row["district_name"]))
+    municipality = html.escape(str(row["municipality_name"]))
+    cap = NO_DATA if is_missing(row["cap_yen"]) else _money(float(row["cap_yen"]))
     pct = "" if is_missing(row["cap_used_pct"]) else f"（{float(row['cap_used_pct']):.1f}%）"
     lines = [
-        title,
-        f"累計: {man_yen(row['cumulative_grant_yen'], 1)} / {cap}{pct}",
+        f"{name}（{municipality}）",
+        f"累計: {man_yen(row['cumulative_grant_yen'], 1)} / 上限 {cap}{pct}",
         f"期間: {fy_label(row['first_fy'])}～{fy_label(row['last_fy'])}",
     ]
     if not is_missing(row["cap_used_pct"]) and float(row["cap_used_pct"]) > 100:
@@ -156,17 +158,37 @@ def district_hover(row: pd.Series) -> str:
 
 
 def _colorbar(title: str, y: float, yanchor: str, **extra: object) -> dict:
-    return dict(title=dict(text=title, side="top"), x=1.0, xanchor="left", y=y, yanchor=yanchor,
-                len=0.46, thickness=14, **extra)  # fmt: skip
+    placement = {"x": 1.0, "xanchor": "left", "y": y, "yanchor": yanchor, "len": 0.46}
+    return {"title": {"text": title, "side": "top"}, "thickness": 14, **placement, **extra}
 
 
-def _spend_colorbar() -> dict:
-    return _colorbar("補助金額（万円）", 1.0, "top", tickformat=",.0f")
+SPEND_COLORBAR = _colorbar("補助金額（万円）", 1.0, "top", tickformat=",.0f")
+CAP_COLORBAR = _colorbar("上限使用率（%）", 0.0, "bottom", tickvals=[0, 50, 100],
+                         ticktext=["0", "50", "100以上"])  # fmt: skip
+LEGEND = {"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top", "font": {"size": 12},
+          "bgcolor": "rgba(255,255,255,0.85)", "bordercolor": "#cccccc", "borderwidth": 1}  # fmt: skip
 
 
-def _cap_colorbar() -> dict:
-    return _colorbar("上限使用率（%）", 0.0, "bottom", tickvals=[0, 50, 100],
-                     ticktext=["0", "50", "100以上"])  # fmt: skip
+def _bubbles(values: pd.Series, max_px: float, min_radius_px: float, **extra: object) -> dict:
+    """An area-sized marker whose largest value is `max_px` across (plotly's sizeref rule)."""
+    sizeref = 2.0 * max(float(values.max()), 1.0) / max_px**2
+    return {
+        "size": values,
+        "sizemode": "area",
+        "sizeref": sizeref,
+        "sizemin": min_radius_px,
+        **extra,
+    }
+
+
+def _points(df: pd.DataFrame, name: str, marker: dict, hover: pd.Series) -> go.Scattermap:
+    return go.Scattermap(lat=df["lat"], lon=df["lon"], mode="markers", name=name, marker=marker,
+                         hovertext=hover, hoverinfo="text")  # fmt: skip
+
+
+def _areas(gdf: gpd.GeoDataFrame, name: str, **trace: object) -> go.Choroplethmap:
+    return go.Choroplethmap(geojson=feature_collection(gdf, "key"), locations=gdf["key"], name=name,
+                            hovertext=gdf["hover"], hoverinfo="text", **trace)  # fmt: skip
 
 
 def district_traces(districts: pd.DataFrame) -> list[go.Scattermap]:
@@ -174,25 +196,22 @@ def district_traces(districts: pd.DataFrame) -> list[go.Scattermap]:
     if districts is None or districts.empty:
         return []
     df = districts if "lat" in districts else district_positions(districts)
-    df = df.dropna(subset=["lat", "lon"])
-    size = df["cumulative_grant_yen"].astype(float).clip(lower=0)
-    sizeref = 2.0 * max(size.max(), 1.0) / MAX_MARKER_PX**2
+    df = df.dropna(subset=["lat", "lon"]).reset_index(drop=True)
     pct = df["cap_used_pct"].astype(float)
+    hover = df.apply(district_hover, axis=1)
+    grant_yen = df["cumulative_grant_yen"].astype(float).clip(lower=0)
+    colour = {"color": pct.clip(upper=100), "cmin": 0, "cmax": 100, "colorscale": CAP_SCALE}
+    marker = _bubbles(grant_yen, MAX_MARKER_PX, MIN_MARKER_PX, **colour, opacity=0.95,
+                      showscale=True, colorbar=CAP_COLORBAR)  # fmt: skip
+    traces = [_points(df, "地区（大きさ: 累計補助金額）", marker, hover)]
     over = pct > 100
-    ring_px = np.maximum(np.sqrt(size[over] / sizeref), MIN_MARKER_PX) + 7
-    common = dict(mode="markers", hoverinfo="text")
-    traces = []
     if over.any():
-        traces.append(go.Scattermap(
-            lat=df.loc[over, "lat"], lon=df.loc[over, "lon"], name="上限超過（100%超）",
-            marker=dict(size=sizeref * ring_px**2, sizemode="area", sizeref=sizeref, color=OVER_CAP_COLOR),
-            hovertext=df.loc[over].apply(district_hover, axis=1), **common))  # fmt: skip
-    traces.append(go.Scattermap(
-        lat=df["lat"], lon=df["lon"], name="地区（大きさ: 累計補助金額）",
-        marker=dict(size=size, sizemode="area", sizeref=sizeref, sizemin=MIN_MARKER_PX,
-                    color=pct.clip(upper=100), cmin=0, cmax=100, colorscale=CAP_SCALE,
-                    showscale=True, colorbar=_cap_colorbar(), opacity=0.95),
-        hovertext=df.apply(district_hover, axis=1), **common))  # fmt: skip
+        # plotly draws radius sqrt(size / 2 / sizeref), at least sizemin: the ring is 4 px wider
+        sizeref = marker["sizeref"]
+        radius = np.maximum(np.sqrt(marker["size"][over] / 2 / sizeref), MIN_MARKER_PX) + 4
+        ring = {"size": 2 * sizeref * radius**2, "sizemode": "area", "sizeref": sizeref,
+                "color": OVER_CAP_COLOR}  # fmt: skip
+        traces.insert(0, _points(df[over], "上限超過（100%超）", ring, hover[over]))
     return traces
 
 
@@ -206,29 +225,31 @@ def map_view(bounds: tuple[float, float, float, float], width_px: int = 900,
 
     span_x = max(maxx - minx, 0.05)
     span_y = max(merc(maxy) - merc(miny), 0.05)
-    zoom = min(math.log2(width_px * 360 / (512 * span_x)), math.log2(height_px * 360 / (512 * span_y)))  # fmt: skip
-    center = {"lat": round((miny + maxy) / 2, COORD_DIGITS), "lon": round((minx + maxx) / 2, COORD_DIGITS)}  # fmt: skip
-    return {"center": center, "zoom": round(zoom - 0.15, 2)}
+    zoom_x = math.log2(width_px * 360 / (512 * span_x))  # MapLibre: 512 px tiles
+    zoom_y = math.log2(height_px * 360 / (512 * span_y))
+    center = {"lat": round((miny + maxy) / 2, COORD_DIGITS),
+              "lon": round((minx + maxx) / 2, COORD_DIGITS)}  # fmt: skip
+    return {"center": center, "zoom": round(min(zoom_x, zoom_y) - 0.15, 2)}
 
 
-def _layout(fig: go.Figure, bounds: tuple[float, float, float, float], map_style: str,
-            level: str) -> go.Figure:  # fmt: skip
+def _layout(fig: go.Figure, bounds: tuple[float, ...], map_style: str, level: str) -> go.Figure:
     fig.update_layout(
-        map=dict(style=map_style, **map_view(bounds)),
+        map={"style": map_style, **map_view(bounds)},
         height=640,
-        margin=dict(l=0, r=0, t=0, b=0),
-        legend=dict(x=0.01, y=0.99, xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.85)",
-                    bordercolor="#cccccc", borderwidth=1, font=dict(size=12)),
-        font=dict(family="Noto Sans CJK JP, Hiragino Sans, Meiryo, sans-serif"),
-        hoverlabel=dict(align="left"),
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        legend=LEGEND,
+        showlegend=True,  # even a single category (e.g. all データなし) needs its key
+        font={"family": "Noto Sans CJK JP, Hiragino Sans, Meiryo, sans-serif"},
+        hoverlabel={"align": "left"},
         uirevision=level,  # keep the user's pan/zoom across reruns of the same view
-    )  # fmt: skip
+    )
     return fig
 
 
 def _with_hover(frame: pd.DataFrame, level: str, period: str, bureau_label: str) -> pd.DataFrame:
     out = frame.copy()
-    out["category"] = [category(g, s) for g, s in zip(out["grant_yen"], out["is_selected"], strict=True)]  # fmt: skip
+    pairs = zip(out["grant_yen"], out["is_selected"], strict=True)
+    out["category"] = [category(grant, selected) for grant, selected in pairs]
     out["hover"] = out.apply(area_hover, axis=1, args=(level, period, bureau_label))
     return out
 
@@ -242,23 +263,19 @@ def plot_grant_choropleth(gdf_with_values: gpd.GeoDataFrame, level: str, distric
     districts, is_selected and the geometry; each layer carries only its own features."""
     gdf = _with_hover(gdf_with_values, level, period, bureau_label)
     fig = go.Figure()
-    for cat, (label, fill, line, opacity) in CATEGORIES.items():
+    for cat, (label, fill, line, opacity, _) in CATEGORIES.items():
         part = gdf[gdf["category"] == cat]
-        if part.empty:
-            continue
-        fig.add_trace(go.Choroplethmap(
-            geojson=feature_collection(part, "key"), locations=part["key"], z=[0] * len(part),
-            colorscale=[[0, fill], [1, fill]], showscale=False, showlegend=True,
-            name=label.format(bureau_label=bureau_label), marker=dict(opacity=opacity, line=dict(color=line, width=0.7)),
-            hovertext=part["hover"], hoverinfo="text"))  # fmt: skip
+        if not part.empty:
+            marker = {"opacity": opacity, "line": {"color": line, "width": 0.7}}
+            fig.add_trace(_areas(part, label.format(bureau_label=bureau_label), z=[0] * len(part),
+                                 colorscale=[[0, fill], [1, fill]], showscale=False,
+                                 showlegend=True, marker=marker))  # fmt: skip
     spend = gdf[gdf["category"] == "spend"]
     if not spend.empty:
-        fig.add_trace(go.Choroplethmap(
-            geojson=feature_collection(spend, "key"), locations=spend["key"],
-            z=(spend["grant_yen"].astype(float) / 10_000).round(1), zmin=0, colorscale=SPEND_SCALE,
-            colorbar=_spend_colorbar(), name="補助あり", showlegend=False,
-            marker=dict(opacity=0.9, line=dict(color="#ffffff", width=0.7)),
-            hovertext=spend["hover"], hoverinfo="text"))  # fmt: skip
+        man = (spend["grant_yen"].astype(float) / 10_000).round(1)
+        marker = {"opacity": 0.9, "line": {"color": "#ffffff", "width": 0.7}}
+        fig.add_trace(_areas(spend, "補助あり", z=man, zmin=0, colorscale=SPEND_SCALE,
+                             colorbar=SPEND_COLORBAR, showlegend=False, marker=marker))  # fmt: skip
     fig.add_traces(district_traces(districts))
     return _layout(fig, tuple(gdf.to_crs(WEB_CRS).total_bounds), map_style, level)
 
@@ -267,33 +284,23 @@ def plot_grant_points(municipalities: pd.DataFrame, districts: pd.DataFrame,
                       map_style: str = "white-bg", *, level: str = "municipality",
                       period: str = "", bureau_label: str = "地方振興局") -> go.Figure:  # fmt: skip
     """Fallback without boundaries: circles at rep_lat/rep_lon sized by spend, same categories."""
-    df = _with_hover(
-        municipalities.dropna(subset=["rep_lat", "rep_lon"]), level, period, bureau_label
-    )
+    df = municipalities.dropna(subset=["rep_lat", "rep_lon"])
+    df = _with_hover(df, level, period, bureau_label)
     df["lat"], df["lon"] = df["rep_lat"].round(COORD_DIGITS), df["rep_lon"].round(COORD_DIGITS)
     fig = go.Figure()
-    for cat, (label, fill, line, opacity) in CATEGORIES.items():
+    for cat, (label, _, _, opacity, point) in CATEGORIES.items():
         part = df[df["category"] == cat]
         if not part.empty:
-            fig.add_trace(go.Scattermap(
-                lat=part["lat"], lon=part["lon"], mode="markers", name=label.format(bureau_label=bureau_label),
-                marker=dict(size=10, color=fill if cat != "outside" else line, opacity=opacity),
-                hovertext=part["hover"], hoverinfo="text"))  # fmt: skip
+            marker = {"size": 10, "color": point, "opacity": opacity}
+            name = label.format(bureau_label=bureau_label)
+            fig.add_trace(_points(part, name, marker, part["hover"]))
     spend = df[df["category"] == "spend"]
     if not spend.empty:
         yen = spend["grant_yen"].astype(float)
-        fig.add_trace(go.Scattermap(
-            lat=spend["lat"], lon=spend["lon"], mode="markers", name="補助あり（大きさ・色: 金額）",
-            marker=dict(size=yen, sizemode="area", sizeref=2.0 * yen.max() / 36**2, sizemin=10,
-                        color=(yen / 10_000).round(1), cmin=0, colorscale=SPEND_SCALE, opacity=0.6,
-                        showscale=True, colorbar=_spend_colorbar()),
-            hovertext=spend["hover"], hoverinfo="text"))  # fmt: skip
+        marker = _bubbles(yen, 48, 8, color=(yen / 10_000).round(1), cmin=0, opacity=0.75,
+                          colorscale=SPEND_SCALE, showscale=True, colorbar=SPEND_COLORBAR)  # fmt: skip
+        fig.add_trace(_points(spend, "補助あり（大きさ・色: 金額）", marker, spend["hover"]))
     fig.add_traces(district_traces(districts))
-    pad = 0.1
-    bounds = (
-        df["lon"].min() - pad,
-        df["lat"].min() - pad,
-        df["lon"].max() + pad,
-        df["lat"].max() + pad,
-    )
-    return _layout(fig, bounds, map_style, level)
+    lon, lat = df["lon"], df["lat"]
+    bounds = (lon.min() - 0.1, lat.min() - 0.1, lon.max() + 0.1, lat.max() + 0.1)
+    return _layout(fig, bounds if len(df) else JAPAN_BOUNDS, map_style, level)

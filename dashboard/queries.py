@@ -97,3 +97,7 @@ def query_load_log(db: Warehouse) -> pd.DataFrame:
 
 def query_quality_report(db: Warehouse) -> pd.DataFrame:
     return _run(db, "quality_report")
+
+
+def query_grant_sources(db: Warehouse, pref: str) -> pd.DataFrame:
+    return _run(db, "grant_sources", pref=pref)

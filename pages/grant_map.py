@@ -24,8 +24,14 @@ def _remember_level() -> None:
 
 
 labels = {"municipality": "市町村", "bureau": option.bureau_label}
-level = st.radio("表示単位", LEVELS, format_func=labels.get, horizontal=True,
-                 key="grant_map_level_radio", on_change=_remember_level)  # fmt: skip
+level = st.radio(
+    "表示単位",
+    LEVELS,
+    format_func=labels.get,
+    horizontal=True,
+    key="grant_map_level_radio",
+    on_change=_remember_level,
+)
 if st.query_params.get("level") != level:
     st.query_params["level"] = level
 
@@ -45,13 +51,23 @@ st.plotly_chart(grant_map.figure, config=PLOTLY_CONFIG, key=f"grant_map_{level}"
 if grant_map.credit:
     st.caption(md_escape(grant_map.credit))
 if grant_map.note:
-    st.info(grant_map.note, icon="🗺️")
+    st.info(grant_map.note, icon=":material/map:")
 st.caption(md_escape(grant_map.caption))
 
-table_block(grant_map.table, f"grant_map_{level}", filters, key=f"grant_map_table_{level}",
-            label=f"{labels[level]}別の表を見る")  # fmt: skip
+table_block(
+    grant_map.table,
+    f"grant_map_{level}",
+    filters,
+    key=f"grant_map_table_{level}",
+    label=f"{labels[level]}別の表を見る",
+)
 if len(grant_map.districts_table):
-    table_block(grant_map.districts_table, "grant_districts", filters, key="grant_map_districts",
-                label="地区別の表を見る")  # fmt: skip
+    table_block(
+        grant_map.districts_table,
+        "grant_districts",
+        filters,
+        key="grant_map_districts",
+        label="地区別の表を見る",
+    )
 elif not grant_map.is_empty:
     empty_state("選択した範囲に補助金のある地区はありません。")

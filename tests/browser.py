@@ -90,6 +90,21 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
+RENDERED_JS = """
+() => {
+  const visible = (selector) => Array.from(document.querySelectorAll(selector)).filter(e => e.offsetParent !== null);
+  return visible('[data-testid*="Skeleton"]').length === 0
+    && visible('[data-testid="stPlotlyChart"]').every(c => c.querySelector('.main-svg'));
+}
+"""
+
+
+def wait_rendered(page, timeout: float = 20_000) -> None:
+    """Wait until every visible chart has drawn (charts render after the script has run)."""
+    page.wait_for_function(RENDERED_JS, timeout=timeout)
+    page.wait_for_timeout(300)
+
+
 def screenshot(page, name: str) -> Path:
     """A full-length screenshot of a Streamlit page (its main area scrolls, not the window)."""
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -97,7 +112,8 @@ def screenshot(page, name: str) -> Path:
         "() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight"
     )
     page.set_viewport_size({"width": 1400, "height": min(int(height) + 60, 8000)})
-    page.wait_for_timeout(800)
+    wait_rendered(page)
+    page.wait_for_timeout(2000)  # charts lay themselves out again, tables draw, after the resize
     path = OUTPUT_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size({"width": 1400, "height": 1000})

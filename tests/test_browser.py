@@ -16,6 +16,7 @@ from tests.browser import (
     screenshot,
     streamlit_server,
     wait_for_app,
+    wait_rendered,
 )
 from tests.n03 import write_geojson
 
@@ -67,7 +68,7 @@ def metrics(page) -> list[str]:
 def test_page_draws_its_charts_in_japanese(server, page, path, heading, charts):
     page.goto(f"{server}/{path}")
     wait_for_app(page, heading)
-    page.wait_for_timeout(1500)
+    wait_rendered(page)
     marks = plot_marks(page)
     assert len(marks) >= charts
     assert all(m["svgMarks"] > 0 for m in marks[:charts]), marks
@@ -113,7 +114,7 @@ def test_a_stale_link_warns_and_falls_back(server, page):
 
 
 def test_grant_map_draws_polygons_from_the_n03_fixture(server, page):
-    page.goto(f"{server}/grant-map")
+    page.goto(f"{server}/grant_map")
     wait_for_app(page, "補助金マップ")
     page.wait_for_function(
         """() => { const gd = document.querySelector('.js-plotly-plot');
@@ -128,7 +129,7 @@ def test_grant_map_draws_polygons_from_the_n03_fixture(server, page):
 
 
 def test_grant_map_falls_back_to_points_without_boundaries(server, page):
-    page.goto(f"{server}/grant-map?profile=tottori")
+    page.goto(f"{server}/grant_map?profile=tottori")
     wait_for_app(page, "補助金マップ")
     page.wait_for_timeout(3000)
     text = page.locator("[data-testid=stMain]").inner_text()
@@ -136,3 +137,24 @@ def test_grant_map_falls_back_to_points_without_boundaries(server, page):
     marks = plot_marks(page)
     assert marks and marks[0]["traces"] > 0
     screenshot(page, "grant-map-points")
+
+
+def test_a_fresh_servers_first_request_may_be_a_deep_link(sample_settings, browser, tmp_path):
+    """The first request of a new server process goes to /hubs: the page runs through the router
+    (Japanese navigation, no 'Page not found'), not as a legacy pages-folder script."""
+    env = {
+        "KYOTEN_WAREHOUSE_DIR": str(sample_settings.warehouse_dir),
+        "KYOTEN_BOUNDARIES_DIR": str(tmp_path),
+    }
+    with streamlit_server(env) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{base}/hubs?bureau=%E4%BC%9A%E6%B4%A5")
+        wait_for_app(page, "市町村別")
+        nav = [
+            t.split("\n")[-1]
+            for t in page.locator("[data-testid=stSidebarNavLink]").all_inner_texts()
+        ]
+        assert nav == ["概要", "拠点・地域運営組織", "補助金マップ", "データ"]
+        assert page.get_by_text("Page not found").count() == 0
+        assert "bureau=" in page.url
+        page.close()

@@ -8,7 +8,12 @@ from streamlit.testing.v1 import AppTest
 
 from etl.settings import PROJECT_DIR
 
-PAGES = ["pages/overview.py", "pages/hubs.py", "pages/grant_map.py", "pages/data.py"]
+PAGES = {
+    "pages/overview.py": "概要",
+    "pages/hubs.py": "拠点・地域運営組織",
+    "pages/grant_map.py": "補助金マップ",
+    "pages/data.py": "データ",
+}
 CASES = {
     "fukushima-all": {},
     "fukushima-one-bureau": {"bureau": "会津"},
@@ -34,9 +39,10 @@ def app(sample_settings, monkeypatch, tmp_path):
         at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=30)
         for key, value in params.items():
             at.query_params[key] = value
+        at.run()  # the router registers its pages; switch_page resolves against them
         if page:
-            at.switch_page(page)
-        at.run()
+            at.switch_page(page).run()
+            assert at.title and at.title[0].value == PAGES[page], f"{page} did not run"
         return at
 
     return make
@@ -60,7 +66,7 @@ def test_every_page_runs(app, page, case):
     at = app(CASES[case], page)
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    assert at.title and at.title[0].value  # the page drew its header
+    assert at.title[0].value == PAGES[page]
     assert "サンプルデータ" in texts(at)
 
 
@@ -113,6 +119,7 @@ def test_choosing_a_bureau_updates_the_url_and_switching_pages_keeps_it(app):
     assert param(at, "bureau") == ["南会津"]
     at.switch_page("pages/hubs.py").run()
     assert not at.exception
+    assert at.title[0].value == "拠点・地域運営組織"
     assert param(at, "bureau") == ["南会津"]
     assert at.session_state["f_bureaus"] == ["南会津"]
 

@@ -1,5 +1,6 @@
 -- Grant spend per municipality in the selected years (withdrawn grants excluded). NULL when the
--- prefecture has no grant data at all; 0 when it has, but none for this municipality.
+-- prefecture has no grant data at all, or when every amount of the municipality is still unknown;
+-- 0 when the prefecture has grant data, but none for this municipality.
 with has_data as (
     select count(*) > 0 as yes from grants where pref_code = $pref
 ),
@@ -24,7 +25,11 @@ select
     m.kaso,
     m.rep_lat,
     m.rep_lon,
-    case when (select yes from has_data) then coalesce(s.grant_yen, 0) else null end as grant_yen,
+    case
+        when not (select yes from has_data) then null
+        when s.records > 0 and s.unknown_amounts = s.records then null  -- only amounts not yet known
+        else coalesce(s.grant_yen, 0)
+    end as grant_yen,
     coalesce(s.records, 0) as records,
     coalesce(s.districts, 0) as districts,
     coalesce(s.unknown_amounts, 0) as unknown_amounts

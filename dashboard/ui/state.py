@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.db import WarehouseMissing
-from dashboard.filters import Filters, ProfileOption, parse_filters
+from dashboard.filters import Filters, ProfileOption, build_profile_options, parse_filters
 from dashboard.formatting import fy_short
 from dashboard.ui.cache import load, version
 from etl.settings import load_settings
@@ -23,20 +23,7 @@ CSV_ENCODINGS = ("UTF-8（BOM付き）", "Shift_JIS（CP932）")
 
 
 def profile_options() -> dict[str, ProfileOption]:
-    profiles, bureaus, years = load("profiles"), load("bureaus"), load("year_range")
-    options = {}
-    for row in profiles.itertuples(index=False):
-        span = years[years["pref_code"] == row.pref_code]
-        options[row.profile_key] = ProfileOption(
-            key=row.profile_key,
-            pref_code=row.pref_code,
-            pref_name=row.pref_name,
-            bureau_label=row.bureau_label,
-            bureaus=tuple(bureaus.loc[bureaus["pref_code"] == row.pref_code, "bureau"]),
-            first_fy=int(span["first_fy"].iloc[0]) if len(span) else None,
-            last_fy=int(span["last_fy"].iloc[0]) if len(span) else None,
-        )
-    return options
+    return build_profile_options(load)
 
 
 def _as_params(filters: Filters) -> dict[str, list[str]]:

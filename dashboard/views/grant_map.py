@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -22,6 +23,11 @@ from dashboard.views import Loader
 
 LEVELS = ("municipality", "bureau")
 NO_GRANT_DATA = "この都道府県の補助金データはまだ取り込まれていません。"
+NO_BOUNDARIES = (
+    "境界データがないため、市町村の代表点（役場付近）に円で表示しています。境界を表示するには "
+    "`python -m etl boundaries --profile {profile}` を実行してください（国土数値情報をダウンロード"
+    "します。オフラインでは `--from` で N03 のファイルを指定できます）。"
+)
 
 
 @dataclass(frozen=True)
@@ -48,16 +54,22 @@ def _period(filters: Filters) -> str:
     return f"{fy_label(filters.from_fy)}～{fy_label(filters.to_fy)}"
 
 
+def _scope(filters: Filters, option: ProfileOption) -> dict[str, object]:
+    # Without any fiscal year (a profile with no data yet) nothing falls in the range.
+    return {"pref": option.pref_code, "from_fy": filters.from_fy or 0, "to_fy": filters.to_fy or 0}
+
+
+def _sen(values: pd.Series) -> pd.api.extensions.ExtensionArray:
+    return pd.array([sen_yen(v) for v in values], dtype="Float64")
+
+
 def municipality_values(load: Loader, filters: Filters, option: ProfileOption) -> pd.DataFrame:
     """One row per municipality: key (code), name, bureau, grant_yen (NULL = unknown), records,
     districts, is_selected (inside the chosen bureaus) and the representative point."""
-    raw = load("grant_by_municipality", pref=option.pref_code,
-               from_fy=filters.from_fy or 0, to_fy=filters.to_fy or 0)  # fmt: skip
+    raw = load("grant_by_municipality", **_scope(filters, option))
     df = raw.rename(columns={"municipality_code": "key", "municipality_name": "name"})
     has_data = raw["grant_yen"].notna().any()
-    # A municipality whose amounts are all still unknown has an unknown spend, not 0.
-    all_unknown = (df["records"] > 0) & (df["unknown_amounts"] == df["records"])
-    df["grant_yen"] = df["grant_yen"].astype("Float64").mask(all_unknown)
+    df["grant_yen"] = df["grant_yen"].astype("Float64")  # NULL: unknown (see the query)
     for column in ("records", "districts"):
         df[column] = (
             df[column].astype("Int64") if has_data else pd.array([pd.NA] * len(df), "Int64")
@@ -69,56 +81,75 @@ def municipality_values(load: Loader, filters: Filters, option: ProfileOption) -
 def bureau_values(values: pd.DataFrame) -> pd.DataFrame:
     """Spend per bureau: the sum of its municipalities (unknown only if all of them are)."""
     grouped = values.groupby("bureau", sort=False)
-    out = pd.DataFrame({
-        "grant_yen": grouped["grant_yen"].sum(min_count=1),
-        "records": grouped["records"].sum(min_count=1),
-        "districts": grouped["districts"].sum(min_count=1),
-        "municipalities": grouped.size(),
-        "with_grants": grouped["grant_yen"].apply(lambda s: int((s > 0).sum())),
-        "is_selected": grouped["is_selected"].all(),
-        "rep_lat": grouped["rep_lat"].mean(),
-        "rep_lon": grouped["rep_lon"].mean(),
-        "bureau_order": grouped["bureau_order"].min(),
-    }).reset_index()  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "grant_yen": grouped["grant_yen"].sum(min_count=1),
+            "records": grouped["records"].sum(min_count=1),
+            "districts": grouped["districts"].sum(min_count=1),
+            "municipalities": grouped.size(),
+            "with_grants": grouped["grant_yen"].apply(lambda s: int((s > 0).sum())),
+            "is_selected": grouped["is_selected"].all(),
+            "rep_lat": grouped["rep_lat"].mean(),
+            "rep_lon": grouped["rep_lon"].mean(),
+            "bureau_order": grouped["bureau_order"].min(),
+        }
+    ).reset_index()
     out["key"] = out["name"] = out["bureau"]
     return out.sort_values("bureau_order").reset_index(drop=True)
 
 
 def _table(values: pd.DataFrame, level: str, bureau_label: str) -> pd.DataFrame:
     rows = values[values["is_selected"]]
-    money = pd.array([sen_yen(v) for v in rows["grant_yen"]], dtype="Float64")
     if level == "bureau":
-        head = {bureau_label: rows["bureau"], "市町村数": rows["municipalities"],
-                "補助のある市町村数": rows["with_grants"].astype("Int64").where(rows["grant_yen"].notna())}  # fmt: skip
+        head = {
+            bureau_label: rows["bureau"],
+            "市町村数": rows["municipalities"],
+            "補助のある市町村数": rows["with_grants"]
+            .astype("Int64")
+            .where(rows["grant_yen"].notna()),
+        }
     else:
-        head = {"市町村コード": rows["key"].astype(str), "市町村名": rows["name"],
-                bureau_label: rows["bureau"]}  # fmt: skip
-    table = pd.DataFrame({**head, "補助金額（千円）": money, "記録数": rows["records"],
-                          "地区数": rows["districts"]})  # fmt: skip
+        head = {
+            "市町村コード": rows["key"].astype(str),
+            "市町村名": rows["name"],
+            bureau_label: rows["bureau"],
+        }
+    table = pd.DataFrame(
+        {
+            **head,
+            "補助金額（千円）": _sen(rows["grant_yen"]),
+            "記録数": rows["records"],
+            "地区数": rows["districts"],
+        }
+    )
     return table.reset_index(drop=True)
 
 
 def _districts_table(districts: pd.DataFrame) -> pd.DataFrame:
-    table = pd.DataFrame({
-        "地区名": districts["district_name"],
-        "市町村": districts["municipality_name"],
-        "累計補助金額（千円）": pd.array([sen_yen(v) for v in districts["cumulative_grant_yen"]], "Float64"),
-        "選択年度の補助金額（千円）": pd.array([sen_yen(v) for v in districts["grant_in_range_yen"]], "Float64"),
-        "上限（千円）": pd.array([sen_yen(v) for v in districts["cap_yen"]], "Float64"),
-        "上限使用率（%）": districts["cap_used_pct"].astype("Float64"),
-        "最初の年度": districts["first_fy"],
-        "最後の年度": districts["last_fy"],
-    })  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "地区名": districts["district_name"],
+            "市町村": districts["municipality_name"],
+            "累計補助金額（千円）": _sen(districts["cumulative_grant_yen"]),
+            "選択年度の補助金額（千円）": _sen(districts["grant_in_range_yen"]),
+            "上限（千円）": _sen(districts["cap_yen"]),
+            "上限使用率（%）": districts["cap_used_pct"].astype("Float64"),
+            "最初の年度": districts["first_fy"],
+            "最後の年度": districts["last_fy"],
+        }
+    )
     table = with_fy_columns(table, "最初の年度", "最初の年度")
     return with_fy_columns(table, "最後の年度", "最後の年度").reset_index(drop=True)
 
 
 def _caption(load: Loader, filters: Filters, option: ProfileOption) -> str:
     info = load("build_info").iloc[0]
+    sources = load("grant_sources", pref=option.pref_code)
+    files = "、".join(sources["source_file"]) if len(sources) else "なし"
     sample = "サンプルデータ（架空）、" if bool(info["is_sample"]) else ""
-    built = pd.Timestamp(info["built_at"])
+    built = pd.Timestamp(info["built_at"]).tz_localize("UTC").tz_convert("Asia/Tokyo")
     return (
-        f"出典: {option.pref_name} 補助金交付記録（{sample}取下げを除く） ／ 対象年度: {_period(filters)} ／ "
+        f"出典: {option.pref_name} 補助金交付記録（{files}。{sample}取下げを除く） ／ 対象年度: {_period(filters)} ／ "
         "塗り分け: 選択年度の補助金額 ／ 地区の円: 大きさは全年度の累計補助金額、色は地区上限の使用率 ／ "
         f"データ更新: {built:%Y-%m-%d}（版 {info['build_id']}）"
     )
@@ -132,8 +163,15 @@ def _emptiness(values: pd.DataFrame, option: ProfileOption) -> tuple[bool, str]:
     return False, ""
 
 
-def _figure(values: pd.DataFrame, districts: pd.DataFrame, level: str, boundaries, map_style: str,
-            period: str, bureau_label: str) -> go.Figure:  # fmt: skip
+def _figure(
+    values: pd.DataFrame,
+    districts: pd.DataFrame,
+    level: str,
+    boundaries: gpd.GeoDataFrame | None,
+    map_style: str,
+    period: str,
+    bureau_label: str,
+) -> go.Figure:
     labels = {"period": period, "bureau_label": bureau_label}
     if boundaries is None:
         return plot_grant_points(values, districts, map_style, level=level, **labels)
@@ -147,14 +185,19 @@ def _figure(values: pd.DataFrame, districts: pd.DataFrame, level: str, boundarie
     return plot_grant_choropleth(shapes, level, districts, map_style, **labels)
 
 
-def build_grant_map(load: Loader, filters: Filters, option: ProfileOption, level: str,
-                    boundaries_dir: Path, map_style: str) -> GrantMap:  # fmt: skip
+def build_grant_map(
+    load: Loader,
+    filters: Filters,
+    option: ProfileOption,
+    level: str,
+    boundaries_dir: Path,
+    map_style: str,
+) -> GrantMap:
     """Everything the 補助金マップ page renders, for the municipality or the bureau level."""
     level = parse_level(level)
     values = municipality_values(load, filters, option)
-    districts = district_positions(load("districts", pref=option.pref_code,
-                                        from_fy=filters.from_fy or 0, to_fy=filters.to_fy or 0,
-                                        bureaus=filters.bureaus))  # fmt: skip
+    raw_districts = load("districts", **_scope(filters, option), bureaus=filters.bureaus)
+    districts = district_positions(raw_districts)
     shown = bureau_values(values) if level == "bureau" else values
     boundaries = load_boundaries(boundaries_dir, option.pref_code)
     period = _period(filters)
@@ -162,15 +205,10 @@ def build_grant_map(load: Loader, filters: Filters, option: ProfileOption, level
     selected = values[values["is_selected"]]
     is_empty, message = _emptiness(values, option)
     has_data = values["records"].notna().any()
-    note = "" if boundaries is not None else (
-        "境界データがないため、市町村の代表点（役場付近）に円で表示しています。"
-        f"境界を表示するには `python -m etl boundaries --profile {option.key}` を実行してください"
-        "（国土数値情報をダウンロードします。オフラインでは `--from` で N03 のファイルを指定できます）。"
-    )  # fmt: skip
     return GrantMap(
         figure=figure,
         has_boundaries=boundaries is not None,
-        note=note,
+        note="" if boundaries is not None else NO_BOUNDARIES.format(profile=option.key),
         credit=boundary_credit(boundaries_dir, option.pref_code) if boundaries is not None else "",
         caption=_caption(load, filters, option),
         table=_table(shown, level, option.bureau_label),
