@@ -59,6 +59,7 @@ sample: $(VENV)/.runtime
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench etl
+	$(BIN)/python -m bench pages
 
 clean:
 	rm -rf $(VENV) data/warehouse .pytest_cache test-output

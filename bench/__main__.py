@@ -10,11 +10,19 @@ def main() -> None:
     sub = parser.add_subparsers(dest="what", required=True)
     etl = sub.add_parser("etl", help="build time and peak memory: sample and national-scale input")
     etl.add_argument("--runs", type=int, default=3)
+    pages = sub.add_parser(
+        "pages", help="server-side page run times (cold/warm) and map figure size"
+    )
+    pages.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     if args.what == "etl":
         from bench import etl_bench
 
         etl_bench.run(args)
+    elif args.what == "pages":
+        from bench import pages_bench
+
+        pages_bench.run(args)
 
 
 if __name__ == "__main__":

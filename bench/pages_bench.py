@@ -1,0 +1,152 @@
+"""`python -m bench pages`: server-side run time of each page (cold and warm) on the sample
+warehouse and on a national-scale one, and the size of the grant map's figure JSON.
+
+A page run is timed with Streamlit's AppTest, in this process: "cold" clears every cache first
+(new connection, every query executed), "warm" reruns with the caches filled."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import statistics
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
+import streamlit.testing.v1.app_test as app_test_module
+from streamlit.runtime.caching.storage.dummy_cache_storage import MemoryCacheStorageManager
+from streamlit.testing.v1 import AppTest
+
+from bench.national import generate
+from etl.build import build
+from etl.settings import PROJECT_DIR, load_settings
+
+PAGES = {"pages/overview.py": "概要", "pages/hubs.py": "拠点・地域運営組織", "pages/grant_map.py": "補助金マップ",
+         "pages/data.py": "データ"}  # fmt: skip
+DEV_BOUNDARIES = PROJECT_DIR.parent / "shared" / "data" / "boundaries" / "N03-21_07_210101.geojson"
+
+
+@contextmanager
+def environment(values: dict[str, str]):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+# AppTest gives every run a new st.cache_data store, which would make every run cold. Share one
+# store, as a server does, and clear it explicitly for the cold runs.
+SHARED_CACHE = MemoryCacheStorageManager()
+app_test_module.MemoryCacheStorageManager = lambda: SHARED_CACHE
+
+
+def clear_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _page_run(page: str, params: dict[str, str]) -> tuple[AppTest, float]:
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    started = time.perf_counter()
+    at.switch_page(page).run()
+    elapsed = time.perf_counter() - started
+    if at.exception or not at.title or at.title[0].value != PAGES[page]:
+        raise SystemExit(f"{page} failed: {at.exception}")
+    return at, elapsed
+
+
+def time_pages(params: dict[str, str], runs: int) -> dict[str, tuple[float, float]]:
+    """Median cold and warm seconds per page."""
+    results = {}
+    for page in PAGES:
+        cold = []
+        for _ in range(runs):
+            clear_caches()
+            cold.append(_page_run(page, params)[1])
+        at, _ = _page_run(page, params)
+        warm = []
+        for _ in range(runs * 2):
+            started = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - started)
+        results[page] = (statistics.median(cold), statistics.median(warm))
+    return results
+
+
+def map_size(settings, profile: str, boundaries_dir: Path) -> dict[str, int]:
+    from dashboard.db import Warehouse
+    from dashboard.filters import Filters, build_profile_options
+    from dashboard.views import direct_loader
+    from dashboard.views.grant_map import build_grant_map
+
+    load = direct_loader(Warehouse(settings.warehouse_dir))
+    option = build_profile_options(load)[profile]
+    filters = Filters(profile, option.first_fy, option.last_fy, ())
+    return {level: len(build_grant_map(load, filters, option, level, boundaries_dir, "white-bg").figure.to_json())
+            for level in ("municipality", "bureau")}  # fmt: skip
+
+
+def report(
+    label: str, timings: dict[str, tuple[float, float]], sizes: dict[str, int], note: str
+) -> None:
+    print(f"\n{label}")
+    print(f"  {'page':<22} {'cold (ms)':>10} {'warm (ms)':>10}")
+    for page, (cold, warm) in timings.items():
+        print(f"  {page:<22} {cold * 1000:10.0f} {warm * 1000:10.0f}")
+    for level, size in sizes.items():
+        print(f"  map figure JSON ({level}): {size / 1024:.0f} KiB {note}")
+
+
+def run(args) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        sample = dataclasses.replace(
+            load_settings(), warehouse_dir=root / "sample", boundaries_dir=root / "bnd"
+        )
+        build(sample)
+        note = "(points: no boundaries)"
+        if DEV_BOUNDARIES.exists():
+            from etl.boundaries import fetch_boundaries
+
+            fetch_boundaries(sample, "fukushima", str(DEV_BOUNDARIES))
+            note = "(simplified N03 boundaries, 59 municipalities)"
+        env = {
+            "KYOTEN_WAREHOUSE_DIR": str(sample.warehouse_dir),
+            "KYOTEN_BOUNDARIES_DIR": str(sample.boundaries_dir),
+        }
+        with environment(env):
+            report(
+                "sample warehouse (福島県)",
+                time_pages({}, args.runs),
+                map_size(sample, "fukushima", sample.boundaries_dir),
+                note,
+            )
+        paths = generate(root / "national")
+        national_env = {"KYOTEN_REFERENCE_DIR": str(paths["reference"]), "KYOTEN_PROFILES_DIR": str(paths["profiles"]),
+                        "KYOTEN_DEFAULT_PROFILE": "p07"}  # fmt: skip
+        with environment(national_env):
+            national = dataclasses.replace(
+                load_settings(), warehouse_dir=root / "national-wh", boundaries_dir=root / "none"
+            )
+            build(national, paths["input"])
+            env = {
+                "KYOTEN_WAREHOUSE_DIR": str(national.warehouse_dir),
+                "KYOTEN_BOUNDARIES_DIR": str(root / "none"),
+            }
+            with environment(env):
+                report("national-scale warehouse (1,741 municipalities, 47 profiles; profile p07)",
+                       time_pages({}, args.runs), map_size(national, "p07", root / "none"), "(points)")  # fmt: skip
+    print(
+        "\ntargets: warm < 300 ms (sample) and < 1 s (national); cold < 3 s; map JSON < 1 MB per prefecture"
+    )
