@@ -1,0 +1,282 @@
+-- Public mart: every rule of the profile's programs evaluated on the grant records, one row per
+-- finding. 'error' is a breach, 'advice' what the FAQ discourages. Withdrawn grants (取下げ)
+-- count for nothing. Amount and rate limits compare integers exactly (grant * den > eligible *
+-- num), so 500,000 yen against a 500,000 yen cap passes and 500,001 does not.
+with grants as (
+    select * from grants where not is_withdrawn
+),
+
+rules as (
+    select
+        pref_code,
+        rule_order,
+        rule_id,
+        kind,
+        programs,
+        severity,
+        title,
+        source as source_ref,
+        cast(params ->> 'cap_yen' as bigint) as cap_yen,
+        cast(params ->> 'years' as integer) as max_years,
+        cast(params ->> 'rate_num' as bigint) as rate_num,
+        cast(params ->> 'rate_den' as bigint) as rate_den,
+        params ->> 'prerequisite' as prerequisite
+    from profile_rules
+),
+
+-- One row per grant and per rule that covers the grant's program.
+covered as (
+    select
+        g.pref_code, g.fiscal_year, g.municipality_code, g.municipality_name, g.district_key,
+        g.district_name, g.program, g.program_name, g.project_name, g.grant_yen,
+        g.eligible_cost_yen, g.has_equivalent_plan,
+        r.rule_order, r.rule_id, r.kind, r.severity, r.title, r.source_ref, r.cap_yen,
+        r.max_years, r.rate_num, r.rate_den, r.prerequisite
+    from grants as g
+    join rules as r on r.pref_code = g.pref_code and list_contains(r.programs, g.program)
+),
+
+rate_breaches as (
+    select
+        *,
+        format('補助率が{:.1f}%です（補助対象経費{:,}円に補助金{:,}円。上限{}/{}、{}）',
+               100.0 * grant_yen / eligible_cost_yen, eligible_cost_yen, grant_yen,
+               rate_num, rate_den, source_ref) as message
+    from covered
+    where kind = 'rate_max'
+      and grant_yen is not null and eligible_cost_yen is not null
+      and grant_yen * rate_den > eligible_cost_yen * rate_num
+),
+
+amount_breaches as (
+    select
+        *,
+        format('{}の補助金が{:,}円です（1地区1か年度の上限{:,}円、{}）',
+               program_name, grant_yen, cap_yen, source_ref) as message
+    from covered
+    where kind = 'amount_max_per_year' and grant_yen > cap_yen
+),
+
+-- Years of a district within the rule's programs, numbered 1, 2, ... in fiscal-year order.
+district_years as (
+    select
+        pref_code, fiscal_year, municipality_code, municipality_name, district_key,
+        district_name, rule_order, rule_id, kind, severity, title, source_ref, max_years,
+        string_agg(distinct program_name, '・') as program_name,
+        min(program) as program
+    from covered
+    where kind in ('max_years', 'window_years')
+    group by all
+),
+
+year_numbers as (
+    select
+        *,
+        dense_rank() over (
+            partition by pref_code, municipality_code, district_key, rule_id, rule_order
+            order by fiscal_year
+        ) as year_number,
+        min(fiscal_year) over (
+            partition by pref_code, municipality_code, district_key, rule_id, rule_order
+        ) as first_fy
+    from district_years
+),
+
+year_breaches as (
+    select
+        *,
+        format('{}が{}か年度目です（上限{}か年度、{}）',
+               program_name, year_number, max_years, source_ref) as message
+    from year_numbers
+    where kind = 'max_years' and year_number > max_years
+),
+
+window_breaches as (
+    select
+        *,
+        format('{}年度の開始から{}か年度目です（最長{}か年度、{}）',
+               first_fy, fiscal_year - first_fy + 1, max_years, source_ref) as message
+    from year_numbers
+    where kind = 'window_years' and fiscal_year - first_fy + 1 > max_years
+),
+
+yearly as (
+    select
+        pref_code, fiscal_year, municipality_code, municipality_name, district_key,
+        district_name, rule_order, rule_id, kind, severity, title, source_ref, cap_yen,
+        string_agg(distinct program_name, '・') as program_name,
+        min(program) as program,
+        sum(grant_yen) as year_yen
+    from covered
+    where kind = 'cumulative_cap'
+    group by all
+),
+
+cumulative_breaches as (
+    select
+        *,
+        format('累計補助金額が{:,}円です（1地区の累計上限{:,}円、{}）',
+               cumulative_yen, cap_yen, source_ref) as message
+    from (
+        select
+            *,
+            sum(year_yen) over (
+                partition by pref_code, municipality_code, district_key, rule_id, rule_order
+                order by fiscal_year
+            ) as cumulative_yen
+        from yearly
+    )
+    where cumulative_yen > cap_yen
+),
+
+-- The prerequisite program (e.g. 計画策定事業) per district and fiscal year.
+prior_years as (
+    select distinct pref_code, municipality_code, district_key, program, fiscal_year
+    from grants
+),
+
+equivalent_plans as (
+    select pref_code, municipality_code, district_key, bool_or(coalesce(has_equivalent_plan, false)) as yes
+    from grants
+    group by all
+),
+
+prior_checks as (
+    select
+        c.*,
+        exists (
+            select 1 from prior_years as p
+            where p.pref_code = c.pref_code and p.municipality_code = c.municipality_code
+              and p.district_key = c.district_key and p.program = c.prerequisite
+              and p.fiscal_year < c.fiscal_year
+        ) as has_earlier,
+        exists (
+            select 1 from prior_years as p
+            where p.pref_code = c.pref_code and p.municipality_code = c.municipality_code
+              and p.district_key = c.district_key and p.program = c.prerequisite
+              and p.fiscal_year = c.fiscal_year
+        ) as has_same_year,
+        coalesce(e.yes, false) as has_equivalent
+    from covered as c
+    left join equivalent_plans as e
+        on e.pref_code = c.pref_code and e.municipality_code = c.municipality_code
+        and e.district_key = c.district_key
+    where c.kind in ('requires_prior', 'same_year_prior')
+),
+
+prior_breaches as (
+    select
+        *,
+        format('{}の前に計画策定（又は同等の計画）がありません（{}）', program_name, source_ref) as message
+    from prior_checks
+    where kind = 'requires_prior' and not has_earlier and not has_same_year and not has_equivalent
+),
+
+same_year_advice as (
+    select
+        *,
+        format('計画策定と{}を同じ年度に実施しています。翌年度からの実施が望ましい（{}）',
+               program_name, source_ref) as message
+    from prior_checks
+    where kind = 'same_year_prior' and has_same_year and not has_earlier and not has_equivalent
+),
+
+districts as (
+    select
+        pref_code, municipality_code, municipality_name, district_key, rule_order, rule_id,
+        kind, severity, title, source_ref,
+        min(fiscal_year) as fiscal_year,
+        arg_min(district_name, fiscal_year) as district_name,
+        arg_min(program, fiscal_year) as program,
+        arg_min(program_name, fiscal_year) as program_name
+    from covered
+    where kind = 'second_district'
+    group by all
+),
+
+second_district_advice as (
+    select
+        *,
+        format('{}の{}地区目です（2地区目以降は他市町村の1地区目より優先順位が下位、{}）',
+               municipality_name, district_number, source_ref) as message
+    from (
+        select
+            *,
+            row_number() over (
+                partition by pref_code, municipality_code, rule_id, rule_order
+                order by fiscal_year, district_key
+            ) as district_number
+        from districts
+    )
+    where district_number >= 2
+),
+
+repeated_advice as (
+    select
+        cur.*,
+        format('「{}」を2年度続けて実施しています。1年目を踏まえた発展・改善が望ましい（{}）',
+               cur.project_name, cur.source_ref) as message
+    from covered as cur
+    join covered as prev
+        on prev.pref_code = cur.pref_code and prev.municipality_code = cur.municipality_code
+        and prev.district_key = cur.district_key and prev.program = cur.program
+        and prev.rule_id = cur.rule_id and prev.rule_order = cur.rule_order
+        and prev.fiscal_year = cur.fiscal_year - 1
+        and regexp_replace(prev.project_name, '\s', '', 'g') = regexp_replace(cur.project_name, '\s', '', 'g')
+    where cur.kind = 'repeated_content'
+),
+
+indirect_breaches as (
+    select
+        g.pref_code, g.fiscal_year, g.municipality_code, g.municipality_name, g.district_key,
+        g.district_name, g.program, g.program_name,
+        r.rule_order, r.rule_id, r.kind, r.severity, r.title, r.source_ref,
+        format('{}で間接補助が行われています（間接補助ができるのは事業実施主体への委託・補助が認められた事業のみ、{}）',
+               g.program_name, r.source_ref) as message
+    from grants as g
+    join rules as r on r.pref_code = g.pref_code and r.kind = 'indirect_allowed'
+    where g.is_indirect and not list_contains(r.programs, g.program)
+),
+
+findings as (
+    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from rate_breaches
+    union all
+    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from amount_breaches
+    union all
+    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from year_breaches
+    union all
+    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from window_breaches
+    union all
+    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from cumulative_breaches
+    union all
+    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from prior_breaches
+    union all
+    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from same_year_advice
+    union all
+    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from second_district_advice
+    union all
+    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from repeated_advice
+    union all
+    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from indirect_breaches
+),
+
+final as (
+    select
+        f.pref_code,
+        f.rule_id,
+        f.severity,
+        f.fiscal_year,
+        f.municipality_code,
+        m.bureau,
+        f.district_name,
+        f.district_key,
+        f.program,
+        f.message,
+        f.source_ref,
+        f.rule_order
+    from findings as f
+    left join municipalities as m on m.municipality_code = f.municipality_code
+)
+
+select * from final
+order by pref_code, fiscal_year, municipality_code, district_key, rule_order, message
