@@ -48,7 +48,7 @@ def _as_of(value: object) -> str:
 
 def plot_trajectory(actual: pd.DataFrame, target: Target, forecast: pd.DataFrame,
                     subset: pd.DataFrame | None = None, selected: tuple[int, int] | None = None,
-                    unit: str = "拠点") -> go.Figure:  # fmt: skip
+                    unit: str = "拠点", pipeline: float | None = None) -> go.Figure:  # fmt: skip
     """Actual points (with as-of and basis), the straight target path, the trend forecast with
     its band, the target marker, and the hubs of the selected bureaus when a subset is given."""
     figure = go.Figure()
@@ -96,6 +96,12 @@ def plot_trajectory(actual: pd.DataFrame, target: Target, forecast: pd.DataFrame
             x=subset["fiscal_year"], y=subset["hubs"], mode="lines+markers", name="選択した地域（拠点一覧）",
             marker={"size": 9, "color": "#6c3fb5"}, line={"color": "#6c3fb5"},
             hovertemplate="選択した地域 %{x}年度: %{y}" + unit + "<extra></extra>",
+        ))  # fmt: skip
+    if pipeline is not None:
+        figure.add_trace(go.Scatter(
+            x=[target.target_year], y=[pipeline], mode="markers", name="パイプライン予測",
+            marker={"symbol": "diamond", "size": 14, "color": "#6c3fb5"},
+            hovertemplate=f"パイプライン予測 {fy_label(target.target_year)}: %{{y:.1f}}{unit}<extra></extra>",
         ))  # fmt: skip
     figure.add_trace(go.Scatter(
         x=[target.target_year], y=[target.target_value], mode="markers+text", name="目標",
@@ -173,3 +179,94 @@ def plot_service_heatmap(
     figure.update_yaxes(title_text=bureau_label, autorange="reversed")
     figure.update_xaxes(title_text="提供サービス", side="top")
     return _layout(figure, height=max(260, 80 + 44 * len(matrix)))
+
+
+def plot_pipeline_timeline(districts: pd.DataFrame, findings: pd.DataFrame) -> go.Figure:
+    """One row per district: 計画策定 and 拠点づくり事業 years, withdrawals, the year its hub first
+    appears in a survey list, and the years with rule findings."""
+    labels = [f"{html.escape(str(r.municipality_name))} {html.escape(str(r.district_name))}"
+              for r in districts.itertuples()]  # fmt: skip
+    figure = go.Figure()
+
+    def points(column: str, name: str, colour: str, symbol: str, size: int = 14) -> None:
+        xs, ys, texts = [], [], []
+        for label, row in zip(labels, districts.itertuples(), strict=True):
+            for year in getattr(row, column):
+                xs.append(year)
+                ys.append(label)
+                texts.append(f"{label}<br>{fy_label(year)}: {name}")
+        figure.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=name, text=texts, hovertemplate="%{text}<extra></extra>",
+                                    marker={"symbol": symbol, "size": size, "color": colour, "line": {"width": 1, "color": "white"}}))  # fmt: skip
+
+    points("plan_fys", "計画策定事業", LIGHT_BLUE, "square")
+    points("project_fys", "拠点づくり事業", BLUE, "square")
+    points("withdrawn_fys", "取下げ", GREY, "x-thin-open", 12)
+    formed = districts.assign(label=labels)[districts["first_listed_fy"].notna()]
+    if len(formed):
+        figure.add_trace(go.Scatter(
+            x=formed["first_listed_fy"], y=formed["label"], mode="markers", name="拠点一覧に掲載（拠点形成）",
+            marker={"symbol": "star", "size": 17, "color": GREEN},
+            text=[f"{label}<br>{fy_label(int(y))}の拠点一覧に掲載: {html.escape(str(h))}"
+                  for label, y, h in zip(formed["label"], formed["first_listed_fy"], formed["hub_name"], strict=True)],
+            hovertemplate="%{text}<extra></extra>",
+        ))  # fmt: skip
+    label_of = dict(
+        zip(
+            zip(districts["municipality_code"], districts["district_key"], strict=True),
+            labels,
+            strict=True,
+        )
+    )
+    for severity, colour, name in (("error", RED, "規則違反"), ("advice", ORANGE, "助言")):
+        rows = findings[findings["severity"] == severity]
+        rows = rows[
+            [
+                (c, k) in label_of
+                for c, k in zip(rows["municipality_code"], rows["district_key"], strict=True)
+            ]
+        ]
+        if rows.empty:
+            continue
+        figure.add_trace(go.Scatter(
+            x=rows["fiscal_year"], y=[label_of[(c, k)] for c, k in zip(rows["municipality_code"], rows["district_key"], strict=True)],
+            mode="markers", name=name, marker={"symbol": "circle-open", "size": 24, "color": colour, "line": {"width": 2}},
+            text=[f"{r.rule_id}（{fy_label(r.fiscal_year)}）: {html.escape(str(r.message))}" for r in rows.itertuples()],
+            hovertemplate="%{text}<extra></extra>",
+        ))  # fmt: skip
+    years = [
+        y
+        for column in ("plan_fys", "project_fys", "withdrawn_fys")
+        for ys in districts[column]
+        for y in ys
+    ]
+    years += [int(y) for y in districts["first_listed_fy"].dropna()]
+    _year_axis(figure, years or [2020])
+    figure.update_yaxes(categoryorder="array", categoryarray=labels[::-1], title_text=None)
+    return _layout(figure, height=max(320, 110 + 30 * len(districts)))
+
+
+def plot_cooperatives(frame: pd.DataFrame) -> go.Figure:
+    """Members and dispatched workers of each 特定地域づくり事業協同組合 by fiscal year."""
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(
+        rows=1, cols=2, subplot_titles=("組合員数（者）", "派遣人員（人）"), horizontal_spacing=0.1
+    )
+    palette = [BLUE, GREEN, ORANGE, "#6c3fb5", RED]
+    for index, (name, rows) in enumerate(frame.groupby("cooperative_name", sort=True)):
+        colour = palette[index % len(palette)]
+        label = html.escape(str(name))
+        for column, col in (("members", 1), ("dispatched_workers", 2)):
+            figure.add_trace(go.Scatter(
+                x=rows["fiscal_year"], y=rows[column], mode="lines+markers", name=label, legendgroup=label,
+                showlegend=col == 1, marker={"color": colour, "size": 9}, line={"color": colour},
+                hovertemplate=label + " %{x}年度: %{y}<extra></extra>",
+            ), row=1, col=col)  # fmt: skip
+    years = sorted(set(int(y) for y in frame["fiscal_year"]))
+    figure.update_xaxes(tickvals=years, ticktext=[fy_short(y) for y in years])
+    figure.update_yaxes(rangemode="tozero")
+    _layout(figure, height=380)
+    figure.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0}, margin={"t": 40, "b": 80}
+    )
+    return figure

@@ -101,3 +101,29 @@ def query_quality_report(db: Warehouse) -> pd.DataFrame:
 
 def query_grant_sources(db: Warehouse, pref: str) -> pd.DataFrame:
     return _run(db, "grant_sources", pref=pref)
+
+
+def query_grants_history(db: Warehouse, pref: str, bureaus: tuple[str, ...]) -> pd.DataFrame:
+    return _run(db, "grants_history", pref=pref, bureaus=list(bureaus))
+
+
+def query_district_hubs(db: Warehouse, pref: str) -> pd.DataFrame:
+    return _run(db, "district_hubs", pref=pref)
+
+
+def query_rule_findings(
+    db: Warehouse, pref: str, from_fy: int, to_fy: int, bureaus: tuple[str, ...]
+) -> pd.DataFrame:
+    return _run(db, "rule_findings", pref=pref, bureaus=list(bureaus), **_range(from_fy, to_fy))
+
+
+def query_rules(db: Warehouse, pref: str) -> pd.DataFrame:
+    return _run(db, "rules", pref=pref)
+
+
+def query_programs(db: Warehouse, pref: str) -> pd.DataFrame:
+    return _run(db, "programs", pref=pref)
+
+
+def query_cooperatives(db: Warehouse, pref: str) -> pd.DataFrame:
+    return _run(db, "cooperatives", pref=pref)

@@ -82,5 +82,17 @@ st.subheader(f"{label}別の提供サービス")
 if view.services_figure is None:
     empty_state("この年度の拠点一覧には提供サービスの列がありません（データなし）。")
 else:
-    chart_block(view.services_figure, view.services_table, view.source + " 「提供なし」はその地域のどの拠点も提供していないサービス。",
-                "提供サービス", filters, "services")  # fmt: skip
+    caption = view.source + " 「提供なし」はその地域のどの拠点も提供していないサービス。"
+    chart_block(
+        view.services_figure, view.services_table, caption, "提供サービス", filters, "services"
+    )
+    if view.service_gaps.empty:
+        st.success(f"どの{label}でも、すべてのサービスをいずれかの拠点が提供しています。")
+    else:
+        table_block(view.service_gaps, "提供のないサービス", filters, "service_gaps",
+                    f"どの拠点も提供していないサービス（{len(view.service_gaps)}件）", expanded=True)  # fmt: skip
+
+if view.cooperatives_figure is not None:
+    st.subheader("特定地域づくり事業協同組合")
+    chart_block(view.cooperatives_figure, view.cooperatives_table, view.cooperatives_caption,
+                "特定地域づくり事業協同組合", filters, "cooperatives")  # fmt: skip

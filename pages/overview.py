@@ -30,7 +30,21 @@ with left.container(border=True):
     st.caption("県全体の拠点数で判定")
 right.write(grade.explanation)
 right.write(view.outlook)
+if view.pipeline_text:
+    right.write(view.pipeline_text)
 right.caption(GRADE_RULE)
+
+if view.errors is not None:
+    st.subheader("補助金の規則チェック")
+    with st.container(border=True):
+        left, middle, right = st.columns([1, 1, 2], vertical_alignment="center")
+        left.metric("規則違反", f"{view.errors}件")
+        middle.metric("助言", f"{view.advice}件")
+        right.caption(
+            f"選択した年度・{option.bureau_label}の補助金記録に対する、{option.pref_name}の規則の確認結果。"
+        )
+        right.page_link("pages/pipeline.py", label="事業パイプラインで内容を見る", icon=":material/arrow_forward:",
+                        query_params=filters.to_query_params())  # fmt: skip
 
 st.subheader("拠点数の推移と目標")
 chart_block(

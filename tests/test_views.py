@@ -5,13 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from dashboard.coverage import service_matrix
 from dashboard.db import Warehouse
 from dashboard.filters import Filters, ProfileOption
 from dashboard.formatting import NO_DATA, man_yen, wareki
 from dashboard.kpi import Grade
 from dashboard.views import direct_loader
 from dashboard.views.data import _link, build_data_view
-from dashboard.views.hubs import build_hubs, service_matrix
+from dashboard.views.hubs import build_hubs
 from dashboard.views.overview import build_overview
 from etl.schemas import SERVICES
 

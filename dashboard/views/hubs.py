@@ -8,10 +8,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import charts
+from dashboard.coverage import CoverageGaps, coverage_gaps, hubs_without_rmo
 from dashboard.filters import Filters, ProfileOption
-from dashboard.formatting import fy_label
+from dashboard.formatting import fy_label, with_fy_columns
 from dashboard.views import Loader
-from etl.schemas import SERVICES
 
 
 @dataclass
@@ -31,6 +31,10 @@ class HubsView:
     kaso_note: str | None = None
     services_figure: go.Figure | None = None
     services_table: pd.DataFrame | None = None
+    service_gaps: pd.DataFrame | None = None
+    cooperatives_figure: go.Figure | None = None
+    cooperatives_table: pd.DataFrame | None = None
+    cooperatives_caption: str = ""
 
 
 def _share(hubs: object, with_rmo: object) -> float | None:
@@ -72,21 +76,6 @@ def _municipality_table(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     })  # fmt: skip
 
 
-def _without_rmo(hubs: pd.DataFrame, label: str) -> tuple[pd.DataFrame | None, str | None]:
-    if hubs["has_rmo"].isna().all():
-        return None, "この年度の拠点一覧には地域運営組織の有無がありません（データなし）。"
-    rows = hubs[hubs["has_rmo"].eq(False)]
-    note = (
-        None
-        if hubs["has_rmo"].notna().all()
-        else f"地域運営組織の有無が不明な拠点が{int(hubs['has_rmo'].isna().sum())}か所あります。"
-    )
-    table = rows[["municipality_name", "bureau", "hub_name", "district_name", "population"]].rename(columns={
-        "municipality_name": "市町村名", "bureau": label, "hub_name": "小さな拠点の名称", "district_name": "地区名",
-        "population": "人口（人）"})  # fmt: skip
-    return table, note
-
-
 def _legal_forms(hubs: pd.DataFrame) -> pd.DataFrame:
     with_rmo = hubs[hubs["has_rmo"].eq(True)]
     forms = (
@@ -99,24 +88,37 @@ def _legal_forms(hubs: pd.DataFrame) -> pd.DataFrame:
     return forms.sort_values(["組織数", "法人格"], ascending=[False, True], ignore_index=True)
 
 
-def _kaso_without_hub(
-    municipalities: pd.DataFrame, label: str
-) -> tuple[pd.DataFrame | None, str | None]:
-    if municipalities["kaso"].isna().all():
-        return None, "この都道府県の市町村別の過疎区分は参照データにありません（データなし）。"
-    rows = municipalities[
-        municipalities["kaso"].isin(["全部過疎", "一部過疎"]) & municipalities["hubs"].eq(0)
-    ]
-    return rows[["municipality_code", "municipality_name", "bureau", "kaso"]].rename(columns={
-        "municipality_code": "市町村コード", "municipality_name": "市町村名", "bureau": label, "kaso": "過疎区分"}), None  # fmt: skip
+def _add_rmo_sections(view: HubsView, hubs: pd.DataFrame, label: str) -> None:
+    """Hubs without an RMO and the RMOs' legal forms, for the selected bureaus."""
+    without, unknown = hubs_without_rmo(hubs)
+    if without is None:
+        view.rmo_note = "この年度の拠点一覧には地域運営組織の有無がありません（データなし）。"
+        return
+    view.rmo_note = f"地域運営組織の有無が不明な拠点が{unknown}か所あります。" if unknown else None
+    columns = {"municipality_name": "市町村名", "bureau": label, "hub_name": "小さな拠点の名称",
+               "district_name": "地区名", "population": "人口（人）"}  # fmt: skip
+    view.without_rmo = without[list(columns)].rename(columns=columns)
+    view.legal_forms_table = _legal_forms(hubs)
+    if not view.legal_forms_table.empty:
+        view.legal_forms_figure = charts.plot_counts(
+            view.legal_forms_table, "法人格", "組織数", "組織数（組織）", "組織"
+        )
 
 
-def service_matrix(hubs: pd.DataFrame, bureaus: tuple[str, ...]) -> pd.DataFrame:
-    """Bureau × service: the number of hubs offering each service (0 where none does)."""
-    known = hubs[hubs["services"].notna()]
-    exploded = known.explode("services")
-    counts = exploded.groupby(["bureau", "services"]).size().unstack(fill_value=0)
-    return counts.reindex(index=list(bureaus), columns=list(SERVICES), fill_value=0).astype(int)
+def _add_gap_sections(view: HubsView, gaps: CoverageGaps, filters: Filters, label: str) -> None:
+    """過疎 municipalities without a hub, and the bureau × service coverage."""
+    if gaps.kaso_without_hub is None:
+        view.kaso_note = "この都道府県の市町村別の過疎区分は参照データにありません（データなし）。"
+    else:
+        view.kaso_without_hub = gaps.kaso_without_hub.rename(columns={
+            "municipality_code": "市町村コード", "municipality_name": "市町村名", "bureau": label, "kaso": "過疎区分"})  # fmt: skip
+    if gaps.service_matrix is None:
+        return
+    marked = gaps.service_matrix.rename(index=lambda b: f"● {b}" if b in filters.bureaus else b)
+    view.services_figure = charts.plot_service_heatmap(marked, label)
+    view.services_table = gaps.service_matrix.rename_axis(label).reset_index()
+    view.service_gaps = gaps.service_gaps.rename(columns={
+        "bureau": label, "service": "提供のないサービス", "hubs": f"その{label}の拠点数（拠点）"})  # fmt: skip
 
 
 def build_hubs(
@@ -132,35 +134,35 @@ def build_hubs(
         )
     year = year if year in in_range else in_range[-1]
     row = survey[survey["fiscal_year"] == year].iloc[0]
-    label = option.bureau_label
+    label, pref = option.bureau_label, option.pref_code
     view = HubsView(
         in_range,
         year,
         source=f"出典: 小さな拠点一覧（{row['files']}）、{fy_label(year)}・{row['as_of']}時点。",
     )
-    by_bureau = load("hubs_by_bureau", pref=option.pref_code, year=year)
+    by_bureau = load("hubs_by_bureau", pref=pref, year=year)
     view.bureau_figure = charts.plot_bureau_bars(by_bureau, filters.bureaus, label)
     view.bureau_table = _bureau_table(by_bureau, filters, label)
-    municipalities = load(
-        "hubs_by_municipality", pref=option.pref_code, year=year, bureaus=filters.bureaus
-    )
+    municipalities = load("hubs_by_municipality", pref=pref, year=year, bureaus=filters.bureaus)
     view.municipality_table = _municipality_table(municipalities, label)
-    hubs = load("hubs_list", pref=option.pref_code, year=year, bureaus=filters.bureaus)
+    hubs = load("hubs_list", pref=pref, year=year, bureaus=filters.bureaus)
     if hubs.empty:
         view.message = "選択した地域には、この年度の拠点がありません。"
     else:
-        view.without_rmo, view.rmo_note = _without_rmo(hubs, label)
-        if view.without_rmo is not None:
-            view.legal_forms_table = _legal_forms(hubs)
-            if not view.legal_forms_table.empty:
-                view.legal_forms_figure = charts.plot_counts(
-                    view.legal_forms_table, "法人格", "組織数", "組織数（組織）", "組織"
-                )
-    view.kaso_without_hub, view.kaso_note = _kaso_without_hub(municipalities, label)
-    all_hubs = load("hubs_list", pref=option.pref_code, year=year, bureaus=())
-    if all_hubs["services"].notna().any():
-        matrix = service_matrix(all_hubs, option.bureaus)
-        marked = matrix.rename(index=lambda b: f"● {b}" if b in filters.bureaus else b)
-        view.services_figure = charts.plot_service_heatmap(marked, label)
-        view.services_table = matrix.rename_axis(label).reset_index()
+        _add_rmo_sections(view, hubs, label)
+    all_hubs = load("hubs_list", pref=pref, year=year, bureaus=())
+    _add_gap_sections(view, coverage_gaps(municipalities, all_hubs, option.bureaus), filters, label)
+    _add_cooperatives(view, load("cooperatives", pref=pref))
     return view
+
+
+def _add_cooperatives(view: HubsView, frame: pd.DataFrame) -> None:
+    """特定地域づくり事業協同組合 over time, when the prefecture has records of them."""
+    if frame.empty:
+        return
+    view.cooperatives_figure = charts.plot_cooperatives(frame)
+    columns = {"fiscal_year": "fiscal_year", "cooperative_name": "組合名", "municipality_name": "市町村",
+               "certified_on": "認定日", "members": "組合員数（者）", "dispatched_workers": "派遣人員（人）"}  # fmt: skip
+    view.cooperatives_table = with_fy_columns(frame[list(columns)].rename(columns=columns))
+    sample = "サンプルデータ（架空）。" if frame["is_sample"].all() else ""
+    view.cooperatives_caption = f"出典: 特定地域づくり事業協同組合の記録（各年度末）。{sample}"

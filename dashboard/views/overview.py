@@ -11,6 +11,7 @@ from dashboard import charts, kpi
 from dashboard.filters import Filters, ProfileOption
 from dashboard.formatting import NO_DATA, count_text, fy_label, man_yen, pct_text, with_fy_columns
 from dashboard.views import Loader
+from dashboard.views.pipeline import forecast_for
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class Overview:
     national_table: pd.DataFrame
     national_caption: str
     outlook: str = ""
+    pipeline_text: str = ""
+    errors: int | None = None  # rule findings in the selected scope; None without grant data
+    advice: int | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -145,11 +149,12 @@ def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Ove
         cards.append(_spend_card(spend, filters))
     grade = kpi.grade(hubs, target)
     forecast = kpi.trend_forecast(hubs, target.target_year)
+    pipeline = forecast_for(load, option)
     actual_points = kpi_frame[(kpi_frame["pref_code"] == option.pref_code) & (kpi_frame["indicator"] == "hubs_total")
                               & (kpi_frame["kind"] == "actual") & kpi_frame["value"].notna()]  # fmt: skip
-    figure = charts.plot_trajectory(
-        actual_points, target, forecast, subset, (filters.from_fy, filters.to_fy)
-    )
+    figure = charts.plot_trajectory(actual_points, target, forecast, subset, (filters.from_fy, filters.to_fy),
+                                    pipeline=pipeline.forecast)  # fmt: skip
+
     caption = (f"出典: {', '.join(sorted(set(actual_points['source'])))}。目標: "
                f"{fy_label(target.base_year)} {target.base_value}拠点 → {fy_label(target.target_year)} {target.target_value}拠点。")  # fmt: skip
     index, base_year = kpi.national_index(kpi_frame, option.pref_code)
@@ -165,8 +170,20 @@ def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Ove
             index.rename(columns={"series": "系列", "index": "指数", "value": "拠点数"})
         )
         national_table["系列"] = national_table["系列"].replace({"県": option.pref_name})
-    return Overview(cards, grade, target, figure, _trajectory_table(actual_points, forecast, target), caption,
+    view = Overview(cards, grade, target, figure, _trajectory_table(actual_points, forecast, target), caption,
                     national, national_table, national_caption, _outlook(forecast, target))  # fmt: skip
+    view.pipeline_text = (
+        pipeline.summary() if pipeline.cohort or pipeline.latest_value is not None else ""
+    )
+    if (
+        filters.from_fy is not None
+        and not load("grants_history", pref=option.pref_code, bureaus=()).empty
+    ):
+        findings = load("rule_findings", pref=option.pref_code, from_fy=filters.from_fy, to_fy=filters.to_fy,
+                        bureaus=filters.bureaus)  # fmt: skip
+        view.errors = int((findings["severity"] == "error").sum())
+        view.advice = int((findings["severity"] == "advice").sum())
+    return view
 
 
 def _outlook(forecast: pd.DataFrame, target: kpi.Target) -> str:

@@ -1,0 +1,206 @@
+"""The district pipeline: 計画策定 → 拠点づくり事業 → 拠点形成, each district's limits under the
+profile's rules, and a forecast of hubs built from the pipeline.
+
+Pure functions on frames from the warehouse (grants_history, district_hubs, rule_findings,
+rules, programs); the 事業パイプライン page writes each method out for readers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from dashboard.formatting import fy_label
+
+PLANNING, PROJECT, FORMED, EXISTING, WITHDRAWN = (
+    "計画策定中",
+    "事業実施中",
+    "拠点形成",
+    "既存拠点の発展",
+    "取下げのみ",
+)
+STAGE_ORDER = (PLANNING, PROJECT, FORMED, EXISTING, WITHDRAWN)
+FORECAST_METHOD = (
+    "パイプライン予測は、最新の拠点数に「事業実施中でまだ拠点一覧に載っていない地区の数 × これまでの転換率」を"
+    "足したものです。転換率は、最新の拠点一覧より前の年度に小さな拠点づくり事業を始めた地区のうち、拠点一覧に"
+    "拠点として載った地区の割合です（補助を受ける前から拠点だった地区は除きます）。計画策定中の地区は数えず、"
+    "拠点の廃止も見込んでいません。"
+)
+KEY = ["municipality_code", "district_key"]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The limits of a profile that a district's budget view reports."""
+
+    cap_yen: int | None
+    cap_programs: tuple[str, ...]
+    max_years: tuple[tuple[str, tuple[str, ...], int], ...] = ()  # (rule_id, programs, years)
+    windows: tuple[tuple[str, tuple[str, ...], int], ...] = ()
+
+
+def rule_set(rules: pd.DataFrame, programs: pd.DataFrame, cap_yen: int | None) -> RuleSet:
+    def limits(kind: str) -> tuple:
+        rows = rules[rules["kind"] == kind]
+        return tuple(
+            (r.rule_id, tuple(r.programs), int(json.loads(r.params)["years"]))
+            for r in rows.itertuples()
+        )
+
+    capped = tuple(programs.loc[programs["counts_toward_cap"], "program"])
+    return RuleSet(cap_yen, capped, limits("max_years"), limits("window_years"))
+
+
+DISTRICT_COLUMNS = [
+    *KEY, "municipality_name", "bureau", "district_name", "plan_fys", "project_fys", "withdrawn_fys",
+    "first_fy", "last_fy", "first_project_fy", "first_listed_fy", "hub_name", "stage", "error", "advice",
+]  # fmt: skip
+
+
+def _stage(first_fy: int, plan: tuple, project: tuple, listed: int | None) -> str:
+    if listed is not None:
+        return EXISTING if listed <= first_fy else FORMED
+    if project:
+        return PROJECT
+    return PLANNING if plan else WITHDRAWN
+
+
+def _years(frame: pd.DataFrame, mask: pd.Series) -> tuple[int, ...]:
+    return tuple(sorted({int(y) for y in frame.loc[mask, "fiscal_year"]}))
+
+
+def district_table(
+    grants: pd.DataFrame, district_hubs: pd.DataFrame, findings: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per district: its years by program stage, hub listing, stage and finding counts."""
+    hubs = {(r.municipality_code, r.district_key): r for r in district_hubs.itertuples(index=False)}
+    counts = findings.groupby([*KEY, "severity"]).size().to_dict() if len(findings) else {}
+    rows = []
+    for key, frame in grants.groupby(KEY, sort=False):
+        active = ~frame["is_withdrawn"]
+        plan = _years(frame, active & (frame["program_stage"] == "plan"))
+        project = _years(frame, active & (frame["program_stage"] == "project"))
+        years = _years(frame, active) or _years(frame, frame["fiscal_year"].notna())
+        hub = hubs.get(key)
+        listed = None if hub is None else int(hub.first_listed_fy)
+        first = frame.iloc[0]
+        rows.append({
+            "municipality_code": key[0], "district_key": key[1], "municipality_name": first["municipality_name"],
+            "bureau": first["bureau"], "district_name": first["district_name"], "plan_fys": plan,
+            "project_fys": project, "withdrawn_fys": _years(frame, frame["is_withdrawn"]),
+            "first_fy": years[0], "last_fy": years[-1], "first_project_fy": project[0] if project else None,
+            "first_listed_fy": listed, "hub_name": None if hub is None else hub.hub_name,
+            "stage": _stage(years[0], plan, project, listed),
+            "error": counts.get((*key, "error"), 0), "advice": counts.get((*key, "advice"), 0),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=DISTRICT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class PipelineForecast:
+    target_year: int
+    latest_year: int | None
+    latest_value: int | None
+    cohort: int
+    converted: int
+    pending: int
+    rate: float | None = None
+    expected: float | None = None
+    forecast: float | None = None
+    upper: int | None = None
+    pending_names: tuple[str, ...] = field(default_factory=tuple)
+
+    def summary(self) -> str:
+        if self.forecast is None:
+            if self.latest_value is None:
+                return "拠点数の実績がないため、パイプライン予測はできません。"
+            return "事業を始めて拠点一覧に載るまでを見られる地区がないため、転換率がわからず予測できません。"
+        return (
+            f"パイプライン予測: {fy_label(self.target_year)}までに{self.forecast:.1f}拠点"
+            f"（{fy_label(self.latest_year)}の{self.latest_value}拠点 + 事業実施中{self.pending}地区 × 転換率"
+            f"{self.rate:.0%}〈{self.converted}/{self.cohort}地区〉＝{self.expected:.1f}。すべて拠点になれば最大{self.upper}拠点）。"
+        )
+
+
+def pipeline_forecast(districts: pd.DataFrame, latest_year: int | None, latest_value: int | None,
+                      target_year: int) -> PipelineForecast:  # fmt: skip
+    """Hubs by the target year: the latest count plus the pending project-stage districts times
+    the share of earlier project-stage districts that became hubs."""
+    if districts.empty or latest_year is None or latest_value is None:
+        return PipelineForecast(target_year, latest_year, latest_value, 0, 0, 0)
+    started = districts[districts["first_project_fy"].notna() & (districts["stage"] != EXISTING)]
+    cohort = started[started["first_project_fy"] <= latest_year - 1]
+    converted = cohort[(cohort["stage"] == FORMED) & (cohort["first_listed_fy"] <= latest_year)]
+    pending = districts[districts["stage"] == PROJECT]
+    names = tuple(f"{r.municipality_name} {r.district_name}" for r in pending.itertuples())
+    base = PipelineForecast(target_year, latest_year, latest_value, len(cohort), len(converted), len(pending),
+                            pending_names=names)  # fmt: skip
+    if len(cohort) == 0:
+        return base
+    rate = len(converted) / len(cohort)
+    expected = rate * len(pending)
+    return PipelineForecast(target_year, latest_year, latest_value, len(cohort), len(converted), len(pending),
+                            rate, expected, latest_value + expected, latest_value + len(pending), names)  # fmt: skip
+
+
+def _years_used(active: pd.DataFrame, programs: tuple[str, ...]) -> int:
+    return active.loc[active["program"].isin(programs), "fiscal_year"].nunique()
+
+
+def _limit_notes(active: pd.DataFrame, rules: RuleSet, names: dict[str, str], current_fy: int,
+                 cap_left: int | None) -> tuple[list[str], int | None]:  # fmt: skip
+    """What stops the district next year, and the fiscal year by which it must finish."""
+    notes, finish = [], None
+    this_year = active[active["fiscal_year"] == current_fy]
+    for rule_id, programs, years in rules.windows:
+        in_rule = active[active["program"].isin(programs)]
+        if in_rule.empty:
+            continue
+        end = int(in_rule["fiscal_year"].min()) + years - 1
+        finish = end if finish is None else min(finish, end)
+        if not this_year.empty and end < current_fy:
+            notes.append(f"{rule_id}: 最長{years}か年度の期間（{fy_label(end)}まで）を過ぎています")
+        elif not this_year.empty and end == current_fy:
+            notes.append(
+                f"{rule_id}: 最長{years}か年度の期間が今年度（{fy_label(end)}）で終わります"
+            )
+    for rule_id, programs, years in rules.max_years:
+        if this_year["program"].isin(programs).any() and _years_used(active, programs) >= years:
+            label = "・".join(names.get(p, p) for p in programs)
+            notes.append(f"{rule_id}: {label}が上限の{years}か年度に達しています")
+    if cap_left is not None and not this_year.empty:
+        spent = this_year.loc[this_year["program"].isin(rules.cap_programs), "grant_yen"].sum()
+        if cap_left <= 0:
+            notes.append("累計上限に達しています")
+        elif spent and cap_left < spent:
+            notes.append(
+                f"累計上限まで残り{cap_left / 1000:,.0f}千円（今年度の補助金{spent / 1000:,.0f}千円より少ない）"
+            )
+    return notes, finish
+
+
+def budget_table(
+    grants: pd.DataFrame, rules: RuleSet, program_names: dict[str, str], current_fy: int
+) -> pd.DataFrame:
+    """Per district: cap used and left, years used and left per rule, the FY it must finish by,
+    and what would stop it next year (for districts with a grant this year)."""
+    rows = []
+    active_all = grants[~grants["is_withdrawn"]]
+    for key, active in active_all.groupby(KEY, sort=False):
+        first = active.iloc[0]
+        used = int(active.loc[active["program"].isin(rules.cap_programs), "grant_yen"].sum())
+        cap_left = None if rules.cap_yen is None else rules.cap_yen - used
+        notes, finish = _limit_notes(active, rules, program_names, current_fy, cap_left)
+        row = {"municipality_code": key[0], "district_key": key[1], "municipality_name": first["municipality_name"],
+               "bureau": first["bureau"], "district_name": first["district_name"], "cap_yen": rules.cap_yen,
+               "cap_used_yen": used, "cap_left_yen": cap_left, "finish_by_fy": finish,
+               "active_this_year": bool((active["fiscal_year"] == current_fy).any()),
+               "limits_next_year": "、".join(notes), "hits_limit_next_year": bool(notes)}  # fmt: skip
+        for rule_id, programs, years in rules.max_years:
+            row[f"years:{rule_id}:{'・'.join(program_names.get(p, p) for p in programs)}"] = (
+                f"{_years_used(active, programs)}/{years}"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,51 @@
+import streamlit as st
+
+from dashboard.formatting import fy_label
+from dashboard.kpi import FORECAST_RULE
+from dashboard.pipeline import FORECAST_METHOD
+from dashboard.ui.cache import load
+from dashboard.ui.components import chart_block, empty_state, page_header, table_block
+from dashboard.ui.state import current
+from dashboard.views.pipeline import build_pipeline
+
+filters, option = current()
+page_header("事業パイプライン", filters, option)
+view = build_pipeline(load, filters, option)
+
+if view.has_grants:
+    st.subheader(f"{fy_label(view.forecast.target_year)}の拠点数の見通し")
+    left, right = st.columns(2)
+    with left.container(border=True):
+        st.markdown("**パイプライン予測**")
+        st.write(view.forecast.summary())
+        st.caption(FORECAST_METHOD + "（県全体で計算）")
+    with right.container(border=True):
+        st.markdown("**トレンド予測**")
+        st.write(view.trend_text)
+        st.caption(FORECAST_RULE)
+
+if view.message:
+    empty_state(view.message)
+else:
+    st.subheader("地区ごとの歩み")
+    chart_block(view.timeline, view.districts, view.caption, "地区の歩み", filters, "timeline")
+
+    st.subheader("規則チェックの結果")
+    st.markdown(
+        f"違反 **{view.errors}件**、助言 **{view.advice}件**（選択した年度・{option.bureau_label}）"
+    )
+    table_block(
+        view.findings, "規則チェック", filters, "findings", "規則チェックの一覧", expanded=True
+    )
+
+    st.subheader("地区ごとの上限と残り")
+    st.caption(f"今年度は記録のある最新の年度（{fy_label(view.current_fy)}）。取下げは数えません。")
+    if view.next_year.empty:
+        st.success("来年度に上限に達する地区はありません。")
+    else:
+        table_block(view.next_year, "来年度に上限に達する地区", filters, "next_year",
+                    f"来年度に上限に達する地区（{len(view.next_year)}地区）", expanded=True)  # fmt: skip
+    table_block(view.budget, "地区ごとの上限と残り", filters, "budget", "すべての地区")
+
+st.subheader(f"{option.pref_name}の補助金の規則")
+st.dataframe(view.rules, hide_index=True, width="stretch")
