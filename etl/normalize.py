@@ -51,7 +51,7 @@ def clean_text(value: object) -> str | None:
     """Free text as written (trimmed, full-width spaces folded); None when blank or unknown."""
     if is_blank(value):
         return None
-    text = str(value).replace("\u3000", " ").strip()
+    text = str(value).replace("\u3000", " ").replace("\u00a0", " ").strip()
     text = re.sub(r"\s*\n\s*", " ", text)
     if nfkc(text) in UNKNOWN_MARKERS:
         return None

@@ -12,6 +12,7 @@ PAGES = {
     "pages/overview.py": "概要",
     "pages/hubs.py": "拠点・地域運営組織",
     "pages/grant_map.py": "補助金マップ",
+    "pages/pipeline.py": "事業パイプライン",
     "pages/data.py": "データ",
 }
 CASES = {
@@ -146,3 +147,36 @@ def test_missing_warehouse_says_how_to_build(monkeypatch, tmp_path):
     at.run()
     assert not at.exception
     assert "python -m etl build" in at.error[0].value
+
+
+def test_pipeline_page_lists_the_sample_findings(app):
+    at = app({}, "pages/pipeline.py")
+    text = texts(at)
+    assert "違反 **8件**、助言 **5件**" in text
+    assert "パイプライン予測" in text and "トレンド予測" in text
+    assert "67.3拠点" in text  # 59 + 10 pending districts × 10/12
+
+
+def test_pipeline_for_one_bureau_counts_only_its_findings(app):
+    at = app({"bureau": "南会津"}, "pages/pipeline.py")
+    assert "違反 **1件**、助言 **1件**" in texts(at)  # 只見町 早森田地区: R4 and R7
+
+
+def test_tottori_pipeline_shows_its_own_rules_and_an_empty_state(app):
+    at = app({"profile": "tottori"}, "pages/pipeline.py")
+    assert any("補助金データはまだ取り込まれていません" in i.value for i in at.info)
+    rules = at.dataframe[0].value
+    assert rules["規則"].tolist() == ["T1", "T2", "T3", "T4", "T5", "T6", "T7"]
+
+
+def test_overview_alerts_link_to_the_pipeline(app):
+    at = app({"bureau": "会津"})
+    metrics = {m.label: m.value for m in at.metric}
+    # 会津: errors 柳津町 R2, 三島町 R3, 猪苗代町 R6; advice 喜多方市 R6 and R7, 金山町 R8.
+    assert (metrics["規則違反"], metrics["助言"]) == ("3件", "3件")
+    assert "事業パイプラインで内容を見る" in [link.label for link in at.get("page_link")]
+
+
+def test_tottori_hubs_page_shows_cooperatives(app):
+    at = app({"profile": "tottori"}, "pages/hubs.py")
+    assert "特定地域づくり事業協同組合" in [s.value for s in at.subheader]

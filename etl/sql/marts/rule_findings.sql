@@ -39,9 +39,15 @@ covered as (
 rate_breaches as (
     select
         *,
-        format('補助率が{:.1f}%です（補助対象経費{:,}円に補助金{:,}円。上限{}/{}、{}）',
-               100.0 * grant_yen / eligible_cost_yen, eligible_cost_yen, grant_yen,
-               rate_num, rate_den, source_ref) as message
+        case
+            when eligible_cost_yen = 0 then
+                format('補助対象経費が0円なのに補助金{:,}円です（上限{}/{}、{}）',
+                       grant_yen, rate_num, rate_den, source_ref)
+            else
+                format('補助率が{:.1f}%です（補助対象経費{:,}円に補助金{:,}円。上限{}/{}、{}）',
+                       100.0 * grant_yen / eligible_cost_yen, eligible_cost_yen, grant_yen,
+                       rate_num, rate_den, source_ref)
+        end as message
     from covered
     where kind = 'rate_max'
       and grant_yen is not null and eligible_cost_yen is not null
@@ -60,13 +66,16 @@ amount_breaches as (
 -- Years of a district within the rule's programs, numbered 1, 2, ... in fiscal-year order.
 district_years as (
     select
-        pref_code, fiscal_year, municipality_code, municipality_name, district_key,
-        district_name, rule_order, rule_id, kind, severity, title, source_ref, max_years,
-        string_agg(distinct program_name, '・') as program_name,
+        pref_code, fiscal_year, municipality_code, district_key, rule_order, rule_id, kind,
+        severity, title, source_ref, max_years,
+        min(municipality_name) as municipality_name,
+        min(district_name) as district_name,
+        string_agg(distinct program_name, '・' order by program_name) as program_name,
         min(program) as program
     from covered
     where kind in ('max_years', 'window_years')
-    group by all
+    group by pref_code, fiscal_year, municipality_code, district_key, rule_order, rule_id, kind,
+        severity, title, source_ref, max_years
 ),
 
 year_numbers as (
@@ -102,14 +111,17 @@ window_breaches as (
 
 yearly as (
     select
-        pref_code, fiscal_year, municipality_code, municipality_name, district_key,
-        district_name, rule_order, rule_id, kind, severity, title, source_ref, cap_yen,
-        string_agg(distinct program_name, '・') as program_name,
+        pref_code, fiscal_year, municipality_code, district_key, rule_order, rule_id, kind,
+        severity, title, source_ref, cap_yen,
+        min(municipality_name) as municipality_name,
+        min(district_name) as district_name,
+        string_agg(distinct program_name, '・' order by program_name) as program_name,
         min(program) as program,
         sum(grant_yen) as year_yen
     from covered
     where kind = 'cumulative_cap'
-    group by all
+    group by pref_code, fiscal_year, municipality_code, district_key, rule_order, rule_id, kind,
+        severity, title, source_ref, cap_yen
 ),
 
 cumulative_breaches as (
@@ -135,10 +147,12 @@ prior_years as (
     from grants
 ),
 
-equivalent_plans as (
-    select pref_code, municipality_code, district_key, bool_or(coalesce(has_equivalent_plan, false)) as yes
+-- Years in which a district records an existing equivalent plan (回答7): it excuses a project
+-- from that year on, never an earlier one.
+equivalent_years as (
+    select distinct pref_code, municipality_code, district_key, fiscal_year
     from grants
-    group by all
+    where has_equivalent_plan
 ),
 
 prior_checks as (
@@ -156,11 +170,12 @@ prior_checks as (
               and p.district_key = c.district_key and p.program = c.prerequisite
               and p.fiscal_year = c.fiscal_year
         ) as has_same_year,
-        coalesce(e.yes, false) as has_equivalent
+        exists (
+            select 1 from equivalent_years as e
+            where e.pref_code = c.pref_code and e.municipality_code = c.municipality_code
+              and e.district_key = c.district_key and e.fiscal_year <= c.fiscal_year
+        ) as has_equivalent
     from covered as c
-    left join equivalent_plans as e
-        on e.pref_code = c.pref_code and e.municipality_code = c.municipality_code
-        and e.district_key = c.district_key
     where c.kind in ('requires_prior', 'same_year_prior')
 ),
 
@@ -183,15 +198,17 @@ same_year_advice as (
 
 districts as (
     select
-        pref_code, municipality_code, municipality_name, district_key, rule_order, rule_id,
-        kind, severity, title, source_ref,
+        pref_code, municipality_code, district_key, rule_order, rule_id, kind, severity, title,
+        source_ref,
+        min(municipality_name) as municipality_name,
         min(fiscal_year) as fiscal_year,
         arg_min(district_name, fiscal_year) as district_name,
         arg_min(program, fiscal_year) as program,
         arg_min(program_name, fiscal_year) as program_name
     from covered
     where kind = 'second_district'
-    group by all
+    group by pref_code, municipality_code, district_key, rule_order, rule_id, kind, severity,
+        title, source_ref
 ),
 
 second_district_advice as (
@@ -222,7 +239,8 @@ repeated_advice as (
         and prev.district_key = cur.district_key and prev.program = cur.program
         and prev.rule_id = cur.rule_id and prev.rule_order = cur.rule_order
         and prev.fiscal_year = cur.fiscal_year - 1
-        and regexp_replace(prev.project_name, '\s', '', 'g') = regexp_replace(cur.project_name, '\s', '', 'g')
+        and regexp_replace(prev.project_name, '[\s\x{00a0}\x{3000}]', '', 'g')
+            = regexp_replace(cur.project_name, '[\s\x{00a0}\x{3000}]', '', 'g')
     where cur.kind = 'repeated_content'
 ),
 
