@@ -63,7 +63,12 @@ def metrics(page) -> list[str]:
 
 @pytest.mark.parametrize(
     ("path", "heading", "charts"),
-    [("", "進捗の判定", 2), ("hubs", "市町村別", 3), ("data", "品質レポート", 0)],
+    [
+        ("", "進捗の判定", 2),
+        ("hubs", "市町村別", 3),
+        ("pipeline", "地区ごとの歩み", 1),
+        ("data", "品質レポート", 0),
+    ],
 )
 def test_page_draws_its_charts_in_japanese(server, page, path, heading, charts):
     page.goto(f"{server}/{path}")
@@ -154,7 +159,29 @@ def test_a_fresh_servers_first_request_may_be_a_deep_link(sample_settings, brows
             t.split("\n")[-1]
             for t in page.locator("[data-testid=stSidebarNavLink]").all_inner_texts()
         ]
-        assert nav == ["概要", "拠点・地域運営組織", "補助金マップ", "データ"]
+        assert nav == ["概要", "拠点・地域運営組織", "補助金マップ", "事業パイプライン", "データ"]
         assert page.get_by_text("Page not found").count() == 0
         assert "bureau=" in page.url
         page.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "heading", "charts"),
+    [("", "進捗の判定", 2), ("hubs", "特定地域づくり事業協同組合", 3), ("grant_map", "補助金マップ", 1),
+     ("pipeline", "鳥取県の補助金の規則", 0), ("data", "品質レポート", 0)],
+)  # fmt: skip
+def test_tottori_profile_on_every_page(server, page, path, heading, charts):
+    page.goto(f"{server}/{path}?profile=tottori")
+    wait_for_app(page, heading)
+    wait_rendered(page)
+    body = page.locator("[data-testid=stMain]").inner_text()
+    assert f"鳥取県 ／ {'地域'}" in body  # the scope line names the profile and its bureau label
+    sidebar = page.locator("[data-testid=stSidebar]").inner_text()
+    assert "\n地域\n" in sidebar and "地方振興局" not in sidebar  # its bureaus are 地域
+    marks = plot_marks(page)
+    assert len(marks) >= charts and all(
+        m["svgMarks"] > 0 or m["traces"] > 0 for m in marks[:charts]
+    )
+    if path == "":
+        assert "45拠点" in body  # 鳥取県's KPI: 45 hubs by 令和6年度
+    screenshot(page, f"tottori-{path or 'overview'}")
