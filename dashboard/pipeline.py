@@ -114,6 +114,10 @@ class PipelineForecast:
 
     def summary(self) -> str:
         if self.forecast is None:
+            if self.cohort == 0 and self.pending == 0:
+                return (
+                    "補助金の記録（事業を実施中の地区）がないため、パイプライン予測はできません。"
+                )
             if self.latest_value is None:
                 return "拠点数の実績がないため、パイプライン予測はできません。"
             return "事業を始めて拠点一覧に載るまでを見られる地区がないため、転換率がわからず予測できません。"
