@@ -1,0 +1,230 @@
+"""What a briefing pack says: one `Pack` built from the same view builders the pages use, so
+the PPTX, the PDF, the Excel file and the ブリーフィング page all show the same numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import kpi
+from dashboard.filters import Filters, ProfileOption
+from dashboard.formatting import NO_DATA, fy_label, man_yen
+from dashboard.views import Loader
+from dashboard.views.data import build_data_view
+from dashboard.views.grant_map import build_grant_map
+from dashboard.views.hubs import build_hubs
+from dashboard.views.overview import build_overview
+from dashboard.views.pipeline import build_pipeline
+
+JST = dt.timezone(dt.timedelta(hours=9))
+SAMPLE_LABEL = "サンプルデータ（架空）: 拠点数・地域運営組織数の合計は公表値と一致しますが、個々の拠点・地区・補助金は架空です。"
+TOP_FINDINGS = 8
+
+
+@dataclass(frozen=True)
+class Headline:
+    label: str
+    value: str
+    change: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    figure: go.Figure
+    caption: str
+    width: int = 1200
+    height: int = 560
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str  # also the Excel sheet name
+    title: str
+    frame: pd.DataFrame
+    note: str = ""
+
+
+@dataclass
+class Pack:
+    title: str
+    profile: ProfileOption
+    filters: Filters
+    scope: str
+    as_of: str
+    generated: dt.datetime
+    is_sample: bool
+    headlines: list[Headline]
+    grade: str
+    grade_text: list[str]
+    charts: list[Chart]
+    tables: list[Table]
+    findings: list[str]
+    findings_summary: str
+    sources: list[str]
+    credit: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def scope_text(filters: Filters, option: ProfileOption) -> str:
+    bureaus = "・".join(filters.bureaus) if filters.bureaus else "すべて"
+    years = (
+        f"{fy_label(filters.from_fy)}～{fy_label(filters.to_fy)}"
+        if filters.from_fy is not None
+        else "年度データなし"
+    )
+    return f"{option.pref_name} ／ {option.bureau_label}: {bureaus} ／ {years}"
+
+
+def _as_of(load: Loader, option: ProfileOption) -> tuple[str, bool]:
+    info = load("build_info").iloc[0]
+    survey = load("survey_years", pref=option.pref_code)
+    built = pd.Timestamp(info["built_at"]).tz_localize("UTC").tz_convert(JST)
+    listed = (f"最新の拠点一覧 {fy_label(int(survey.iloc[-1]['fiscal_year']))}（{survey.iloc[-1]['as_of']}時点）"
+              if len(survey) else "拠点一覧 データなし")  # fmt: skip
+    return f"{listed} ／ データ更新 {built:%Y-%m-%d}（版 {info['build_id']}）", bool(
+        info["is_sample"]
+    )
+
+
+def _share_change(load: Loader, option: ProfileOption) -> str | None:
+    kpi_frame = load("kpi_series", pref=option.pref_code)
+    hubs = kpi.actual_series(kpi_frame, option.pref_code, "hubs_total").set_index("fiscal_year")[
+        "value"
+    ]
+    rmo = kpi.actual_series(kpi_frame, option.pref_code, "rmo_in_hubs").set_index("fiscal_year")[
+        "value"
+    ]
+    years = sorted(set(hubs.index) & set(rmo.index))
+    if len(years) < 2:
+        return None
+    now, before = years[-1], years[-2]
+    change = 100 * (rmo[now] / hubs[now] - rmo[before] / hubs[before])
+    return f"{change:+.1f}ポイント（R{before - 2018}比）"
+
+
+def _spend_headline(load: Loader, filters: Filters, option: ProfileOption) -> Headline:
+    year = filters.to_fy
+    label = f"補助金額（{fy_label(year)}）" if year is not None else "補助金額"
+    if year is None:
+        return Headline(label, NO_DATA)
+
+    def spend(y: int) -> pd.Series:
+        return load(
+            "grant_spend", pref=option.pref_code, from_fy=y, to_fy=y, bureaus=filters.bureaus
+        ).iloc[0]
+
+    now, before = spend(year), spend(year - 1)
+    if int(now["records_in_prefecture"]) == 0:
+        return Headline(label, NO_DATA, None, "補助金データがまだ取り込まれていません")
+    value = float(now["grant_yen"]) if int(now["records"]) else 0.0
+    previous = float(before["grant_yen"]) if int(before["records"]) else 0.0
+    change = f"{(value - previous) / 10_000:+,.0f}万円（R{year - 1 - 2018}比）"
+    unknown = int(now["unknown_amounts"])
+    return Headline(
+        label,
+        man_yen(value),
+        change,
+        f"金額未定{unknown}件を含まない" if unknown else "取下げを除く",
+    )
+
+
+def _headlines(overview, load: Loader, filters: Filters, option: ProfileOption) -> list[Headline]:
+    cards = {card.label: card for card in overview.cards}
+    hubs, rmo, share = cards["拠点数 / 目標"], cards["地域運営組織"], cards["組織のある拠点の割合"]
+    return [
+        Headline("小さな拠点数 / 目標", hubs.value, hubs.delta, hubs.help),
+        Headline("地域運営組織（拠点内）", rmo.value, rmo.delta, rmo.help),
+        Headline(
+            "地域運営組織のある拠点の割合", share.value, _share_change(load, option), share.help
+        ),
+        _spend_headline(load, filters, option),
+    ]
+
+
+def _findings(pipeline) -> tuple[list[str], str]:
+    """The top findings, breaches first, as one line each."""
+    if not pipeline.has_grants or pipeline.findings is None:
+        return [], pipeline.message or "補助金の記録がありません。"
+    order = pipeline.findings["種別"].map({"違反": 0, "助言": 1})
+    frame = pipeline.findings.assign(order=order).sort_values(
+        ["order", "年度（西暦）"], kind="stable"
+    )
+    lines = [f"【{r['種別']}】{r['年度（和暦）']} {r['市町村']} {r['地区名']}: {r['内容']}"
+             for r in frame.head(TOP_FINDINGS).to_dict("records")]  # fmt: skip
+    return lines, f"違反 {pipeline.errors}件、助言 {pipeline.advice}件（選択した年度・地域）"
+
+
+def build_pack(load: Loader, filters: Filters, option: ProfileOption, boundaries_dir: Path, map_style: str,
+               now: dt.datetime | None = None) -> Pack:  # fmt: skip
+    """Everything a briefing says for the current filters."""
+    overview = build_overview(load, filters, option)
+    hubs = build_hubs(load, filters, option)
+    pipeline = build_pipeline(load, filters, option)
+    grant_map = build_grant_map(load, filters, option, "municipality", boundaries_dir, map_style)
+    sources = build_data_view(load, option, Path(".")).sources
+    as_of, is_sample = _as_of(load, option)
+    label = option.bureau_label
+    charts = [
+        Chart("trajectory", "拠点数の推移と目標", overview.trajectory, overview.trajectory_caption)
+    ]
+    if hubs.bureau_figure is not None:
+        charts.append(
+            Chart(
+                "bureaus",
+                f"{label}別の拠点と地域運営組織",
+                hubs.bureau_figure,
+                hubs.source,
+                height=460,
+            )
+        )
+    if overview.national is not None:
+        charts.append(
+            Chart(
+                "national", "全国との比較", overview.national, overview.national_caption, height=420
+            )
+        )
+    charts.append(Chart("grant_map", "補助金マップ（選択した年度の補助金額）", grant_map.figure, grant_map.caption,
+                        width=1000, height=700))  # fmt: skip
+    tables = []
+    if hubs.bureau_table is not None:
+        tables.append(
+            Table(f"{label}別", f"{label}別の拠点と地域運営組織", hubs.bureau_table, hubs.source)
+        )
+        tables.append(Table("市町村別", "市町村別の拠点", hubs.municipality_table, hubs.source))
+    if pipeline.findings is not None:
+        tables.append(
+            Table("規則チェック", "補助金の規則チェック", pipeline.findings, pipeline.caption)
+        )
+        tables.append(
+            Table("地区の上限と残り", "地区ごとの上限と残り", pipeline.budget, pipeline.caption)
+        )
+    tables.append(
+        Table("補助金（市町村別）", "補助金額（市町村別）", grant_map.table, grant_map.caption)
+    )
+    tables.append(Table("出典", "公表値の出典と時点", sources))
+    findings, summary = _findings(pipeline)
+    outlook = [overview.grade.explanation, overview.outlook] + (
+        [overview.pipeline_text] if overview.pipeline_text else []
+    )
+    source_lines = sorted({str(s) for s in sources["出典"]})
+    notes = [SAMPLE_LABEL] if is_sample else []
+    return Pack(
+        title="小さな拠点 ブリーフィング", profile=option, filters=filters, scope=scope_text(filters, option),
+        as_of=as_of, generated=now or dt.datetime.now(JST), is_sample=is_sample,
+        headlines=_headlines(overview, load, filters, option), grade=overview.grade.label, grade_text=outlook,
+        charts=charts, tables=tables, findings=findings, findings_summary=summary, sources=source_lines,
+        credit=grant_map.credit if grant_map.has_boundaries else None, notes=notes,
+    )  # fmt: skip
+
+
+def pack_file_name(pack: Pack, suffix: str) -> str:
+    """小さな拠点ブリーフィング_fukushima_会津-南会津_20261122.pptx"""
+    bureaus = "-".join(pack.filters.bureaus) if pack.filters.bureaus else "全域"
+    return f"小さな拠点ブリーフィング_{pack.profile.key}_{bureaus}_{pack.generated:%Y%m%d}.{suffix}"
