@@ -60,6 +60,7 @@ sample: $(VENV)/.runtime
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench etl
 	$(BIN)/python -m bench pages
+	$(BIN)/python -m bench export
 
 clean:
 	rm -rf $(VENV) data/warehouse .pytest_cache test-output

@@ -16,6 +16,7 @@ PAGES = [
     st.Page("pages/hubs.py", title="拠点・地域運営組織", icon=":material/groups:"),
     st.Page("pages/grant_map.py", title="補助金マップ", icon=":material/map:"),
     st.Page("pages/pipeline.py", title="事業パイプライン", icon=":material/timeline:"),
+    st.Page("pages/briefing.py", title="ブリーフィング", icon=":material/slideshow:"),
     st.Page("pages/data.py", title="データ", icon=":material/database:"),
 ]
 

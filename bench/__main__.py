@@ -14,11 +14,17 @@ def main() -> None:
         "pages", help="server-side page run times (cold/warm) and map figure size"
     )
     pages.add_argument("--runs", type=int, default=3)
+    packs = sub.add_parser("export", help="time and peak memory of each briefing pack")
+    packs.add_argument("--runs", type=int, default=2)
     args = parser.parse_args()
     if args.what == "etl":
         from bench import etl_bench
 
         etl_bench.run(args)
+    elif args.what == "export":
+        from bench import export_bench
+
+        export_bench.run(args)
     elif args.what == "pages":
         from bench import pages_bench
 

@@ -41,3 +41,17 @@ def sample_copy(tmp_path) -> Path:
     target = tmp_path / "input"
     shutil.copytree(SAMPLE_DIR, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def sample_pack(sample_settings, tmp_path_factory):
+    """The briefing pack of the whole sample for 福島県 (all bureaus, every year)."""
+    from dashboard.db import Warehouse
+    from dashboard.export.content import build_pack
+    from dashboard.filters import Filters, build_profile_options
+    from dashboard.views import direct_loader
+
+    load = direct_loader(Warehouse(sample_settings.warehouse_dir))
+    option = build_profile_options(load)["fukushima"]
+    filters = Filters("fukushima", option.first_fy, option.last_fy, ())
+    return build_pack(load, filters, option, tmp_path_factory.mktemp("no-boundaries"), "white-bg")

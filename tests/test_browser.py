@@ -4,12 +4,14 @@ reproduces the view, the map draws polygons from an N03-shaped fixture or falls 
 from __future__ import annotations
 
 import re
+import subprocess
 import urllib.parse
 
 import pytest
 
 from etl.boundaries import fetch_boundaries
 from tests.browser import (
+    OUTPUT_DIR,
     chromium,
     plot_marks,
     require_browser,
@@ -159,7 +161,7 @@ def test_a_fresh_servers_first_request_may_be_a_deep_link(sample_settings, brows
             t.split("\n")[-1]
             for t in page.locator("[data-testid=stSidebarNavLink]").all_inner_texts()
         ]
-        assert nav == ["概要", "拠点・地域運営組織", "補助金マップ", "事業パイプライン", "データ"]
+        assert nav == ["概要", "拠点・地域運営組織", "補助金マップ", "事業パイプライン", "ブリーフィング", "データ"]
         assert page.get_by_text("Page not found").count() == 0
         assert "bureau=" in page.url
         page.close()
@@ -185,3 +187,68 @@ def test_tottori_profile_on_every_page(server, page, path, heading, charts):
     if path == "":
         assert "45拠点" in body  # 鳥取県's KPI: 45 hubs by 令和6年度
     screenshot(page, f"tottori-{path or 'overview'}")
+
+
+@pytest.mark.parametrize(
+    ("label", "suffix", "magic"),
+    [("PowerPoint（PPTX） をダウンロード", ".pptx", b"PK"), ("PDF をダウンロード", ".pdf", b"%PDF"),
+     ("Excel（表） をダウンロード", ".xlsx", b"PK")],
+)  # fmt: skip
+def test_briefing_download_buttons_give_valid_files(server, page, label, suffix, magic, tmp_path):
+    page.goto(f"{server}/briefing?bureau=%E4%BC%9A%E6%B4%A5")
+    wait_for_app(page, "補助金の規則チェック")
+    with page.expect_download(timeout=90_000) as download:
+        page.get_by_role("button", name=label).click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert (
+        path.name.startswith("小さな拠点ブリーフィング_fukushima_会津_") and path.suffix == suffix
+    )
+    data = path.read_bytes()
+    assert data.startswith(magic) and len(data) > 5_000
+    if suffix == ".pdf":
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True
+        ).stdout
+        assert "小さな拠点 ブリーフィング" in text and "会津" in text
+
+
+def test_briefing_prints_on_one_a4_landscape_page(server, page, tmp_path):
+    page.goto(f"{server}/briefing")
+    wait_for_app(page, "補助金の規則チェック")
+    wait_rendered(page)
+    page.emulate_media(media="print")
+    pdf = tmp_path / "briefing.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert re.search(r"Pages:\s+1\n", info) and "841.92 x 594.96" in info  # A4 landscape, one page
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True
+    ).stdout
+    for expected in (
+        "59 / 60拠点",
+        "47組織",
+        "79.7%",
+        "判定: 順調",
+        "令和2年度 (2020)～令和8年度 (2026)",
+        "サンプルデータ",
+    ):
+        assert expected in text
+    for absent in (
+        "都道府県（プロファイル）",
+        "ダウンロード",
+        "CSVの文字コード",
+    ):  # no sidebar, no widgets
+        assert absent not in text
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "80",
+            "-png",
+            "-singlefile",
+            str(pdf),
+            str(OUTPUT_DIR / "briefing-print"),
+        ],
+        check=True,
+    )

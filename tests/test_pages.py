@@ -13,6 +13,7 @@ PAGES = {
     "pages/hubs.py": "拠点・地域運営組織",
     "pages/grant_map.py": "補助金マップ",
     "pages/pipeline.py": "事業パイプライン",
+    "pages/briefing.py": "ブリーフィング",
     "pages/data.py": "データ",
 }
 CASES = {

@@ -136,16 +136,21 @@ def _spend_headline(load: Loader, filters: Filters, option: ProfileOption) -> He
 
 
 def _headlines(overview, load: Loader, filters: Filters, option: ProfileOption) -> list[Headline]:
+    """Four numbers: the prefecture's hubs against the target, then RMOs and their share (or,
+    with bureaus selected, the selection's hubs and RMOs), and the grant spend of the year."""
     cards = {card.label: card for card in overview.cards}
-    hubs, rmo, share = cards["拠点数 / 目標"], cards["地域運営組織"], cards["組織のある拠点の割合"]
-    return [
-        Headline("小さな拠点数 / 目標", hubs.value, hubs.delta, hubs.help),
-        Headline("地域運営組織（拠点内）", rmo.value, rmo.delta, rmo.help),
-        Headline(
-            "地域運営組織のある拠点の割合", share.value, _share_change(load, option), share.help
-        ),
-        _spend_headline(load, filters, option),
-    ]
+    hubs = cards["拠点数 / 目標"]
+    first = Headline("小さな拠点数 / 目標", hubs.value, hubs.delta, hubs.help)
+    if filters.bureaus:
+        where = "・".join(filters.bureaus)
+        subset, rmo = cards["選択地域の拠点数"], cards["選択地域の地域運営組織"]
+        middle = [Headline(f"拠点数（{where}）", subset.value, None, subset.help),
+                  Headline(f"地域運営組織（{where}）", rmo.value, None, rmo.help)]  # fmt: skip
+    else:
+        rmo, share = cards["地域運営組織"], cards["組織のある拠点の割合"]
+        middle = [Headline("地域運営組織（拠点内）", rmo.value, rmo.delta, rmo.help),
+                  Headline("地域運営組織のある拠点の割合", share.value, _share_change(load, option), share.help)]  # fmt: skip
+    return [first, *middle, _spend_headline(load, filters, option)]
 
 
 def _findings(pipeline) -> tuple[list[str], str]:

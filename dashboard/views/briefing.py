@@ -1,0 +1,65 @@
+"""ブリーフィング: the one-screen summary a manager takes into the room, from the same Pack as
+the PPTX and PDF downloads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.export.content import Headline, Pack, build_pack
+from dashboard.filters import Filters, ProfileOption
+from dashboard.formatting import NO_DATA
+from dashboard.views import Loader
+
+SHOWN_FINDINGS = 4
+
+
+@dataclass
+class BriefingView:
+    pack: Pack
+    headlines: list[Headline]
+    grade: str
+    grade_text: list[str]
+    trajectory: go.Figure
+    table_title: str | None
+    table: pd.DataFrame | None
+    findings_title: str
+    findings_text: str
+
+
+def _display_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as text for a print-friendly table: 1 decimal for shares, データなし for unknown."""
+    shown = frame.drop(columns=["選択中"], errors="ignore").set_index(frame.columns[0])
+    for column in shown.columns:
+        if pd.api.types.is_float_dtype(shown[column]) or "%" in column:
+            shown[column] = [NO_DATA if pd.isna(v) else f"{float(v):,.1f}" for v in shown[column]]
+        else:
+            shown[column] = [
+                NO_DATA if pd.isna(v) else f"{v:,}" if isinstance(v, int) else str(v)
+                for v in shown[column]
+            ]
+    return shown
+
+
+def build_briefing(load: Loader, filters: Filters, option: ProfileOption, boundaries_dir: Path,
+                   map_style: str) -> BriefingView:  # fmt: skip
+    pack = build_pack(load, filters, option, boundaries_dir, map_style)
+    trajectory = go.Figure(pack.charts[0].figure)  # a copy: compact for one screen
+    trajectory.update_layout(height=330, margin={"t": 10, "b": 10, "l": 50, "r": 10}, title=None,
+                             legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "font": {"size": 11}})  # fmt: skip
+    ticks = list(trajectory.layout.xaxis.tickvals or [])
+    trajectory.update_xaxes(
+        ticktext=[f"R{int(y) - 2018}" for y in ticks], tickangle=0, title_text=None
+    )
+    bureau = next((t for t in pack.tables if t.key == f"{option.bureau_label}別"), None)
+    lines = pack.findings[:SHOWN_FINDINGS]
+    more = len(pack.findings) - SHOWN_FINDINGS
+    text = "\n".join(lines) + (f"\n…ほか{more}件（事業パイプラインに一覧）" if more > 0 else "")
+    return BriefingView(
+        pack=pack, headlines=pack.headlines, grade=pack.grade, grade_text=pack.grade_text, trajectory=trajectory,
+        table_title=bureau.title if bureau else None, table=_display_table(bureau.frame) if bureau else None,
+        findings_title=f"補助金の規則チェック（{pack.findings_summary}）", findings_text=text or pack.findings_summary,
+    )  # fmt: skip

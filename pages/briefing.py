@@ -1,0 +1,56 @@
+import functools
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.export.content import pack_file_name
+from dashboard.export.packs import FORMATS, render
+from dashboard.ui.cache import load
+from dashboard.ui.components import PLOTLY_CONFIG, page_header
+from dashboard.ui.state import current
+from dashboard.views.briefing import build_briefing
+from etl.settings import load_settings
+
+PRINT_CSS = (Path(__file__).parent.parent / "dashboard" / "ui" / "print.css").read_text(
+    encoding="utf-8"
+)
+LABELS = {"pptx": "PowerPoint（PPTX）", "pdf": "PDF", "xlsx": "Excel（表）"}
+
+filters, option = current()
+st.html(f"<style>{PRINT_CSS}</style>")  # our static print stylesheet (no data in it)
+page_header("ブリーフィング", filters, option)
+settings = load_settings()
+view = build_briefing(load, filters, option, settings.boundaries_dir, settings.map_style)
+
+for column, headline in zip(st.columns(len(view.headlines)), view.headlines, strict=True):
+    column.metric(headline.label, headline.value, headline.change, help=headline.note, border=True)
+
+left, right = st.columns([3, 2])
+with left:
+    st.markdown(f"### 拠点数の推移と目標　判定: {view.grade}")
+    st.plotly_chart(view.trajectory, config=PLOTLY_CONFIG, key="briefing_trajectory")
+with right:
+    for line in view.grade_text:
+        st.caption(line)
+    if view.table is not None:
+        st.markdown(f"### {view.table_title}")
+        st.table(view.table)
+
+st.markdown(f"### {view.findings_title}")
+st.text(view.findings_text)
+
+downloads = st.container(key="no_print")  # hidden on paper (print.css)
+downloads.divider()
+downloads.caption(
+    "印刷（Ctrl+P）すると、この画面を A4 横 1 枚に収めて出力します（サイドバーやボタンは印刷されません）。"
+)
+for column, fmt in zip(downloads.columns(len(FORMATS)), FORMATS, strict=True):
+    column.download_button(
+        f"{LABELS[fmt]} をダウンロード",
+        data=functools.partial(render, view.pack, fmt),
+        file_name=pack_file_name(view.pack, fmt),
+        mime=FORMATS[fmt],
+        key=f"download_{fmt}",
+        on_click="ignore",
+        icon=":material/download:",
+    )

@@ -1,0 +1,210 @@
+"""The PDF pack: printed by headless Chromium on A4 landscape, with the Japanese text embedded,
+extractable and escaped. Rendered pages are saved under test-output/export/ for a human look."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from dashboard.db import Warehouse
+from dashboard.export.content import SAMPLE_LABEL, Pack, Table, build_pack
+from dashboard.export.images import render_charts
+from dashboard.export.pdf_pack import (
+    MAX_TABLE_ROWS,
+    ExportError,
+    build_html,
+    html_to_pdf,
+    render_pdf,
+)
+from dashboard.filters import Filters, build_profile_options
+from dashboard.views import direct_loader
+from etl.settings import PROJECT_DIR
+from tests.browser import require_browser
+
+OUTPUT_DIR = PROJECT_DIR / "test-output" / "export"
+A4_LANDSCAPE_PTS = (841.9, 595.3)
+INJECTED = "<script>alert(1)</script>"
+
+
+def require_poppler() -> None:
+    missing = [tool for tool in ("pdfinfo", "pdftotext", "pdffonts", "pdftoppm") if not shutil.which(tool)]  # fmt: skip
+    if missing:
+        message = f"poppler-utils がありません（{', '.join(missing)}）"
+        if os.environ.get("KYOTEN_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def run(*command: str | Path) -> str:
+    return subprocess.run([str(c) for c in command], check=True, capture_output=True, text=True,
+                          timeout=60).stdout  # fmt: skip
+
+
+def squash(text: str) -> str:
+    """Text without whitespace: pdftotext may break or pad lines differently from the HTML."""
+    return "".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def pack(sample_settings, tmp_path_factory) -> Pack:
+    load = direct_loader(Warehouse(sample_settings.warehouse_dir))
+    option = build_profile_options(load)["fukushima"]
+    boundaries = tmp_path_factory.mktemp("no-boundaries")  # empty: the point-map fallback
+    return build_pack(load, Filters("fukushima", 2020, 2026, ()), option, boundaries, "white-bg")
+
+
+@pytest.fixture(scope="module")
+def pdf_path(pack) -> Path:
+    """The sample pack's PDF, rendered once (charts by kaleido, pages by Chromium)."""
+    require_browser()
+    require_poppler()
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUTPUT_DIR / "pack.pdf"
+    path.write_bytes(render_pdf(pack, render_charts(pack.charts)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def text(pdf_path) -> str:
+    return run("pdftotext", "-layout", pdf_path, "-")
+
+
+def test_pdf_starts_with_magic(pdf_path):
+    assert pdf_path.read_bytes().startswith(b"%PDF-")
+
+
+def test_pdf_is_a4_landscape_with_a_page_per_section(pdf_path, pack):
+    info = run("pdfinfo", "-f", "1", "-l", "1000", pdf_path)
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    sizes = re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info, re.M)
+    assert pages > 4
+    # title, KPIs, one page per chart and per table, findings, sources
+    assert pages >= 2 + len(pack.charts) + len(pack.tables) + 2
+    assert len(sizes) == pages
+    for width, height in sizes:
+        assert float(width) == pytest.approx(A4_LANDSCAPE_PTS[0], abs=2)
+        assert float(height) == pytest.approx(A4_LANDSCAPE_PTS[1], abs=2)
+
+
+@pytest.mark.parametrize(
+    "expected",
+    ["59 / 60拠点", "47組織", "79.7%", "小さな拠点数", "地域運営組織", "規則チェック", "違反",
+     "違反 8件", "データなし", SAMPLE_LABEL, "ほか34行は Excel 版"],
+)  # fmt: skip
+def test_pdf_text_is_extractable(text, expected):
+    assert squash(expected) in squash(text)
+
+
+def test_pdf_text_carries_the_pack_context(text, pack):
+    for expected in [pack.title, pack.scope, pack.as_of, pack.findings_summary, pack.findings[0],
+                     f"{pack.generated:%Y-%m-%d %H:%M}", *pack.grade_text]:  # fmt: skip
+        assert squash(expected) in squash(text)
+    assert text.index("小さな拠点 ブリーフィング") < text.index("主要指標") < text.index("出典")
+
+
+def test_pdf_embeds_the_cjk_font(pdf_path):
+    rows = run("pdffonts", pdf_path).splitlines()[2:]
+    assert rows, "no fonts in the PDF"
+    for row in rows:
+        emb, sub, uni = row.split()[-5:-2]
+        assert (emb, uni) == ("yes", "yes"), row  # embedded, with a ToUnicode map
+    # Skia writes the CFF-based Noto CJK glyphs as Type 3 fonts; their descriptors keep the name.
+    assert re.search(rb"/FontName /[A-Z]{6}\+NotoSansCJKjp-", pdf_path.read_bytes())
+
+
+def test_pdf_pages_render_and_are_not_blank(pdf_path):
+    for old in OUTPUT_DIR.glob("page-*.png"):
+        old.unlink()
+    run("pdftoppm", "-r", "50", "-png", pdf_path, OUTPUT_DIR / "page")
+    pages = sorted(OUTPUT_DIR.glob("page-*.png"))
+    assert len(pages) > 4
+    for page in pages:
+        with Image.open(page) as image:
+            gray = image.convert("L")
+            width, height = gray.size
+            assert (width > height) and width == pytest.approx(height * 297 / 210, rel=0.02)
+            inked = sum(gray.histogram()[:240]) / (width * height)
+        assert inked > 0.005, f"{page.name} looks blank ({inked:.2%} non-white)"
+
+
+def test_injected_markup_prints_as_text(pack, tmp_path):
+    require_browser()
+    require_poppler()
+    frame = pack.tables[0].frame.copy()
+    frame.iloc[0, 0] = INJECTED
+    frame.iloc[1, 1] = None
+    frame.iloc[2, 0] = "後続の行"
+    injected = dataclasses.replace(
+        pack, title=f"{pack.title}</title><h1>x", charts=[],
+        tables=[Table("注入", f"注入テスト {INJECTED}", frame, note="<b>注記</b>")],
+    )  # fmt: skip
+    path = tmp_path / "injected.pdf"
+    path.write_bytes(render_pdf(injected, images={}))
+    text = run("pdftotext", "-layout", path, "-")
+    assert text.count(INJECTED) == 2  # the title and the cell
+    assert "</title><h1>x" in text and "<b>注記</b>" in text
+    assert "後続の行" in text  # the rows after the cell are intact
+    assert squash(pack.findings_summary) in squash(text)  # and so is the rest of the document
+
+
+def test_html_escapes_data_and_inlines_images(pack):
+    frame = pd.DataFrame({"名前": [INJECTED, None], "拠点数（拠点）": [1234, float("nan")],
+                          "年度（西暦）": [2024, 2025]})  # fmt: skip
+    html = build_html(
+        dataclasses.replace(pack, tables=[Table("t", "表", frame)]),
+        {pack.charts[0].key: b"\x89PNG fake"},
+    )
+    assert INJECTED not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.count('<td class="na short">データなし</td>') == 2
+    assert ">1,234<" in html and ">2024<" in html  # years keep no thousands separator
+    assert html.count("data:image/png;base64,") == 1
+    assert html.count("グラフの画像を作成できませんでした") == len(pack.charts) - 1
+    assert 'src="http' not in html and "<link" not in html  # self-contained
+
+
+def test_long_tables_are_truncated_with_a_pointer_to_excel(pack):
+    municipalities = next(t for t in pack.tables if t.key == "市町村別")
+    html = build_html(dataclasses.replace(pack, tables=[municipalities]), {})
+    rows = len(municipalities.frame)
+    assert rows > MAX_TABLE_ROWS
+    table = html[html.index('<table class="data">') :]
+    assert table.count("<tr>") == MAX_TABLE_ROWS + 1  # header + the first rows
+    assert f"ほか{rows - MAX_TABLE_ROWS}行は Excel 版（.xlsx）にあります（全{rows}行）。" in html
+
+
+def test_missing_chromium_is_a_clear_error(pack, tmp_path):
+    missing = tmp_path / "no-chromium"
+    with pytest.raises(ExportError, match="Chromium が見つかりません") as error:
+        render_pdf(pack, images={}, chromium=str(missing))
+    assert str(missing) in str(error.value)
+
+
+def test_failing_chromium_is_a_clear_error(pack, tmp_path):
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho 'simulated crash' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    with pytest.raises(ExportError, match="終了コード 3.*simulated crash"):
+        render_pdf(pack, images={}, chromium=str(fake))
+
+
+def test_chromium_override_from_environment(monkeypatch, pack, tmp_path):
+    monkeypatch.setenv("KYOTEN_CHROMIUM", str(tmp_path / "elsewhere"))
+    with pytest.raises(ExportError, match="elsewhere"):
+        render_pdf(pack, images={})
+
+
+def test_hanging_chromium_times_out(tmp_path):
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nsleep 30 &\nwait\n")  # a helper process keeps running too
+    fake.chmod(0o755)
+    with pytest.raises(ExportError, match="1 秒以内に終わりませんでした"):
+        html_to_pdf("<html></html>", str(fake), timeout_s=1)
