@@ -1,7 +1,7 @@
 import streamlit as st
 
 from dashboard.ui.cache import load
-from dashboard.ui.components import page_header, table_block
+from dashboard.ui.components import page_excel, page_header, table_block
 from dashboard.ui.state import current
 from dashboard.views.data import build_data_view
 from etl.settings import load_settings
@@ -42,3 +42,5 @@ st.caption(
     f"警告 {view.warnings}件。取り込み時に除いた合計行、公表値と一覧の食い違いなどを記録しています。"
 )
 table_block(view.quality, "品質レポート", filters, "quality", "品質レポート", expanded=True)
+
+page_excel(filters, option)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard.formatting import count_text, md_escape
 from dashboard.ui.cache import load
-from dashboard.ui.components import PLOTLY_CONFIG, empty_state, page_header, table_block
+from dashboard.ui.components import PLOTLY_CONFIG, empty_state, page_excel, page_header, table_block
 from dashboard.ui.state import current
 from dashboard.views.grant_map import LEVELS, build_grant_map, parse_level, spend_text
 from etl.settings import load_settings
@@ -71,3 +71,5 @@ if len(grant_map.districts_table):
     )
 elif not grant_map.is_empty:
     empty_state("選択した範囲に補助金のある地区はありません。")
+
+page_excel(filters, option)

@@ -2,7 +2,7 @@ import streamlit as st
 
 from dashboard.formatting import fy_label
 from dashboard.ui.cache import load
-from dashboard.ui.components import chart_block, empty_state, page_header, table_block
+from dashboard.ui.components import chart_block, empty_state, page_excel, page_header, table_block
 from dashboard.ui.state import current
 from dashboard.views.hubs import build_hubs
 
@@ -96,3 +96,5 @@ if view.cooperatives_figure is not None:
     st.subheader("特定地域づくり事業協同組合")
     chart_block(view.cooperatives_figure, view.cooperatives_table, view.cooperatives_caption,
                 "特定地域づくり事業協同組合", filters, "cooperatives")  # fmt: skip
+
+page_excel(filters, option)

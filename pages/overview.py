@@ -2,7 +2,7 @@ import streamlit as st
 
 from dashboard.kpi import FORECAST_RULE, GRADE_RULE
 from dashboard.ui.cache import load
-from dashboard.ui.components import chart_block, empty_state, page_header
+from dashboard.ui.components import chart_block, empty_state, page_excel, page_header
 from dashboard.ui.state import current
 from dashboard.views.overview import build_overview
 
@@ -69,3 +69,5 @@ else:
         filters,
         "national",
     )
+
+page_excel(filters, option)

@@ -4,7 +4,7 @@ from dashboard.formatting import fy_label
 from dashboard.kpi import FORECAST_RULE
 from dashboard.pipeline import FORECAST_METHOD
 from dashboard.ui.cache import load
-from dashboard.ui.components import chart_block, empty_state, page_header, table_block
+from dashboard.ui.components import chart_block, empty_state, page_excel, page_header, table_block
 from dashboard.ui.state import current
 from dashboard.views.pipeline import build_pipeline
 
@@ -49,3 +49,5 @@ else:
 
 st.subheader(f"{option.pref_name}の補助金の規則")
 st.dataframe(view.rules, hide_index=True, width="stretch")
+
+page_excel(filters, option)

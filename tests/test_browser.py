@@ -161,7 +161,14 @@ def test_a_fresh_servers_first_request_may_be_a_deep_link(sample_settings, brows
             t.split("\n")[-1]
             for t in page.locator("[data-testid=stSidebarNavLink]").all_inner_texts()
         ]
-        assert nav == ["概要", "拠点・地域運営組織", "補助金マップ", "事業パイプライン", "ブリーフィング", "データ"]
+        assert nav == [
+            "概要",
+            "拠点・地域運営組織",
+            "補助金マップ",
+            "事業パイプライン",
+            "ブリーフィング",
+            "データ",
+        ]
         assert page.get_by_text("Page not found").count() == 0
         assert "bureau=" in page.url
         page.close()
@@ -252,3 +259,26 @@ def test_briefing_prints_on_one_a4_landscape_page(server, page, tmp_path):
         ],
         check=True,
     )
+
+
+def test_a_page_downloads_its_tables_as_excel(server, page, tmp_path):
+    import openpyxl
+
+    page.goto(f"{server}/hubs?bureau=%E4%BC%9A%E6%B4%A5")
+    wait_for_app(page, "市町村別")
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name=re.compile("この画面の表.*Excel")).click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert (
+        path.name.startswith("小さな拠点モニター_拠点・地域運営組織_fukushima_会津_")
+        and path.suffix == ".xlsx"
+    )
+    book = openpyxl.load_workbook(path)
+    assert "概要" in book.sheetnames and "市町村別の拠点" in book.sheetnames
+    sheet = book["市町村別の拠点"]
+    header = [c.value for c in sheet[4]]
+    codes = [
+        row[header.index("市町村コード")] for row in sheet.iter_rows(min_row=5, values_only=True)
+    ]
+    assert codes and all(isinstance(c, str) and len(c) == 5 and c.startswith("07") for c in codes)

@@ -211,3 +211,14 @@ def _save(workbook: Workbook, when: dt.datetime) -> bytes:
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
     ExcelWriter(workbook, _FixedTimeZip(buffer, stamp)).save()
     return buffer.getvalue()
+
+
+def view_workbook(title: str, profile, filters, scope: str, as_of: str, is_sample: bool,
+                  tables: list[Table], generated: dt.datetime) -> bytes:  # fmt: skip
+    """The tables one page shows, as a workbook with the same conventions as the pack's."""
+    from dashboard.export.content import SAMPLE_LABEL
+
+    pack = Pack(title=title, profile=profile, filters=filters, scope=scope, as_of=as_of, generated=generated,
+                is_sample=is_sample, headlines=[], grade="", grade_text=[], charts=[], tables=tables, findings=[],
+                findings_summary="", sources=[], notes=[SAMPLE_LABEL] if is_sample else [])  # fmt: skip
+    return render_xlsx(pack)

@@ -4,11 +4,14 @@ with caption, table and CSV download, and the empty state."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.export.content import Table
+from dashboard.export.xlsx_pack import view_workbook
 from dashboard.filters import Filters, ProfileOption
 from dashboard.formatting import NO_DATA, fy_label, md_escape, to_csv_bytes
 from dashboard.ui.cache import load
@@ -38,6 +41,8 @@ def scope_text(filters: Filters, option: ProfileOption) -> str:
 
 def page_header(title: str, filters: Filters, option: ProfileOption) -> None:
     """Title, the scope of the view, link warnings, the sample label and the data's as-of."""
+    st.session_state["_page_tables"] = []  # the tables this run shows, for the page's Excel file
+    st.session_state["_page_title"] = title
     st.title(title)
     for warning in link_warnings():
         st.warning(warning, icon=":material/link_off:")
@@ -77,6 +82,7 @@ def download_csv(table: pd.DataFrame, stem: str, filters: Filters, key: str) -> 
 def table_block(table: pd.DataFrame, stem: str, filters: Filters, key: str, label: str = "表を見る",
                 expanded: bool = False) -> None:  # fmt: skip
     """The table behind a chart (values rendered as text) with its CSV download."""
+    st.session_state.setdefault("_page_tables", []).append(Table(stem[:31], stem, table))
     with st.expander(label, expanded=expanded):
         st.dataframe(table, hide_index=True, width="stretch", placeholder=NO_DATA)
         download_csv(table, stem, filters, key)
@@ -87,6 +93,22 @@ def chart_block(figure: go.Figure, table: pd.DataFrame, caption: str, stem: str,
     st.plotly_chart(figure, key=f"chart_{key}", config=PLOTLY_CONFIG, width="stretch")
     st.caption(md_escape(caption))
     table_block(table, stem, filters, key)
+
+
+def page_excel(filters: Filters, option: ProfileOption) -> None:
+    """One download with every table the page showed, one sheet each (same rules as the pack)."""
+    tables = st.session_state.get("_page_tables", [])
+    if not tables:
+        return
+    title = st.session_state.get("_page_title", "表")
+    info = load("build_info").iloc[0]
+    as_of = f"データ更新 {pd.Timestamp(info['built_at']).tz_localize('UTC').tz_convert(JST):%Y-%m-%d}（版 {info['build_id']}）"
+    build = functools.partial(view_workbook, f"小さな拠点モニター {title}", option, filters, scope_text(filters, option),
+                              as_of, bool(info["is_sample"]), list(tables), dt.datetime.now(JST))  # fmt: skip
+    st.download_button(f"この画面の表（{len(tables)}表）を Excel でダウンロード", build,
+                       file_name=file_name(f"小さな拠点モニター_{title}", filters, "xlsx"),
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="dl_page_excel", on_click="ignore", icon=":material/table_view:")  # fmt: skip
 
 
 def empty_state(message: str) -> None:
