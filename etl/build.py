@@ -7,8 +7,11 @@ published warehouse exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,9 +125,9 @@ def _write_build(target: Path, ctx: Context, parsed: list[ParsedFile], meta: dic
         con.close()
 
 
-def build(settings: Settings, input_dir: Path | None = None, profile: str | None = None,
-          progress: Progress = lambda _: None, lock_wait_seconds: float = 0.0) -> BuildResult:  # fmt: skip
-    """Validate every input file, build a new warehouse, test it and publish it."""
+def _prepare(settings: Settings, input_dir: Path | None, profile: str | None,
+             progress: Progress) -> tuple[Path, Context, list[ParsedFile], list[Path]]:  # fmt: skip
+    """Validate every input file; ValidationFailed lists every problem of every file."""
     input_dir = input_dir or settings.sample_dir
     if not input_dir.is_dir():
         raise EtlError(f"入力フォルダがありません: {input_dir}")
@@ -136,8 +139,57 @@ def build(settings: Settings, input_dir: Path | None = None, profile: str | None
     problems = [p for item in parsed for p in item.problems]
     if problems:
         raise ValidationFailed(problems)
+    return input_dir, ctx, parsed, paths
+
+
+def _manifest(build_id: str, built_at: dt.datetime, input_dir: Path, parsed: list[ParsedFile],
+              samples: set[str], rows: dict[str, int]) -> dict:  # fmt: skip
+    inputs = [{"file": p.name, "sha256": p.sha256, "kind": p.kind, "rows": len(p.records),
+               "is_sample": p.sha256 in samples} for p in parsed]  # fmt: skip
+    return {"build_id": build_id, "built_at": built_at.isoformat(timespec="seconds"), "input_dir": str(input_dir),
+            "inputs": inputs, "rows": rows}  # fmt: skip
+
+
+@contextlib.contextmanager
+def disk_errors(where: Path):
+    """Disk trouble (full, read-only, no permission) as a clear error naming the folder."""
+    try:
+        yield
+    except OSError as exc:
+        raise EtlError(disk_message(exc, where)) from exc
+    except duckdb.IOException as exc:
+        raise EtlError(disk_message(OSError(errno.EIO, str(exc)), where)) from exc
+
+
+def disk_message(exc: OSError, where: Path) -> str:
+    text = str(exc)
+    if exc.errno == errno.ENOSPC or "No space left" in text:
+        reason = "ディスクの空きがありません"
+    elif exc.errno == errno.EROFS or "Read-only file system" in text:
+        reason = "読み取り専用のため書き込めません"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        reason = "書き込みの権限がありません"
+    else:
+        reason = f"書き込みに失敗しました（{exc.strerror or text}）"
+    return f"{reason}: {where}。公開中のデータは変わっていません。"
+
+
+def snapshot_inputs(warehouse_dir: Path, build_id: str, paths: list[Path]) -> Path:
+    """Keep the exact input files of a build beside it: uploads and rollbacks start from them."""
+    folder = warehouse_dir / "inputs" / build_id
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        shutil.copy2(path, folder / path.name)
+    return folder
+
+
+def build(settings: Settings, input_dir: Path | None = None, profile: str | None = None,
+          progress: Progress = lambda _: None, lock_wait_seconds: float = 0.0) -> BuildResult:  # fmt: skip
+    """Validate every input file, build a new warehouse, test it and publish it."""
+    input_dir, ctx, parsed, paths = _prepare(settings, input_dir, profile, progress)
     samples = sample_hashes(settings)
-    with publish.build_lock(settings.warehouse_dir, lock_wait_seconds):
+    lock = publish.build_lock(settings.warehouse_dir, lock_wait_seconds, on_wait=progress)
+    with disk_errors(settings.warehouse_dir), lock:
         publish.clean_tmp(settings.warehouse_dir)
         build_id = publish.new_build_id()
         built_at = dt.datetime.now(dt.UTC)
@@ -146,27 +198,29 @@ def build(settings: Settings, input_dir: Path | None = None, profile: str | None
                 "default_profile": ctx.default_profile}  # fmt: skip
         try:
             rows = _write_build(target, ctx, parsed, meta, samples, progress)
+            snapshot = snapshot_inputs(settings.warehouse_dir, build_id, paths)
         except BaseException:
             target.unlink(missing_ok=True)  # a failed build leaves nothing behind
+            shutil.rmtree(settings.warehouse_dir / "inputs" / build_id, ignore_errors=True)
             raise
-        manifest = {
-            "build_id": build_id,
-            "built_at": built_at.isoformat(timespec="seconds"),
-            "input_dir": str(input_dir),
-            "inputs": [
-                {
-                    "file": p.name,
-                    "sha256": p.sha256,
-                    "kind": p.kind,
-                    "rows": len(p.records),
-                    "is_sample": p.sha256 in samples,
-                }
-                for p in parsed
-            ],  # fmt: skip
-            "rows": rows,
-        }
         progress("公開")
+        manifest = _manifest(build_id, built_at, snapshot, parsed, samples, rows)
         path = publish.publish(settings.warehouse_dir, target, manifest)
         publish.prune_builds(settings.warehouse_dir, settings.keep_builds)
     warnings = sum(len(p.warnings) for p in parsed)
     return BuildResult(build_id, path, len(parsed), rows, warnings)
+
+
+def preview_build(settings: Settings, input_dir: Path, target: Path, profile: str | None = None,
+                  progress: Progress = lambda _: None) -> dict[str, int]:  # fmt: skip
+    """Build a candidate warehouse into `target` without publishing it (for a preview)."""
+    input_dir, ctx, parsed, _ = _prepare(settings, input_dir, profile, progress)
+    target.unlink(missing_ok=True)
+    meta = {"build_id": "preview", "built_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            "input_dir": str(input_dir), "default_profile": ctx.default_profile}  # fmt: skip
+    with disk_errors(target.parent):
+        try:
+            return _write_build(target, ctx, parsed, meta, sample_hashes(settings), progress)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise

@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,17 +61,22 @@ def _ensure_layout(warehouse_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def build_lock(warehouse_dir: Path, wait_seconds: float = 0.0) -> Iterator[None]:
+def build_lock(warehouse_dir: Path, wait_seconds: float = 0.0,
+               on_wait: Callable[[str], None] = lambda _: None) -> Iterator[None]:  # fmt: skip
     """Hold the warehouse's build lock; PublishBusy if another build holds it past the wait."""
     _ensure_layout(warehouse_dir)
     handle = (warehouse_dir / ".lock").open("a+")
     deadline = time.monotonic() + wait_seconds
+    told = False
     try:
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if not told and wait_seconds > 0:
+                    on_wait("別の公開処理が実行中です。終わるのを待っています…")
+                    told = True
                 if time.monotonic() >= deadline:
                     raise PublishBusy(
                         "別の取り込み（ビルド）が実行中です。終わってからやり直してください"
@@ -155,6 +160,7 @@ def prune_builds(warehouse_dir: Path, keep: int) -> list[str]:
             continue
         record.path.unlink(missing_ok=True)
         record.path.with_suffix(".json").unlink(missing_ok=True)
+        shutil.rmtree(warehouse_dir / "inputs" / record.build_id, ignore_errors=True)
         removed.append(record.build_id)
     return removed
 

@@ -41,6 +41,27 @@ SETTINGS: dict[str, Setting] = {
         "white-bg",
         "Base map style for choropleth_map; white-bg needs no network, a tile style does.",
     ),
+    "uploads_dir": Setting(
+        "KYOTEN_UPLOADS_DIR", "data/uploads", "Private folder for stewards' uploads (mode 0700)."
+    ),
+    "upload_max_mb": Setting("KYOTEN_UPLOAD_MAX_MB", "20", "Largest accepted upload, in MB."),
+    "stewards": Setting(
+        "KYOTEN_STEWARDS", "", "Comma-separated e-mails (or subjects) with the steward role."
+    ),
+    "admins": Setting(
+        "KYOTEN_ADMINS", "", "Comma-separated e-mails (or subjects) with the admin role."
+    ),
+    "role_claim": Setting(
+        "KYOTEN_ROLE_CLAIM",
+        "roles",
+        "ID-token claim that lists a user's roles (viewer, steward, admin).",
+    ),
+    "local_steward": Setting(
+        "KYOTEN_LOCAL_STEWARD",
+        "0",
+        "1: without an identity provider, everyone may load data (local development only).",
+    ),
+    "require_login": Setting("KYOTEN_REQUIRE_LOGIN", "0", "1: every page needs a login (OIDC)."),
 }
 
 
@@ -55,6 +76,13 @@ class Settings:
     default_profile: str
     keep_builds: int
     map_style: str
+    uploads_dir: Path
+    upload_max_mb: int
+    stewards: str
+    admins: str
+    role_claim: str
+    local_steward: bool
+    require_login: bool
 
 
 def _resolve(value: str) -> Path:
@@ -73,6 +101,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             values[f.name] = _resolve(value)
         elif f.type == "int":
             values[f.name] = int(value)
+        elif f.type == "bool":
+            values[f.name] = value.strip().lower() in ("1", "true", "yes", "on")
         else:
             values[f.name] = value
     return Settings(**values)  # type: ignore[arg-type]

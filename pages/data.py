@@ -1,14 +1,16 @@
 import streamlit as st
 
+from dashboard.ui.auth import access
 from dashboard.ui.cache import load
 from dashboard.ui.components import page_excel, page_header, table_block
 from dashboard.ui.state import current
+from dashboard.ui.steward import steward_panel
 from dashboard.views.data import build_data_view
 from etl.settings import load_settings
 
 filters, option = current()
 page_header("データ", filters, option)
-view = build_data_view(load, option, load_settings().warehouse_dir)
+view = build_data_view(load, option)
 
 st.subheader("出典と時点")
 st.caption("KPI の公表値と、その出典・時点です。出典にリンクがあれば「リンク」列から開けます。")
@@ -29,13 +31,6 @@ table_block(
     "公開中の版の入力ファイル",
     expanded=True,
 )
-table_block(
-    view.builds,
-    "公開履歴",
-    filters,
-    "builds",
-    f"保存されている版（{len(view.builds)}件、新しい順）",
-)
 
 st.subheader("品質レポート")
 st.caption(
@@ -44,3 +39,5 @@ st.caption(
 table_block(view.quality, "品質レポート", filters, "quality", "品質レポート", expanded=True)
 
 page_excel(filters, option)
+
+steward_panel(load_settings(), access())

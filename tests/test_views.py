@@ -487,7 +487,7 @@ def test_service_matrix(hubs, bureaus, expected):
 
 
 def test_data_view_sources(load, sample_settings):
-    view = build_data_view(load, FUKUSHIMA, sample_settings.warehouse_dir)
+    view = build_data_view(load, FUKUSHIMA)
     sources = view.sources
     assert list(sources.columns) == [
         "範囲",
@@ -513,10 +513,8 @@ def test_data_view_sources(load, sample_settings):
     assert len(plain) > 0 and plain["リンク"].isna().all()
 
 
-def test_data_view_builds_and_warnings(load, db, sample_settings):
-    view = build_data_view(load, FUKUSHIMA, sample_settings.warehouse_dir)
-    assert len(view.builds) == 1
-    assert view.builds["サンプル"].tolist() == [True]
+def test_data_view_warnings(load, db):
+    view = build_data_view(load, FUKUSHIMA)
     warnings = scalar(db, "select count(*) from quality_report where severity = 'warning'")
     assert (view.warnings, len(view.quality)) == (
         int(warnings),

@@ -173,7 +173,7 @@ def build_pack(load: Loader, filters: Filters, option: ProfileOption, boundaries
     hubs = build_hubs(load, filters, option)
     pipeline = build_pipeline(load, filters, option)
     grant_map = build_grant_map(load, filters, option, "municipality", boundaries_dir, map_style)
-    sources = build_data_view(load, option, Path(".")).sources
+    sources = build_data_view(load, option).sources
     as_of, is_sample = _as_of(load, option)
     label = option.bureau_label
     charts = [

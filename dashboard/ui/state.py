@@ -131,6 +131,11 @@ def current() -> tuple[Filters, ProfileOption]:
     router (see `_leave_legacy_pages_mode`) still has it.
     """
     _leave_legacy_pages_mode()
+    from dashboard.ui.auth import access, login_gate, sidebar_login
+
+    current_access = access()
+    login_gate(current_access)
+    sidebar_login(current_access)
     try:
         return sidebar_filters()
     except WarehouseMissing as exc:

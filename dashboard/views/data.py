@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -28,7 +27,6 @@ URL = re.compile(
 class DataView:
     sources: pd.DataFrame
     load_log: pd.DataFrame
-    builds: pd.DataFrame
     quality: pd.DataFrame
     warnings: int
 
@@ -53,17 +51,7 @@ def _sources(frame: pd.DataFrame, option: ProfileOption) -> pd.DataFrame:
                                "source": "出典", "link": "リンク"})  # fmt: skip
 
 
-def _builds(records) -> pd.DataFrame:
-    rows = [{"版": r.build_id, "作成（UTC）": r.built_at, "入力ファイル数": len(r.manifest.get("inputs", [])),
-             "拠点の行数": r.manifest.get("rows", {}).get("hubs"), "補助金の行数": r.manifest.get("rows", {}).get("grants"),
-             "サンプル": all(i.get("is_sample") for i in r.manifest.get("inputs", [])) or None}
-            for r in records]  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def build_data_view(load: Loader, option: ProfileOption, warehouse_dir: Path) -> DataView:
-    from etl.publish import list_builds  # read-only listing of the published builds' manifests
-
+def build_data_view(load: Loader, option: ProfileOption) -> DataView:
     log = load("load_log")
     log["encoding"] = log["encoding"].fillna("（xlsx）")
     log = log.rename(columns={
@@ -79,5 +67,4 @@ def build_data_view(load: Loader, option: ProfileOption, warehouse_dir: Path) ->
     quality = quality.rename(columns={
         "severity": "重要度", "check_name": "検査", "file": "ファイル", "row": "行", "column": "列", "value": "値",
         "message": "内容"})  # fmt: skip
-    return DataView(_sources(load("sources", pref=option.pref_code), option), log, _builds(list_builds(warehouse_dir)),
-                    quality, int((quality["重要度"] == "warning").sum()))  # fmt: skip
+    return DataView(_sources(load("sources", pref=option.pref_code), option), log, quality, int((quality["重要度"] == "warning").sum()))  # fmt: skip

@@ -5,5 +5,6 @@ select
     input_dir,
     default_profile,
     (select count(*) from staging.load_files) as input_files,
-    (select coalesce(bool_and(is_sample), false) from staging.load_files) as is_sample
+    -- any sample file means the shown data contains sample data: it is labelled as such
+    (select coalesce(bool_or(is_sample), false) from staging.load_files) as is_sample
 from staging.build_meta
