@@ -61,6 +61,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench etl
 	$(BIN)/python -m bench pages
 	$(BIN)/python -m bench export
+	$(BIN)/python -m bench load --sessions 20
 
 clean:
 	rm -rf $(VENV) data/warehouse .pytest_cache test-output

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    sub = parser.add_subparsers(dest="what", required=True)
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m bench")
+    sub = top.add_subparsers(dest="what", required=True)
     etl = sub.add_parser("etl", help="build time and peak memory: sample and national-scale input")
     etl.add_argument("--runs", type=int, default=3)
     pages = sub.add_parser(
@@ -16,19 +17,30 @@ def main() -> None:
     pages.add_argument("--runs", type=int, default=3)
     packs = sub.add_parser("export", help="time and peak memory of each briefing pack")
     packs.add_argument("--runs", type=int, default=2)
-    args = parser.parse_args()
-    if args.what == "etl":
-        from bench import etl_bench
+    load = sub.add_parser(
+        "load", help="concurrent sessions against a server on loopback, publish mid-run"
+    )
+    load.add_argument("--sessions", type=int, default=20)
+    load.add_argument("--duration", type=float, default=60.0, help="seconds")
+    load.add_argument(
+        "--port", type=int, help="port for the server it starts (default: a free one)"
+    )
+    load.add_argument(
+        "--think-min", type=float, default=3.0, help="shortest pause between page views, s"
+    )
+    load.add_argument(
+        "--think-max", type=float, default=10.0, help="longest pause between page views, s"
+    )
+    return top
 
-        etl_bench.run(args)
-    elif args.what == "export":
-        from bench import export_bench
 
-        export_bench.run(args)
-    elif args.what == "pages":
-        from bench import pages_bench
+MODULES = {"etl": "bench.etl_bench", "pages": "bench.pages_bench", "export": "bench.export_bench",
+           "load": "bench.load_bench"}  # fmt: skip
 
-        pages_bench.run(args)
+
+def main() -> None:
+    args = parser().parse_args()
+    importlib.import_module(MODULES[args.what]).run(args)
 
 
 if __name__ == "__main__":

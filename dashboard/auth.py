@@ -42,15 +42,16 @@ def _listed(value: str) -> set[str]:
 def role_for(claims: Mapping[str, object], settings: Settings) -> str:
     """The strongest role a logged-in user has: from the allow-lists, then from the role claim."""
     ids = {str(claims.get(key, "")).strip().lower() for key in ("email", "sub")} - {""}
+    granted = ["viewer"]
     if ids & _listed(settings.admins):
-        return "admin"
+        granted.append("admin")
     if ids & _listed(settings.stewards):
-        return "steward"
+        granted.append("steward")
     claimed = claims.get(settings.role_claim) or []
-    if isinstance(claimed, str):
-        claimed = claimed.replace(",", " ").split()
-    known = [r for r in (str(c).strip().lower() for c in claimed) if r in ROLES]
-    return max(known, key=ROLES.index) if known else "viewer"
+    if not isinstance(claimed, list | tuple | set):  # a string, or anything an IdP may send
+        claimed = str(claimed).replace(",", " ").split()
+    granted += [r for r in (str(c).strip().lower() for c in claimed) if r in ROLES]
+    return max(granted, key=ROLES.index)
 
 
 def resolve(

@@ -67,8 +67,16 @@ def _stage(first_fy: int, plan: tuple, project: tuple, listed: int | None) -> st
     return PLANNING if plan else WITHDRAWN
 
 
-def _years(frame: pd.DataFrame, mask: pd.Series) -> tuple[int, ...]:
-    return tuple(sorted({int(y) for y in frame.loc[mask, "fiscal_year"]}))
+def _by_district(grants: pd.DataFrame) -> dict[tuple[str, str], list[dict]]:
+    """Grant records grouped by district, in their order (plain dicts: cheap to scan)."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for record in grants.to_dict("records"):
+        groups.setdefault((record["municipality_code"], record["district_key"]), []).append(record)
+    return groups
+
+
+def _years(records: list[dict], keep=lambda r: True) -> tuple[int, ...]:
+    return tuple(sorted({int(r["fiscal_year"]) for r in records if keep(r)}))
 
 
 def district_table(
@@ -78,18 +86,18 @@ def district_table(
     hubs = {(r.municipality_code, r.district_key): r for r in district_hubs.itertuples(index=False)}
     counts = findings.groupby([*KEY, "severity"]).size().to_dict() if len(findings) else {}
     rows = []
-    for key, frame in grants.groupby(KEY, sort=False):
-        active = ~frame["is_withdrawn"]
-        plan = _years(frame, active & (frame["program_stage"] == "plan"))
-        project = _years(frame, active & (frame["program_stage"] == "project"))
-        years = _years(frame, active) or _years(frame, frame["fiscal_year"].notna())
+    for key, records in _by_district(grants).items():
+        active = [r for r in records if not r["is_withdrawn"]]
+        plan = _years(active, lambda r: r["program_stage"] == "plan")
+        project = _years(active, lambda r: r["program_stage"] == "project")
+        years = _years(active) or _years(records)
         hub = hubs.get(key)
         listed = None if hub is None else int(hub.first_listed_fy)
-        first = frame.iloc[0]
+        first = records[0]
         rows.append({
             "municipality_code": key[0], "district_key": key[1], "municipality_name": first["municipality_name"],
             "bureau": first["bureau"], "district_name": first["district_name"], "plan_fys": plan,
-            "project_fys": project, "withdrawn_fys": _years(frame, frame["is_withdrawn"]),
+            "project_fys": project, "withdrawn_fys": _years(records, lambda r: r["is_withdrawn"]),
             "first_fy": years[0], "last_fy": years[-1], "first_project_fy": project[0] if project else None,
             "first_listed_fy": listed, "hub_name": None if hub is None else hub.hub_name,
             "stage": _stage(years[0], plan, project, listed),
@@ -149,33 +157,40 @@ def pipeline_forecast(districts: pd.DataFrame, latest_year: int | None, latest_v
                             rate, expected, latest_value + expected, latest_value + len(pending), names)  # fmt: skip
 
 
-def _years_used(active: pd.DataFrame, programs: tuple[str, ...]) -> int:
-    return active.loc[active["program"].isin(programs), "fiscal_year"].nunique()
+def _years_used(active: list[dict], programs: tuple[str, ...]) -> int:
+    return len(_years(active, lambda r: r["program"] in programs))
 
 
-def _limit_notes(active: pd.DataFrame, rules: RuleSet, names: dict[str, str], current_fy: int,
+def _limit_notes(active: list[dict], rules: RuleSet, names: dict[str, str], current_fy: int,
                  cap_left: int | None) -> tuple[list[str], int | None]:  # fmt: skip
     """What stops the district next year, and the fiscal year by which it must finish."""
     notes, finish = [], None
-    this_year = active[active["fiscal_year"] == current_fy]
+    this_year = [r for r in active if r["fiscal_year"] == current_fy]
     for rule_id, programs, years in rules.windows:
-        in_rule = active[active["program"].isin(programs)]
-        if in_rule.empty:
+        in_rule = _years(active, lambda r, p=programs: r["program"] in p)
+        if not in_rule:
             continue
-        end = int(in_rule["fiscal_year"].min()) + years - 1
+        end = in_rule[0] + years - 1
         finish = end if finish is None else min(finish, end)
-        if not this_year.empty and end < current_fy:
+        if this_year and end < current_fy:
             notes.append(f"{rule_id}: 最長{years}か年度の期間（{fy_label(end)}まで）を過ぎています")
-        elif not this_year.empty and end == current_fy:
+        elif this_year and end == current_fy:
             notes.append(
                 f"{rule_id}: 最長{years}か年度の期間が今年度（{fy_label(end)}）で終わります"
             )
     for rule_id, programs, years in rules.max_years:
-        if this_year["program"].isin(programs).any() and _years_used(active, programs) >= years:
+        if (
+            any(r["program"] in programs for r in this_year)
+            and _years_used(active, programs) >= years
+        ):
             label = "・".join(names.get(p, p) for p in programs)
             notes.append(f"{rule_id}: {label}が上限の{years}か年度に達しています")
-    if cap_left is not None and not this_year.empty:
-        spent = this_year.loc[this_year["program"].isin(rules.cap_programs), "grant_yen"].sum()
+    if cap_left is not None and this_year:
+        spent = sum(
+            r["grant_yen"]
+            for r in this_year
+            if r["program"] in rules.cap_programs and pd.notna(r["grant_yen"])
+        )
         if cap_left <= 0:
             notes.append("累計上限に達しています")
         elif spent and cap_left < spent:
@@ -191,20 +206,27 @@ def budget_table(
     """Per district: cap used and left, years used and left per rule, the FY it must finish by,
     and what would stop it next year (for districts with a grant this year)."""
     rows = []
-    active_all = grants[~grants["is_withdrawn"]]
-    for key, active in active_all.groupby(KEY, sort=False):
-        first = active.iloc[0]
-        used = int(active.loc[active["program"].isin(rules.cap_programs), "grant_yen"].sum())
+    for key, records in _by_district(grants).items():
+        active = [r for r in records if not r["is_withdrawn"]]
+        if not active:
+            continue
+        first = active[0]
+        used = int(
+            sum(
+                r["grant_yen"]
+                for r in active
+                if r["program"] in rules.cap_programs and pd.notna(r["grant_yen"])
+            )
+        )
         cap_left = None if rules.cap_yen is None else rules.cap_yen - used
         notes, finish = _limit_notes(active, rules, program_names, current_fy, cap_left)
         row = {"municipality_code": key[0], "district_key": key[1], "municipality_name": first["municipality_name"],
                "bureau": first["bureau"], "district_name": first["district_name"], "cap_yen": rules.cap_yen,
                "cap_used_yen": used, "cap_left_yen": cap_left, "finish_by_fy": finish,
-               "active_this_year": bool((active["fiscal_year"] == current_fy).any()),
+               "active_this_year": any(r["fiscal_year"] == current_fy for r in active),
                "limits_next_year": "、".join(notes), "hits_limit_next_year": bool(notes)}  # fmt: skip
         for rule_id, programs, years in rules.max_years:
-            row[f"years:{rule_id}:{'・'.join(program_names.get(p, p) for p in programs)}"] = (
-                f"{_years_used(active, programs)}/{years}"
-            )
+            label = "・".join(program_names.get(p, p) for p in programs)
+            row[f"years:{rule_id}:{label}"] = f"{_years_used(active, programs)}/{years}"
         rows.append(row)
     return pd.DataFrame(rows)

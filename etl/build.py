@@ -157,8 +157,22 @@ def disk_errors(where: Path):
         yield
     except OSError as exc:
         raise EtlError(disk_message(exc, where)) from exc
-    except duckdb.IOException as exc:
-        raise EtlError(disk_message(OSError(errno.EIO, str(exc)), where)) from exc
+    except duckdb.Error as exc:  # DuckDB reports a full disk as IO, transaction or fatal errors
+        text = str(exc)
+        if (
+            isinstance(exc, duckdb.IOException | duckdb.FatalException)
+            or "No space left" in text
+            or "Read-only" in text
+        ):
+            code = (
+                errno.ENOSPC
+                if "No space left" in text
+                else errno.EROFS
+                if "Read-only" in text
+                else errno.EIO
+            )
+            raise EtlError(disk_message(OSError(code, text), where)) from exc
+        raise
 
 
 def disk_message(exc: OSError, where: Path) -> str:
@@ -172,6 +186,13 @@ def disk_message(exc: OSError, where: Path) -> str:
     else:
         reason = f"書き込みに失敗しました（{exc.strerror or text}）"
     return f"{reason}: {where}。公開中のデータは変わっていません。"
+
+
+def remove_build_file(target: Path) -> None:
+    """Remove an unfinished build and its write-ahead log (best effort: the disk may be full)."""
+    for path in (target, Path(f"{target}.wal")):
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def snapshot_inputs(warehouse_dir: Path, build_id: str, paths: list[Path]) -> Path:
@@ -200,7 +221,7 @@ def build(settings: Settings, input_dir: Path | None = None, profile: str | None
             rows = _write_build(target, ctx, parsed, meta, samples, progress)
             snapshot = snapshot_inputs(settings.warehouse_dir, build_id, paths)
         except BaseException:
-            target.unlink(missing_ok=True)  # a failed build leaves nothing behind
+            remove_build_file(target)  # a failed build leaves nothing behind
             shutil.rmtree(settings.warehouse_dir / "inputs" / build_id, ignore_errors=True)
             raise
         progress("公開")
@@ -222,5 +243,5 @@ def preview_build(settings: Settings, input_dir: Path, target: Path, profile: st
         try:
             return _write_build(target, ctx, parsed, meta, sample_hashes(settings), progress)
         except BaseException:
-            target.unlink(missing_ok=True)
+            remove_build_file(target)
             raise

@@ -9,6 +9,7 @@ connection and a crash of either side leaves the previous build serving.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -75,9 +76,12 @@ def session_folder(settings: Settings, session: str | None = None) -> Path:
     if not re.fullmatch(r"[0-9a-f]{16}", name):
         raise UploadRefused("セッションの識別子が不正です")
     folder = settings.uploads_dir / name
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(settings.uploads_dir, 0o700)
-    os.chmod(folder, 0o700)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(settings.uploads_dir, 0o700)
+        os.chmod(folder, 0o700)
+    except OSError as exc:
+        raise UploadRefused(disk_message(exc, settings.uploads_dir)) from exc
     return folder
 
 
@@ -88,7 +92,11 @@ def safe_name(name: str) -> str:
     stem, dot, suffix = base.rpartition(".")
     if not dot or not stem:
         raise UploadRefused(f"ファイル名「{name}」には拡張子（.xlsx / .csv）が必要です")
-    return f"{stem[:80]}.{suffix.lower()}"
+    while (
+        len(stem.encode("utf-8")) > 150
+    ):  # file systems limit names in bytes (255), not characters
+        stem = stem[:-1]
+    return f"{stem}.{suffix.lower()}"
 
 
 def save_upload(settings: Settings, folder: Path, name: str, data: bytes) -> Path:
@@ -110,7 +118,8 @@ def save_upload(settings: Settings, folder: Path, name: str, data: bytes) -> Pat
         target.write_bytes(data)
         os.chmod(target, 0o600)
     except OSError as exc:
-        target.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            target.unlink(missing_ok=True)
         raise UploadRefused(disk_message(exc, incoming)) from exc
     try:
         kind = sniff_type(target)
@@ -124,12 +133,27 @@ def save_upload(settings: Settings, folder: Path, name: str, data: bytes) -> Pat
 
 
 def published_inputs(settings: Settings) -> Path:
-    """The input files of the published build (its snapshot)."""
+    """The input files of the published build: its snapshot, else the folder it was built from.
+
+    Never silently something else: a candidate built from other files would replace the data."""
     build_id = publish.current_build_id(settings.warehouse_dir)
     if build_id is None:
-        return settings.sample_dir
+        raise EtlError(
+            "公開されている版がありません。先に python -m etl build で倉庫を作ってください。"
+        )
     snapshot = settings.warehouse_dir / "inputs" / build_id
-    return snapshot if snapshot.is_dir() else settings.sample_dir
+    if snapshot.is_dir():
+        return snapshot
+    manifest = next(
+        (r.manifest for r in publish.list_builds(settings.warehouse_dir) if r.build_id == build_id),
+        {},
+    )
+    recorded = Path(manifest.get("input_dir", ""))
+    if manifest.get("input_dir") and recorded.is_dir():
+        return recorded
+    raise EtlError(
+        f"公開中の版（{build_id}）の入力ファイルが見つかりません。入力フォルダから python -m etl build で作り直してください。"
+    )
 
 
 def candidate_inputs(
@@ -182,6 +206,13 @@ def _diff(before: pd.DataFrame, after: pd.DataFrame, keys: list[str]) -> tuple[i
     return len(new.keys() - old.keys()), changed, len(old.keys() - new.keys())
 
 
+def _kpi(con: duckdb.DuckDBPyConnection, schema: str) -> pd.DataFrame:
+    if schema not in ("cand", "cur"):  # the two attached databases: an allow-list, not input
+        raise ValueError(schema)
+    columns = "pref_code, indicator, fiscal_year, basis, value"
+    return con.execute(f"select {columns} from {schema}.kpi_series where kind = 'actual'").df()  # noqa: S608
+
+
 def compare(current: Path | None, candidate: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows added, changed and removed per public mart, and KPI values before → after."""
     con = duckdb.connect()
@@ -195,9 +226,8 @@ def compare(current: Path | None, candidate: Path) -> tuple[pd.DataFrame, pd.Dat
             before = _rows(con, "cur", table) if current is not None else after.iloc[0:0]
             added, changed, removed = _diff(before, after, keys)
             rows.append({"mart": table, "added": added, "changed": changed, "removed": removed})
-        kpi_sql = "select pref_code, indicator, fiscal_year, basis, value from {}.kpi_series where kind = 'actual'"
-        after = con.execute(kpi_sql.format("cand")).df()
-        before = con.execute(kpi_sql.format("cur")).df() if current is not None else after.iloc[0:0]
+        after = _kpi(con, "cand")
+        before = _kpi(con, "cur") if current is not None else after.iloc[0:0]
     finally:
         con.close()
     keys = ["pref_code", "indicator", "fiscal_year", "basis"]
@@ -250,7 +280,10 @@ def publish_candidate(settings: Settings, candidate_dir: Path, progress: Callabl
     if process.wait() != 0:
         detail = "\n".join(lines[-8:]) or out
         raise EtlError(f"公開できませんでした。公開中のデータは変わっていません。\n{detail}")
-    return publish.current_build_id(settings.warehouse_dir) or ""
+    match = re.search(
+        r"公開しました: (\S+)", out
+    )  # the id this child built, not whatever is current now
+    return match.group(1) if match else publish.current_build_id(settings.warehouse_dir) or ""
 
 
 def build_history(settings: Settings) -> pd.DataFrame:

@@ -4,11 +4,11 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.export.content import pack_file_name
-from dashboard.export.packs import FORMATS, render
+from dashboard.export.packs import FORMATS, export
 from dashboard.ui.cache import load
+from dashboard.ui.cache import view as cached_view
 from dashboard.ui.components import PLOTLY_CONFIG, page_header
 from dashboard.ui.state import current
-from dashboard.views.briefing import build_briefing
 from etl.settings import load_settings
 
 PRINT_CSS = (Path(__file__).parent.parent / "dashboard" / "ui" / "print.css").read_text(
@@ -20,7 +20,7 @@ filters, option = current()
 st.html(f"<style>{PRINT_CSS}</style>")  # our static print stylesheet (no data in it)
 page_header("ブリーフィング", filters, option)
 settings = load_settings()
-view = build_briefing(load, filters, option, settings.boundaries_dir, settings.map_style)
+view = cached_view("briefing", filters, option, settings.boundaries_dir, settings.map_style)
 
 for column, headline in zip(st.columns(len(view.headlines)), view.headlines, strict=True):
     column.metric(headline.label, headline.value, headline.change, help=headline.note, border=True)
@@ -47,7 +47,12 @@ downloads.caption(
 for column, fmt in zip(downloads.columns(len(FORMATS)), FORMATS, strict=True):
     column.download_button(
         f"{LABELS[fmt]} をダウンロード",
-        data=functools.partial(render, view.pack, fmt),
+        data=functools.partial(
+            lambda f: (
+                export(load, filters, option, f, settings.boundaries_dir, settings.map_style).data
+            ),
+            fmt,
+        ),  # the full pack, on click
         file_name=pack_file_name(view.pack, fmt),
         mime=FORMATS[fmt],
         key=f"download_{fmt}",

@@ -1,16 +1,15 @@
 import streamlit as st
 
 from dashboard.ui.auth import access
-from dashboard.ui.cache import load
+from dashboard.ui.cache import view as cached_view
 from dashboard.ui.components import page_excel, page_header, table_block
 from dashboard.ui.state import current
 from dashboard.ui.steward import steward_panel
-from dashboard.views.data import build_data_view
 from etl.settings import load_settings
 
 filters, option = current()
 page_header("データ", filters, option)
-view = build_data_view(load, option)
+view = cached_view("data", option)
 
 st.subheader("出典と時点")
 st.caption("KPI の公表値と、その出典・時点です。出典にリンクがあれば「リンク」列から開けます。")

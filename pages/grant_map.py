@@ -3,10 +3,10 @@
 import streamlit as st
 
 from dashboard.formatting import count_text, md_escape
-from dashboard.ui.cache import load
+from dashboard.ui.cache import view as cached_view
 from dashboard.ui.components import PLOTLY_CONFIG, empty_state, page_excel, page_header, table_block
 from dashboard.ui.state import current
-from dashboard.views.grant_map import LEVELS, build_grant_map, parse_level, spend_text
+from dashboard.views.grant_map import LEVELS, parse_level, spend_text
 from etl.settings import load_settings
 
 filters, option = current()
@@ -36,8 +36,10 @@ if st.query_params.get("level") != level:
     st.query_params["level"] = level
 
 settings = load_settings()
-grant_map = build_grant_map(
-    load, filters, option, level, settings.boundaries_dir, settings.map_style
+boundary_file = settings.boundaries_dir / f"{option.pref_code}.geojson"
+stamp = boundary_file.stat().st_mtime if boundary_file.exists() else 0.0
+grant_map = cached_view(
+    "grant_map", filters, option, level, settings.boundaries_dir, settings.map_style, stamp
 )
 
 if grant_map.is_empty:

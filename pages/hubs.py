@@ -1,14 +1,13 @@
 import streamlit as st
 
 from dashboard.formatting import fy_label
-from dashboard.ui.cache import load
+from dashboard.ui.cache import view as cached_view
 from dashboard.ui.components import chart_block, empty_state, page_excel, page_header, table_block
 from dashboard.ui.state import current
-from dashboard.views.hubs import build_hubs
 
 filters, option = current()
 page_header("拠点・地域運営組織", filters, option)
-view = build_hubs(load, filters, option, st.session_state.get("hubs_year"))
+view = cached_view("hubs", filters, option, st.session_state.get("hubs_year"))
 if view.year is None:
     empty_state(view.message)
     st.stop()

@@ -1,10 +1,9 @@
 import streamlit as st
 
 from dashboard.kpi import FORECAST_RULE, GRADE_RULE
-from dashboard.ui.cache import load
+from dashboard.ui.cache import view as cached_view
 from dashboard.ui.components import chart_block, empty_state, page_excel, page_header
 from dashboard.ui.state import current
-from dashboard.views.overview import build_overview
 
 GRADE_COLOURS = {
     "達成": "green",
@@ -16,7 +15,7 @@ GRADE_COLOURS = {
 
 filters, option = current()
 page_header("概要", filters, option)
-view = build_overview(load, filters, option)
+view = cached_view("overview", filters, option)
 
 columns = st.columns(len(view.cards))
 for column, card in zip(columns, view.cards, strict=True):

@@ -3,14 +3,13 @@ import streamlit as st
 from dashboard.formatting import fy_label
 from dashboard.kpi import FORECAST_RULE
 from dashboard.pipeline import FORECAST_METHOD
-from dashboard.ui.cache import load
+from dashboard.ui.cache import view as cached_view
 from dashboard.ui.components import chart_block, empty_state, page_excel, page_header, table_block
 from dashboard.ui.state import current
-from dashboard.views.pipeline import build_pipeline
 
 filters, option = current()
 page_header("事業パイプライン", filters, option)
-view = build_pipeline(load, filters, option)
+view = cached_view("pipeline", filters, option)
 
 if view.has_grants:
     st.subheader(f"{fy_label(view.forecast.target_year)}の拠点数の見通し")

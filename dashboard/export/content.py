@@ -72,6 +72,13 @@ class Pack:
     notes: list[str] = field(default_factory=list)
 
 
+def direct_views(load: Loader):
+    """Views built on demand without a cache (exports run outside the app)."""
+    builders = {"overview": build_overview, "hubs": build_hubs, "pipeline": build_pipeline, "data": build_data_view,
+                "grant_map": lambda ld, f, o, level, bdir, style, _stamp: build_grant_map(ld, f, o, level, bdir, style)}  # fmt: skip
+    return lambda name, *arguments: builders[name](load, *arguments)
+
+
 def scope_text(filters: Filters, option: ProfileOption) -> str:
     bureaus = "・".join(filters.bureaus) if filters.bureaus else "すべて"
     years = (
@@ -167,13 +174,22 @@ def _findings(pipeline) -> tuple[list[str], str]:
 
 
 def build_pack(load: Loader, filters: Filters, option: ProfileOption, boundaries_dir: Path, map_style: str,
-               now: dt.datetime | None = None) -> Pack:  # fmt: skip
-    """Everything a briefing says for the current filters."""
-    overview = build_overview(load, filters, option)
-    hubs = build_hubs(load, filters, option)
-    pipeline = build_pipeline(load, filters, option)
-    grant_map = build_grant_map(load, filters, option, "municipality", boundaries_dir, map_style)
-    sources = build_data_view(load, option).sources
+               now: dt.datetime | None = None, include_map: bool = True, view=None) -> Pack:  # fmt: skip
+    """Everything a briefing says for the current filters (the grant map only when asked:
+    the ブリーフィング page does not show it; the PPTX and PDF do).
+
+    `view(name, *arguments)` gives a page's view model; in the app it is the shared cache, so a
+    briefing reuses what the other pages already built for the same filters."""
+    view = view or direct_views(load)
+    overview = view("overview", filters, option)
+    hubs = view("hubs", filters, option, None)
+    pipeline = view("pipeline", filters, option)
+    grant_map = (
+        view("grant_map", filters, option, "municipality", boundaries_dir, map_style, 0.0)
+        if include_map
+        else None
+    )
+    sources = view("data", option).sources
     as_of, is_sample = _as_of(load, option)
     label = option.bureau_label
     charts = [
@@ -195,8 +211,9 @@ def build_pack(load: Loader, filters: Filters, option: ProfileOption, boundaries
                 "national", "全国との比較", overview.national, overview.national_caption, height=420
             )
         )
-    charts.append(Chart("grant_map", "補助金マップ（選択した年度の補助金額）", grant_map.figure, grant_map.caption,
-                        width=1000, height=700))  # fmt: skip
+    if grant_map is not None:
+        charts.append(Chart("grant_map", "補助金マップ（選択した年度の補助金額）", grant_map.figure, grant_map.caption,
+                            width=1000, height=700))  # fmt: skip
     tables = []
     if hubs.bureau_table is not None:
         tables.append(
@@ -210,9 +227,10 @@ def build_pack(load: Loader, filters: Filters, option: ProfileOption, boundaries
         tables.append(
             Table("地区の上限と残り", "地区ごとの上限と残り", pipeline.budget, pipeline.caption)
         )
-    tables.append(
-        Table("補助金（市町村別）", "補助金額（市町村別）", grant_map.table, grant_map.caption)
-    )
+    if grant_map is not None:
+        tables.append(
+            Table("補助金（市町村別）", "補助金額（市町村別）", grant_map.table, grant_map.caption)
+        )
     tables.append(Table("出典", "公表値の出典と時点", sources))
     findings, summary = _findings(pipeline)
     outlook = [overview.grade.explanation, overview.outlook] + (
@@ -225,7 +243,7 @@ def build_pack(load: Loader, filters: Filters, option: ProfileOption, boundaries
         as_of=as_of, generated=now or dt.datetime.now(JST), is_sample=is_sample,
         headlines=_headlines(overview, load, filters, option), grade=overview.grade.label, grade_text=outlook,
         charts=charts, tables=tables, findings=findings, findings_summary=summary, sources=source_lines,
-        credit=grant_map.credit if grant_map.has_boundaries else None, notes=notes,
+        credit=grant_map.credit if grant_map is not None and grant_map.has_boundaries else None, notes=notes,
     )  # fmt: skip
 
 

@@ -43,3 +43,37 @@ def load(name: str, **arguments: object) -> pd.DataFrame:
         sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in arguments.items())
     )
     return _cached(str(current().warehouse_dir), version(), name, frozen)
+
+
+def _builders() -> dict:
+    from dashboard.views.briefing import build_briefing
+    from dashboard.views.data import build_data_view
+    from dashboard.views.grant_map import build_grant_map
+    from dashboard.views.hubs import build_hubs
+    from dashboard.views.overview import build_overview
+    from dashboard.views.pipeline import build_pipeline
+
+    def grant_map(load, filters, option, level, boundaries_dir, map_style, _boundaries_stamp):
+        # The stamp (the boundary file's mtime) is only part of the cache key: a newly downloaded
+        # boundary file is drawn without waiting for a new warehouse version.
+        return build_grant_map(load, filters, option, level, boundaries_dir, map_style)
+
+    def briefing(load, filters, option, boundaries_dir, map_style):
+        return build_briefing(
+            load, filters, option, boundaries_dir, map_style, view=view
+        )  # reuse cached views
+
+    return {"overview": build_overview, "hubs": build_hubs, "grant_map": grant_map,
+            "pipeline": build_pipeline, "briefing": briefing, "data": build_data_view}  # fmt: skip
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _view(path: str, version: str, name: str, arguments: tuple) -> object:
+    # Shared by every session: a view is built once per warehouse version and filters, and
+    # pages only read it (never mutate a cached view).
+    return _builders()[name](load, *arguments)
+
+
+def view(name: str, *arguments: object) -> object:
+    """A page's view model for the published version (built once, then shared)."""
+    return _view(str(current().warehouse_dir), version(), name, arguments)

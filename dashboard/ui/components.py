@@ -70,7 +70,7 @@ def file_name(stem: str, filters: Filters, suffix: str = "csv") -> str:
 def download_csv(table: pd.DataFrame, stem: str, filters: Filters, key: str) -> None:
     st.download_button(
         "CSVをダウンロード",
-        to_csv_bytes(table, csv_encoding()),
+        functools.partial(to_csv_bytes, table, csv_encoding()),  # built on click only
         file_name=file_name(stem, filters),
         mime="text/csv",
         key=f"dl_{key}",

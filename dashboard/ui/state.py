@@ -22,8 +22,13 @@ URL_KEYS = ("profile", "from", "to", "bureau")
 CSV_ENCODINGS = ("UTF-8（BOM付き）", "Shift_JIS（CP932）")
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _profile_options(version_key: str) -> dict[str, ProfileOption]:
+    return build_profile_options(load)  # frozen dataclasses: safe to share
+
+
 def profile_options() -> dict[str, ProfileOption]:
-    return build_profile_options(load)
+    return _profile_options(version())
 
 
 def _as_params(filters: Filters) -> dict[str, list[str]]:

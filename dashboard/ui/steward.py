@@ -26,6 +26,8 @@ def _folder(settings: Settings):
 
 
 def _save(settings: Settings, files) -> list:
+    if not files:
+        return []  # no folder for a steward who only looks
     folder, saved = _folder(settings), []
     for file in files:
         try:
@@ -108,13 +110,16 @@ def _history(settings: Settings, current: Access) -> None:
                 except EtlError as exc:
                     st.error(str(exc))
                 else:
-                    st.success(f"版 {row.build_id} に戻しました。")
+                    st.session_state["steward_notice"] = f"版 {row.build_id} に戻しました。"
                     st.rerun()
 
 
 def steward_panel(settings: Settings, current: Access) -> None:
     st.subheader("データの取り込み")
     st.caption(current.explanation)
+    notice = st.session_state.pop("steward_notice", None)
+    if notice:
+        st.success(notice)
     if not current.can_steward:
         reason = (
             "ログインしてください。"
@@ -126,7 +131,11 @@ def steward_panel(settings: Settings, current: Access) -> None:
         return
     files = st.file_uploader(f"拠点一覧・補助金・協同組合・公表値のファイル（.xlsx / .csv、{settings.upload_max_mb}MBまで）",
                              type=["xlsx", "csv"], accept_multiple_files=True, key="uploads")  # fmt: skip
-    saved = _save(settings, files or [])
+    try:
+        saved = _save(settings, files or [])
+    except EtlError as exc:  # e.g. the uploads folder is full or read-only
+        st.error(str(exc))
+        saved = []
     if saved:
         problems = stewardship.validate_uploads(settings, saved)
         if problems:

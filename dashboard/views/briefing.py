@@ -45,8 +45,11 @@ def _display_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_briefing(load: Loader, filters: Filters, option: ProfileOption, boundaries_dir: Path,
-                   map_style: str) -> BriefingView:  # fmt: skip
-    pack = build_pack(load, filters, option, boundaries_dir, map_style)
+                   map_style: str, view=None) -> BriefingView:  # fmt: skip
+    pack = build_pack(
+        load, filters, option, boundaries_dir, map_style, include_map=False, view=view
+    )
+
     trajectory = go.Figure(pack.charts[0].figure)  # a copy: compact for one screen
     trajectory.update_layout(height=330, margin={"t": 10, "b": 10, "l": 50, "r": 10}, title=None,
                              legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "font": {"size": 11}})  # fmt: skip

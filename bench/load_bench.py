@@ -1,0 +1,191 @@
+"""`python -m bench load --sessions N`: N concurrent sessions against a server on loopback, for
+a bounded time, with a publish in the middle of the run.
+
+Each session speaks Streamlit's own websocket protocol, as a browser tab does: it asks for a
+page with a query string (a random profile, years and bureaus), waits until the server reports
+that the script finished, counts any exception or error element in what came back, then reads
+for a while (3–10 s by default) like a person. The page time runs from the request to the
+finished script: the server's work and the transfer, not the browser's drawing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from etl.build import build
+from etl.settings import PROJECT_DIR, load_settings
+from tests.browser import free_port, streamlit_server  # the same server start as the browser tests
+
+PAGES = ["", "hubs", "grant_map", "pipeline", "briefing", "data"]
+FUKUSHIMA_BUREAUS = ["県北", "県中", "県南", "会津", "南会津", "相双", "いわき"]
+DONE = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+
+
+@dataclasses.dataclass
+class Tally:
+    times: list[float] = dataclasses.field(default_factory=list)
+    by_page: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    errors: list[str] = dataclasses.field(default_factory=list)
+    after_publish: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    url: str
+    sessions: int
+    duration: float
+    think: tuple[float, float]
+    publish_command: list[str]
+    env: dict[str, str]
+
+
+def random_query(rng: random.Random) -> str:
+    if rng.random() < 0.2:
+        return urllib.parse.urlencode({"profile": "tottori"})
+    start = rng.choice(range(2020, 2027))
+    params = [("profile", "fukushima"), ("from", start), ("to", rng.choice(range(start, 2027)))]
+    params += [("bureau", b) for b in rng.sample(FUKUSHIMA_BUREAUS, rng.choice([0, 0, 1, 2]))]
+    return urllib.parse.urlencode(params)
+
+
+def problems_in(message: ForwardMsg) -> list[str]:
+    if not message.HasField("delta") or not message.delta.HasField("new_element"):
+        return []
+    element = message.delta.new_element
+    if element.HasField("exception"):
+        return [f"exception: {element.exception.message}"]
+    if element.HasField("alert") and element.alert.format == element.alert.ERROR:
+        return [f"error: {element.alert.body}"]
+    return []
+
+
+async def run_page(ws, page: str, query: str) -> list[str]:
+    request = BackMsg()
+    request.rerun_script.page_name = page
+    request.rerun_script.query_string = query
+    await ws.send(request.SerializeToString())
+    found: list[str] = []
+    while True:
+        message = ForwardMsg.FromString(await ws.recv())
+        found += problems_in(message)
+        if message.HasField("script_finished") and message.script_finished == DONE:
+            return found
+
+
+async def session(
+    plan: Plan, seed: int, deadline: float, published: asyncio.Event, tally: Tally
+) -> None:
+    from websockets.asyncio.client import connect
+
+    rng = random.Random(seed)
+    async with connect(plan.url, subprotocols=["streamlit"], max_size=None, open_timeout=30) as ws:
+        await asyncio.sleep(rng.uniform(0, plan.think[1]))  # people do not all arrive at once
+        while time.monotonic() < deadline:
+            page = rng.choice(PAGES)
+            started = time.perf_counter()
+            try:
+                found = await asyncio.wait_for(run_page(ws, page, random_query(rng)), timeout=60)
+            except TimeoutError:
+                found = ["timeout: no finished script within 60 s"]
+            elapsed = time.perf_counter() - started
+            tally.times.append(elapsed)
+            tally.by_page.setdefault(page or "overview", []).append(elapsed)
+            tally.errors += found
+            tally.after_publish += published.is_set()
+            await asyncio.sleep(rng.uniform(*plan.think))
+
+
+async def drive(plan: Plan) -> tuple[Tally, float]:
+    tally, published = Tally(), asyncio.Event()
+    deadline = time.monotonic() + plan.duration
+    tasks = [
+        asyncio.create_task(session(plan, seed, deadline, published, tally))
+        for seed in range(plan.sessions)
+    ]
+    await asyncio.sleep(plan.duration / 2)
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(*plan.publish_command, cwd=PROJECT_DIR, env=plan.env,
+                                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    _, stderr = await process.communicate()
+    if process.returncode != 0:
+        tally.errors.append(f"publish failed: {stderr.decode()[-500:]}")
+    published.set()
+    publish_seconds = time.perf_counter() - started
+    await asyncio.gather(*tasks)
+    return tally, publish_seconds
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(len(ordered) * share + 0.5) - 1)] if ordered else float("nan")
+
+
+def report(tally: Tally, plan: Plan, publish_seconds: float, peak: float) -> None:
+    times = tally.times
+    print(f"sessions {plan.sessions}, {plan.duration:.0f} s, think time {plan.think[0]:g}–{plan.think[1]:g} s, "
+          f"{len(times)} page runs ({tally.after_publish} after the publish)")  # fmt: skip
+    print(f"page time: p50 {percentile(times, 0.5) * 1000:.0f} ms, p95 {percentile(times, 0.95) * 1000:.0f} ms, "
+          f"max {max(times) * 1000:.0f} ms")  # fmt: skip
+    for page, values in sorted(tally.by_page.items()):
+        print(f"  {page:<10} n={len(values):3d}  p50 {percentile(values, 0.5) * 1000:5.0f} ms  "
+              f"p95 {percentile(values, 0.95) * 1000:5.0f} ms")  # fmt: skip
+    print(f"errors: {len(tally.errors)}" + "".join(f"\n  {e}" for e in tally.errors[:10]))
+    print(f"publish in the middle of the run: {publish_seconds:.1f} s")
+    print(f"server peak memory (VmHWM): {peak:.0f} MiB")
+    print("targets: p95 < 2 s and server memory < 1.5 GiB at 20 sessions, no errors")
+
+
+def run(args) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = dataclasses.replace(load_settings(), warehouse_dir=Path(tmp) / "wh")
+        build(settings)
+        alternate = Path(tmp) / "alternate"  # what the steward publishes: the sample minus one list
+        alternate.mkdir()
+        for path in settings.sample_dir.iterdir():
+            if path.suffix in (".csv", ".xlsx") and path.name != "tottori_survey_r04_2022.xlsx":
+                (alternate / path.name).write_bytes(path.read_bytes())
+        env = dict(os.environ, KYOTEN_WAREHOUSE_DIR=str(settings.warehouse_dir),
+                   KYOTEN_BOUNDARIES_DIR=str(Path(tmp) / "none"))  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "etl",
+            "build",
+            "--input",
+            str(alternate),
+            "--wait",
+            "60",
+            "--quiet",
+        ]
+        port = args.port or free_port()
+        with streamlit_server(env, port=port) as base:
+            found = subprocess.run(
+                ["pgrep", "-f", f"server.port {port}"], capture_output=True, text=True
+            )
+            pid = int(found.stdout.split()[0])
+            url = base.replace("http://", "ws://") + "/_stcore/stream"
+            plan = Plan(
+                url, args.sessions, args.duration, (args.think_min, args.think_max), command, env
+            )
+            tally, publish_seconds = asyncio.run(drive(plan))
+            peak = peak_rss_mib(pid)
+    report(tally, plan, publish_seconds, peak)
