@@ -120,3 +120,11 @@ def parse_filters(params: Mapping[str, Sequence[str]], options: Mapping[str, Pro
         )
     bureaus = tuple(b for b in option.bureaus if b in asked)  # display order, no duplicates
     return Filters(key, from_fy, to_fy, bureaus), warnings
+
+
+def scope_text(filters: Filters, option: ProfileOption) -> str:
+    """The view's scope in words: 福島県 ／ 地方振興局: 会津・南会津 ／ 令和4年度 (2022)～令和8年度 (2026)."""
+    bureaus = "・".join(filters.bureaus) if filters.bureaus else "すべて"
+    if filters.from_fy is None:
+        return f"{option.pref_name} ／ {option.bureau_label}: {bureaus} ／ 年度データなし"
+    return f"{option.pref_name} ／ {option.bureau_label}: {bureaus} ／ {fy_label(filters.from_fy)}～{fy_label(filters.to_fy)}"

@@ -14,8 +14,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from dashboard.db import Warehouse
-from dashboard.export.content import SAMPLE_LABEL, Pack, Table, build_pack
+from dashboard.export.content import SAMPLE_LABEL, Pack, Table
 from dashboard.export.images import render_charts
 from dashboard.export.pdf_pack import (
     MAX_TABLE_ROWS,
@@ -24,8 +23,6 @@ from dashboard.export.pdf_pack import (
     html_to_pdf,
     render_pdf,
 )
-from dashboard.filters import Filters, build_profile_options
-from dashboard.views import direct_loader
 from etl.settings import PROJECT_DIR
 from tests.browser import require_browser
 
@@ -54,11 +51,9 @@ def squash(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def pack(sample_settings, tmp_path_factory) -> Pack:
-    load = direct_loader(Warehouse(sample_settings.warehouse_dir))
-    option = build_profile_options(load)["fukushima"]
-    boundaries = tmp_path_factory.mktemp("no-boundaries")  # empty: the point-map fallback
-    return build_pack(load, Filters("fukushima", 2020, 2026, ()), option, boundaries, "white-bg")
+def pack(sample_pack) -> Pack:
+    """The session's sample pack (its tests only ever read it; changes go through replace)."""
+    return sample_pack
 
 
 @pytest.fixture(scope="module")

@@ -22,11 +22,9 @@ HYPERLINK = '=HYPERLINK("http://x","y")'
 
 
 @pytest.fixture(scope="module")
-def pack(sample_settings, tmp_path_factory) -> Pack:
-    load = direct_loader(Warehouse(sample_settings.warehouse_dir))
-    option = build_profile_options(load)["fukushima"]
-    boundaries = tmp_path_factory.mktemp("no-boundaries")  # empty: the point-map fallback
-    return build_pack(load, Filters("fukushima", 2020, 2026, ()), option, boundaries, "white-bg")
+def pack(sample_pack) -> Pack:
+    """The session's sample pack (its tests only ever read it; changes go through replace)."""
+    return sample_pack
 
 
 @pytest.fixture(scope="module")

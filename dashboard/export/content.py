@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import kpi
-from dashboard.filters import Filters, ProfileOption
+from dashboard.filters import Filters, ProfileOption, scope_text
 from dashboard.formatting import NO_DATA, fy_label, man_yen
 from dashboard.views import Loader
 from dashboard.views.data import build_data_view
@@ -77,16 +77,6 @@ def direct_views(load: Loader):
     builders = {"overview": build_overview, "hubs": build_hubs, "pipeline": build_pipeline, "data": build_data_view,
                 "grant_map": lambda ld, f, o, level, bdir, style, _stamp: build_grant_map(ld, f, o, level, bdir, style)}  # fmt: skip
     return lambda name, *arguments: builders[name](load, *arguments)
-
-
-def scope_text(filters: Filters, option: ProfileOption) -> str:
-    bureaus = "・".join(filters.bureaus) if filters.bureaus else "すべて"
-    years = (
-        f"{fy_label(filters.from_fy)}～{fy_label(filters.to_fy)}"
-        if filters.from_fy is not None
-        else "年度データなし"
-    )
-    return f"{option.pref_name} ／ {option.bureau_label}: {bureaus} ／ {years}"
 
 
 def _as_of(load: Loader, option: ProfileOption) -> tuple[str, bool]:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard.export.content import Table
 from dashboard.export.xlsx_pack import view_workbook
-from dashboard.filters import Filters, ProfileOption
+from dashboard.filters import Filters, ProfileOption, scope_text
 from dashboard.formatting import NO_DATA, fy_label, md_escape, to_csv_bytes
 from dashboard.ui.cache import load
 from dashboard.ui.state import csv_encoding, link_warnings
@@ -27,16 +27,6 @@ PLOTLY_CONFIG = {
     "locale": "ja",
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
-
-
-def scope_text(filters: Filters, option: ProfileOption) -> str:
-    bureaus = "・".join(filters.bureaus) if filters.bureaus else "すべて"
-    years = (
-        f"{fy_label(filters.from_fy)}～{fy_label(filters.to_fy)}"
-        if filters.from_fy is not None
-        else "年度データなし"
-    )
-    return f"{option.pref_name} ／ {option.bureau_label}: {bureaus} ／ {years}"
 
 
 def page_header(title: str, filters: Filters, option: ProfileOption) -> None:
