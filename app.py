@@ -5,19 +5,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.ui.navigation import PAGES as NAVIGATION
+
 # A local icon: a Material icon name would be fetched from fonts.gstatic.com, which offline fails.
 ICON = str(Path(__file__).parent / "dashboard" / "ui" / "icon.png")
 st.set_page_config(page_title="小さな拠点モニター", page_icon=ICON, layout="wide")
 
-# url_path equals each file's stem, so a fresh server's first request for a deep link finds
-# the same page in Streamlit's legacy pages-folder mode (see dashboard.ui.state).
 PAGES = [
-    st.Page("pages/overview.py", title="概要", icon=":material/dashboard:", default=True),
-    st.Page("pages/hubs.py", title="拠点・地域運営組織", icon=":material/groups:"),
-    st.Page("pages/grant_map.py", title="補助金マップ", icon=":material/map:"),
-    st.Page("pages/pipeline.py", title="事業パイプライン", icon=":material/timeline:"),
-    st.Page("pages/briefing.py", title="ブリーフィング", icon=":material/slideshow:"),
-    st.Page("pages/data.py", title="データ", icon=":material/database:"),
+    st.Page(page.path, title=page.title, icon=page.icon, default=index == 0)
+    for index, page in enumerate(NAVIGATION)
 ]
-
 st.navigation(PAGES).run()

@@ -15,7 +15,6 @@ import dataclasses
 import os
 import random
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -24,11 +23,14 @@ from pathlib import Path
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from dashboard.ui.navigation import PAGES as NAVIGATION
 from etl.build import build
-from etl.settings import PROJECT_DIR, load_settings
+from etl.errors import EtlError
+from etl.settings import Settings, load_settings
+from etl.stewardship import publish_candidate
 from tests.browser import free_port, streamlit_server  # the same server start as the browser tests
 
-PAGES = ["", "hubs", "grant_map", "pipeline", "briefing", "data"]
+PAGES = ["", *(Path(page.path).stem for page in NAVIGATION[1:])]  # url paths; "" is the default
 FUKUSHIMA_BUREAUS = ["県北", "県中", "県南", "会津", "南会津", "相双", "いわき"]
 DONE = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
 
@@ -47,8 +49,8 @@ class Plan:
     sessions: int
     duration: float
     think: tuple[float, float]
-    publish_command: list[str]
-    env: dict[str, str]
+    settings: Settings  # the warehouse the server reads
+    candidate: Path  # the files the steward publishes mid-run
 
 
 def random_query(rng: random.Random) -> str:
@@ -116,11 +118,10 @@ async def drive(plan: Plan) -> tuple[Tally, float]:
     ]
     await asyncio.sleep(plan.duration / 2)
     started = time.perf_counter()
-    process = await asyncio.create_subprocess_exec(*plan.publish_command, cwd=PROJECT_DIR, env=plan.env,
-                                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    _, stderr = await process.communicate()
-    if process.returncode != 0:
-        tally.errors.append(f"publish failed: {stderr.decode()[-500:]}")
+    try:  # the data page's own publish: a child build, then the pointer swap
+        await asyncio.to_thread(publish_candidate, plan.settings, plan.candidate)
+    except EtlError as error:
+        tally.errors.append(f"publish failed: {str(error)[-500:]}")
     published.set()
     publish_seconds = time.perf_counter() - started
     await asyncio.gather(*tasks)
@@ -165,17 +166,6 @@ def run(args) -> None:
                 (alternate / path.name).write_bytes(path.read_bytes())
         env = dict(os.environ, KYOTEN_WAREHOUSE_DIR=str(settings.warehouse_dir),
                    KYOTEN_BOUNDARIES_DIR=str(Path(tmp) / "none"))  # fmt: skip
-        command = [
-            sys.executable,
-            "-m",
-            "etl",
-            "build",
-            "--input",
-            str(alternate),
-            "--wait",
-            "60",
-            "--quiet",
-        ]
         port = args.port or free_port()
         with streamlit_server(env, port=port) as base:
             found = subprocess.run(
@@ -183,9 +173,8 @@ def run(args) -> None:
             )
             pid = int(found.stdout.split()[0])
             url = base.replace("http://", "ws://") + "/_stcore/stream"
-            plan = Plan(
-                url, args.sessions, args.duration, (args.think_min, args.think_max), command, env
-            )
+            think = (args.think_min, args.think_max)
+            plan = Plan(url, args.sessions, args.duration, think, settings, alternate)
             tally, publish_seconds = asyncio.run(drive(plan))
             peak = peak_rss_mib(pid)
     report(tally, plan, publish_seconds, peak)

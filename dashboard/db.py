@@ -17,20 +17,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-POINTER = "CURRENT"  # written by etl.publish: the published build's file name
+from etl import publish
 
 
 class WarehouseMissing(Exception):
     """No warehouse has been published yet (or its file is gone)."""
-
-
-def read_version(warehouse_dir: Path) -> str | None:
-    """The published build id, read from the pointer file (None before the first build)."""
-    try:
-        text = (warehouse_dir / POINTER).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    return text.removesuffix(".duckdb") or None
 
 
 @dataclass
@@ -51,21 +42,26 @@ class Warehouse:
         self._handle: _Handle | None = None
 
     def version(self) -> str | None:
-        return read_version(self.warehouse_dir)
+        return publish.current_build_id(self.warehouse_dir)
 
     def _open(self, version: str) -> _Handle:
-        path = self.warehouse_dir / "builds" / f"{version}.duckdb"
+        path = publish.build_path(self.warehouse_dir, version)
         if not path.exists():
             raise WarehouseMissing(f"公開中のビルドのファイルがありません: {path}")
         return _Handle(version, duckdb.connect(str(path), read_only=True))
 
-    def _acquire(self) -> _Handle:
+    def published_version(self) -> str:
+        """The published build id; WarehouseMissing before the first build."""
         version = self.version()
         if version is None:
             raise WarehouseMissing(
                 f"データ倉庫がまだありません（{self.warehouse_dir}）。"
                 "`python -m etl build` で作成してください。"
             )
+        return version
+
+    def _acquire(self) -> _Handle:
+        version = self.published_version()
         with self._lock:
             handle = self._handle
             if handle is None or handle.version != version:

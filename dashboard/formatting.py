@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import re
@@ -10,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 NO_DATA = "データなし"
+JST = dt.timezone(dt.timedelta(hours=9))
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
@@ -38,6 +40,21 @@ def fy_short(year: int) -> str:
     era = wareki(int(year))
     short = era.replace("令和", "R").replace("平成", "H").replace("元", "1")
     return f"{short} ({int(year)})"
+
+
+def updated_text(info: pd.Series, *, with_time: bool = False) -> str:
+    """A build_info row as 「データ更新 2026-11-23（版 …）」, in Japan time (built_at is UTC)."""
+    built = pd.Timestamp(info["built_at"]).tz_localize("UTC").tz_convert(JST)
+    stamp = built.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+    return f"データ更新 {stamp}（版 {info['build_id']}）"
+
+
+def latest_list_text(survey_years: pd.DataFrame) -> str:
+    """The newest hub list of the survey_years query: 「最新の拠点一覧 令和6年度 (2024)（2024-05-31時点）」."""
+    if survey_years.empty:
+        return f"拠点一覧 {NO_DATA}"
+    latest = survey_years.iloc[-1]
+    return f"最新の拠点一覧 {fy_label(int(latest['fiscal_year']))}（{latest['as_of']}時点）"
 
 
 def is_missing(value: object) -> bool:

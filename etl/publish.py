@@ -109,9 +109,13 @@ def current_build_id(warehouse_dir: Path) -> str | None:
     return text.removesuffix(".duckdb") or None
 
 
+def build_path(warehouse_dir: Path, build_id: str) -> Path:
+    return warehouse_dir / "builds" / f"{build_id}.duckdb"
+
+
 def current_path(warehouse_dir: Path) -> Path | None:
     build_id = current_build_id(warehouse_dir)
-    return None if build_id is None else warehouse_dir / "builds" / f"{build_id}.duckdb"
+    return None if build_id is None else build_path(warehouse_dir, build_id)
 
 
 def _write_pointer(warehouse_dir: Path, build_id: str) -> None:
@@ -168,6 +172,6 @@ def prune_builds(warehouse_dir: Path, keep: int) -> list[str]:
 def rollback(warehouse_dir: Path, build_id: str, wait_seconds: float = 0.0) -> None:
     """Make an earlier published build current again."""
     with build_lock(warehouse_dir, wait_seconds):
-        if not (warehouse_dir / "builds" / f"{build_id}.duckdb").exists():
+        if not build_path(warehouse_dir, build_id).exists():
             raise EtlError(f"ビルド {build_id} は残っていません")
         _write_pointer(warehouse_dir, build_id)

@@ -280,9 +280,8 @@ def publish_candidate(settings: Settings, candidate_dir: Path, progress: Callabl
     if process.wait() != 0:
         detail = "\n".join(lines[-8:]) or out
         raise EtlError(f"公開できませんでした。公開中のデータは変わっていません。\n{detail}")
-    match = re.search(
-        r"公開しました: (\S+)", out
-    )  # the id this child built, not whatever is current now
+    # the id this child built, not whatever is current now
+    match = re.search(r"公開しました: (\S+)", out)
     return match.group(1) if match else publish.current_build_id(settings.warehouse_dir) or ""
 
 

@@ -98,6 +98,13 @@ def load_reference(
     )
     published["source_row"] = range(2, len(published) + 2)
     insert_frame(con, "raw_published", published)
+    for table, records in reference_rows(profiles).items():
+        insert_frame(con, table, pd.DataFrame.from_records(records))
+
+
+def reference_rows(profiles: dict[str, Profile]) -> dict[str, list[dict]]:
+    """The profiles as rows of the staging reference tables (ref_profiles, ref_bureaus,
+    ref_programs, ref_rules)."""
     rows = {"ref_profiles": [], "ref_bureaus": [], "ref_programs": [], "ref_rules": []}
     for profile in profiles.values():
         kpi = profile.kpi
@@ -127,8 +134,7 @@ def load_reference(
                 "title": rule.title, "source": rule.source,
                 "params": json.dumps(rule.params, ensure_ascii=False, sort_keys=True),
             })  # fmt: skip
-    for table, records in rows.items():
-        insert_frame(con, table, pd.DataFrame.from_records(records))
+    return rows
 
 
 def run_models(

@@ -1,5 +1,4 @@
 import functools
-from pathlib import Path
 
 import streamlit as st
 
@@ -7,23 +6,19 @@ from dashboard.export.content import pack_file_name
 from dashboard.export.packs import FORMATS, export
 from dashboard.ui.cache import load
 from dashboard.ui.cache import view as cached_view
-from dashboard.ui.components import PLOTLY_CONFIG, page_header
+from dashboard.ui.components import PLOTLY_CONFIG, metric_cards, page_header, print_stylesheet
 from dashboard.ui.state import current
 from etl.settings import load_settings
 
-PRINT_CSS = (Path(__file__).parent.parent / "dashboard" / "ui" / "print.css").read_text(
-    encoding="utf-8"
-)
 LABELS = {"pptx": "PowerPoint（PPTX）", "pdf": "PDF", "xlsx": "Excel（表）"}
 
 filters, option = current()
-st.html(f"<style>{PRINT_CSS}</style>")  # our static print stylesheet (no data in it)
+st.html(f"<style>{print_stylesheet()}</style>")  # static, no data in it
 page_header("ブリーフィング", filters, option)
 settings = load_settings()
 view = cached_view("briefing", filters, option, settings.boundaries_dir, settings.map_style)
 
-for column, headline in zip(st.columns(len(view.headlines)), view.headlines, strict=True):
-    column.metric(headline.label, headline.value, headline.change, help=headline.note, border=True)
+metric_cards(view.headlines)
 
 left, right = st.columns([3, 2])
 with left:
@@ -39,6 +34,11 @@ with right:
 st.markdown(f"### {view.findings_title}")
 st.text(view.findings_text)
 
+
+def pack_bytes(fmt: str) -> bytes:
+    return export(load, filters, option, fmt, settings.boundaries_dir, settings.map_style).data
+
+
 downloads = st.container(key="no_print")  # hidden on paper (print.css)
 downloads.divider()
 downloads.caption(
@@ -47,12 +47,7 @@ downloads.caption(
 for column, fmt in zip(downloads.columns(len(FORMATS)), FORMATS, strict=True):
     column.download_button(
         f"{LABELS[fmt]} をダウンロード",
-        data=functools.partial(
-            lambda f: (
-                export(load, filters, option, f, settings.boundaries_dir, settings.map_style).data
-            ),
-            fmt,
-        ),  # the full pack, on click
+        data=functools.partial(pack_bytes, fmt),  # the full pack, made on click
         file_name=pack_file_name(view.pack, fmt),
         mime=FORMATS[fmt],
         key=f"download_{fmt}",

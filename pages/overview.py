@@ -2,7 +2,7 @@ import streamlit as st
 
 from dashboard.kpi import FORECAST_RULE, GRADE_RULE
 from dashboard.ui.cache import view as cached_view
-from dashboard.ui.components import chart_block, empty_state, page_excel, page_header
+from dashboard.ui.components import chart_block, empty_state, metric_cards, page_excel, page_header
 from dashboard.ui.state import current
 
 GRADE_COLOURS = {
@@ -17,9 +17,7 @@ filters, option = current()
 page_header("概要", filters, option)
 view = cached_view("overview", filters, option)
 
-columns = st.columns(len(view.cards))
-for column, card in zip(columns, view.cards, strict=True):
-    column.metric(card.label, card.value, card.delta, help=card.help, border=True)
+metric_cards(view.cards)
 
 grade = view.grade
 st.subheader("進捗の判定")

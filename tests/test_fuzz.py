@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.db import Warehouse
 from dashboard.ui.cache import _cached
+from dashboard.ui.navigation import TITLES
 from etl.settings import PROJECT_DIR
 
 # --- (a) static scan -----------------------------------------------------------------------------
@@ -132,14 +133,7 @@ def test_the_scan_covers_the_query_layer():
 
 # --- (b) fuzzing the query string ----------------------------------------------------------------
 
-PAGES = {
-    "pages/overview.py": "概要",
-    "pages/hubs.py": "拠点・地域運営組織",
-    "pages/grant_map.py": "補助金マップ",
-    "pages/pipeline.py": "事業パイプライン",
-    "pages/briefing.py": "ブリーフィング",
-    "pages/data.py": "データ",
-}
+PAGES = TITLES  # page file -> its title
 POOLS = {
     "sql": [
         "' or 1=1 --",

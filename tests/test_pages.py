@@ -6,16 +6,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.ui.navigation import TITLES
 from etl.settings import PROJECT_DIR
 
-PAGES = {
-    "pages/overview.py": "概要",
-    "pages/hubs.py": "拠点・地域運営組織",
-    "pages/grant_map.py": "補助金マップ",
-    "pages/pipeline.py": "事業パイプライン",
-    "pages/briefing.py": "ブリーフィング",
-    "pages/data.py": "データ",
-}
+PAGES = TITLES  # page file -> its title
 CASES = {
     "fukushima-all": {},
     "fukushima-one-bureau": {"bureau": "会津"},

@@ -1,9 +1,9 @@
 """rule_findings.sql: every profile rule (福島県 R1-R8, 鳥取県 T1-T7) at and around its boundaries.
 
 No warehouse build: each case is a tiny grant history put into an in-memory DuckDB next to the
-REAL rules of data/profiles/*.toml (converted exactly as etl.warehouse.load_reference converts
-them), then the text of etl/sql/marts/rule_findings.sql runs on it and the whole list of findings
-(rule, severity, fiscal year, district) is compared with the expected one.
+REAL rules of data/profiles/*.toml (converted by etl.warehouse.reference_rows, as the build
+converts them), then the text of etl/sql/marts/rule_findings.sql runs on it and the whole list
+of findings (rule, severity, fiscal year, district) is compared with the expected one.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from etl.reference import load_reference
 from etl.settings import PROJECT_DIR
 
 RULES_SQL = PROJECT_DIR / "etl" / "sql" / "marts" / "rule_findings.sql"
+PROFILE_RULES_SQL = PROJECT_DIR / "etl" / "sql" / "marts" / "profile_rules.sql"
 PROFILES_DIR = PROJECT_DIR / "data" / "profiles"
 PROFILE_FILES = ("fukushima.toml", "tottori.toml")
 WITHDRAWN = "取下げ"
@@ -61,18 +62,6 @@ create table main.grants (
     has_equivalent_plan boolean,
     is_indirect boolean
 )"""
-PROFILE_RULES_DDL = """
-create table main.profile_rules (
-    pref_code varchar,
-    rule_order integer,
-    rule_id varchar,
-    kind varchar,
-    programs varchar[],
-    severity varchar,
-    title varchar,
-    source varchar,
-    params json
-)"""
 MUNICIPALITIES_DDL = """
 create table main.municipalities (
     pref_code varchar,
@@ -92,16 +81,8 @@ def profiles() -> dict[str, Profile]:
 
 
 def rule_rows(profile: Profile) -> list[dict]:
-    """The profile's rules as rows of profile_rules: the conversion of warehouse.load_reference."""
-    return [
-        {
-            "pref_code": profile.pref_code, "rule_order": order, "rule_id": rule.id,
-            "kind": rule.kind, "programs": list(rule.programs), "severity": rule.severity,
-            "title": rule.title, "source": rule.source,
-            "params": json.dumps(rule.params, ensure_ascii=False, sort_keys=True),
-        }
-        for order, rule in enumerate(profile.rules, 1)
-    ]  # fmt: skip
+    """The profile's rules as rows of profile_rules, converted by the warehouse's own code."""
+    return warehouse.reference_rows({profile.key: profile})["ref_rules"]
 
 
 def program_name(pref_code: str, program: str) -> str:
@@ -161,7 +142,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> Non
         return
     columns = list(rows[0])
     con.executemany(
-        f"insert into main.{table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
+        f"insert into {table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
         [[row[c] for c in columns] for row in rows],
     )
 
@@ -171,19 +152,22 @@ def run_rules(grants: list[dict]) -> list[dict]:
     con = duckdb.connect()
     try:
         con.execute(GRANTS_DDL)
-        con.execute(PROFILE_RULES_DDL)
         con.execute(MUNICIPALITIES_DDL)
+        # profile_rules as the build makes it: the landing table's columns, the mart's query
+        warehouse.create_landing(con)
         for profile in profiles().values():
-            _insert(con, "profile_rules", rule_rows(profile))
+            _insert(con, "staging.ref_rules", rule_rows(profile))
+        mart = PROFILE_RULES_SQL.read_text(encoding="utf-8")
+        con.execute(f"create table main.profile_rules as {mart}")
         _insert(
             con,
-            "municipalities",
+            "main.municipalities",
             [
                 {"pref_code": p, "municipality_code": c, "municipality_name": n, "bureau": b}
                 for c, (p, n, b) in MUNICIPALITIES.items()
             ],
         )
-        _insert(con, "grants", grants)
+        _insert(con, "main.grants", grants)
         cursor = con.execute(RULES_SQL.read_text(encoding="utf-8"))
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

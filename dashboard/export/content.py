@@ -4,7 +4,7 @@ the PPTX, the PDF, the Excel file and the ブリーフィング page all show th
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -12,25 +12,16 @@ import plotly.graph_objects as go
 
 from dashboard import kpi
 from dashboard.filters import Filters, ProfileOption, scope_text
-from dashboard.formatting import NO_DATA, fy_label, man_yen
+from dashboard.formatting import JST, NO_DATA, fy_label, latest_list_text, man_yen, updated_text
 from dashboard.views import Loader
 from dashboard.views.data import build_data_view
 from dashboard.views.grant_map import build_grant_map
 from dashboard.views.hubs import build_hubs
-from dashboard.views.overview import build_overview
+from dashboard.views.overview import Card, build_overview
 from dashboard.views.pipeline import build_pipeline
 
-JST = dt.timezone(dt.timedelta(hours=9))
 SAMPLE_LABEL = "サンプルデータ（架空）: 拠点数・地域運営組織数の合計は公表値と一致しますが、個々の拠点・地区・補助金は架空です。"
 TOP_FINDINGS = 8
-
-
-@dataclass(frozen=True)
-class Headline:
-    label: str
-    value: str
-    change: str | None = None
-    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +51,7 @@ class Pack:
     as_of: str
     generated: dt.datetime
     is_sample: bool
-    headlines: list[Headline]
+    headlines: list[Card]
     grade: str
     grade_text: list[str]
     charts: list[Chart]
@@ -81,13 +72,8 @@ def direct_views(load: Loader):
 
 def _as_of(load: Loader, option: ProfileOption) -> tuple[str, bool]:
     info = load("build_info").iloc[0]
-    survey = load("survey_years", pref=option.pref_code)
-    built = pd.Timestamp(info["built_at"]).tz_localize("UTC").tz_convert(JST)
-    listed = (f"最新の拠点一覧 {fy_label(int(survey.iloc[-1]['fiscal_year']))}（{survey.iloc[-1]['as_of']}時点）"
-              if len(survey) else "拠点一覧 データなし")  # fmt: skip
-    return f"{listed} ／ データ更新 {built:%Y-%m-%d}（版 {info['build_id']}）", bool(
-        info["is_sample"]
-    )
+    listed = latest_list_text(load("survey_years", pref=option.pref_code))
+    return f"{listed} ／ {updated_text(info)}", bool(info["is_sample"])
 
 
 def _share_change(load: Loader, option: ProfileOption) -> str | None:
@@ -106,11 +92,11 @@ def _share_change(load: Loader, option: ProfileOption) -> str | None:
     return f"{change:+.1f}ポイント（R{before - 2018}比）"
 
 
-def _spend_headline(load: Loader, filters: Filters, option: ProfileOption) -> Headline:
+def _spend_headline(load: Loader, filters: Filters, option: ProfileOption) -> Card:
     year = filters.to_fy
     label = f"補助金額（{fy_label(year)}）" if year is not None else "補助金額"
     if year is None:
-        return Headline(label, NO_DATA)
+        return Card(label, NO_DATA)
 
     def spend(y: int) -> pd.Series:
         return load(
@@ -119,12 +105,12 @@ def _spend_headline(load: Loader, filters: Filters, option: ProfileOption) -> He
 
     now, before = spend(year), spend(year - 1)
     if int(now["records_in_prefecture"]) == 0:
-        return Headline(label, NO_DATA, None, "補助金データがまだ取り込まれていません")
+        return Card(label, NO_DATA, None, "補助金データがまだ取り込まれていません")
     value = float(now["grant_yen"]) if int(now["records"]) else 0.0
     previous = float(before["grant_yen"]) if int(before["records"]) else 0.0
     change = f"{(value - previous) / 10_000:+,.0f}万円（R{year - 1 - 2018}比）"
     unknown = int(now["unknown_amounts"])
-    return Headline(
+    return Card(
         label,
         man_yen(value),
         change,
@@ -132,21 +118,23 @@ def _spend_headline(load: Loader, filters: Filters, option: ProfileOption) -> He
     )
 
 
-def _headlines(overview, load: Loader, filters: Filters, option: ProfileOption) -> list[Headline]:
+def _headlines(overview, load: Loader, filters: Filters, option: ProfileOption) -> list[Card]:
     """Four numbers: the prefecture's hubs against the target, then RMOs and their share (or,
     with bureaus selected, the selection's hubs and RMOs), and the grant spend of the year."""
     cards = {card.label: card for card in overview.cards}
     hubs = cards["拠点数 / 目標"]
-    first = Headline("小さな拠点数 / 目標", hubs.value, hubs.delta, hubs.help)
+    first = replace(hubs, label="小さな拠点数 / 目標")
     if filters.bureaus:
         where = "・".join(filters.bureaus)
         subset, rmo = cards["選択地域の拠点数"], cards["選択地域の地域運営組織"]
-        middle = [Headline(f"拠点数（{where}）", subset.value, None, subset.help),
-                  Headline(f"地域運営組織（{where}）", rmo.value, None, rmo.help)]  # fmt: skip
+        middle = [
+            replace(subset, label=f"拠点数（{where}）"),
+            replace(rmo, label=f"地域運営組織（{where}）"),
+        ]
     else:
         rmo, share = cards["地域運営組織"], cards["組織のある拠点の割合"]
-        middle = [Headline("地域運営組織（拠点内）", rmo.value, rmo.delta, rmo.help),
-                  Headline("地域運営組織のある拠点の割合", share.value, _share_change(load, option), share.help)]  # fmt: skip
+        middle = [replace(rmo, label="地域運営組織（拠点内）"),
+                  replace(share, label="地域運営組織のある拠点の割合", delta=_share_change(load, option))]  # fmt: skip
     return [first, *middle, _spend_headline(load, filters, option)]
 
 

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.export.content import SAMPLE_LABEL, Chart, Headline, Pack, Table
+from dashboard.export.content import SAMPLE_LABEL, Chart, Pack, Table
 from dashboard.export.images import render_charts
 from dashboard.formatting import NO_DATA, is_missing
+from dashboard.views.overview import Card
 
 MAX_TABLE_ROWS = 25  # about one landscape page; the full table is in the Excel export
 SHORT_TEXT = 12  # cells up to this many characters do not wrap (names, codes, years)
@@ -114,13 +115,13 @@ def _title_page(pack: Pack) -> str:
     )
 
 
-def _card(headline: Headline) -> str:
+def _card(headline: Card) -> str:
     parts = [f'<div class="label">{escape(headline.label)}</div>',
              f'<div class="value">{escape(headline.value)}</div>']  # fmt: skip
-    if headline.change:
-        parts.append(f'<div class="change">前年度比 {escape(headline.change)}</div>')
-    if headline.note:
-        parts.append(f'<div class="note">{escape(headline.note)}</div>')
+    if headline.delta:
+        parts.append(f'<div class="change">前年度比 {escape(headline.delta)}</div>')
+    if headline.help:
+        parts.append(f'<div class="note">{escape(headline.help)}</div>')
     return f'<div class="card">{"".join(parts)}</div>'
 
 

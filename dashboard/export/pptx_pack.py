@@ -138,7 +138,7 @@ def _kpi_slide(prs: Presentation, pack: Pack) -> None:
         card.fill.fore_color.rgb = RGBColor(0xF2, 0xF5, 0xF9)
         card.line.color.rgb = RGBColor(0xC9, 0xD3, 0xDF)
         frame = card.text_frame
-        write(frame, [headline.label, headline.value, headline.change or ""], 13, DARK)
+        write(frame, [headline.label, headline.value, headline.delta or ""], 13, DARK)
         style_run(frame.paragraphs[1].runs[0], 26, True, BLUE)
         style_run(frame.paragraphs[2].runs[0], 13, False, GREY)
         for paragraph in frame.paragraphs:

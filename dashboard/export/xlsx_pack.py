@@ -156,7 +156,7 @@ def _summary_rows(pack: Pack, tables: list[tuple[str, str]]) -> list[tuple[str, 
     if pack.is_sample:
         rows += [("warn", ("注意", note)) for note in pack.notes or [SAMPLE_LABEL]]
     rows += [("", ()), ("header", ("主要指標", "値", "前年度比", "注記"))]
-    rows += [("label", (h.label, h.value, _signed(h.change), h.note)) for h in pack.headlines]
+    rows += [("label", (h.label, h.value, _signed(h.delta), h.help)) for h in pack.headlines]
     rows += [("", ()), ("label", ("評価", pack.grade))]
     rows += [("", (None, line)) for line in pack.grade_text]
     rows += [("", ()), ("label", ("規則チェック", pack.findings_summary))]

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import queries
-from dashboard.db import Warehouse, WarehouseMissing
+from dashboard.db import Warehouse
 from etl.settings import load_settings
 
 
@@ -29,12 +29,7 @@ def _cached(path: str, version: str, name: str, arguments: tuple) -> pd.DataFram
 
 
 def version() -> str:
-    found = current().version()
-    if found is None:
-        raise WarehouseMissing(
-            f"データ倉庫がまだありません（{current().warehouse_dir}）。`python -m etl build` で作成してください。"
-        )
-    return found
+    return current().published_version()
 
 
 def load(name: str, **arguments: object) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,11 +14,18 @@ import streamlit as st
 from dashboard.export.content import Table
 from dashboard.export.xlsx_pack import view_workbook
 from dashboard.filters import Filters, ProfileOption, scope_text
-from dashboard.formatting import NO_DATA, fy_label, md_escape, to_csv_bytes
+from dashboard.formatting import (
+    JST,
+    NO_DATA,
+    latest_list_text,
+    md_escape,
+    to_csv_bytes,
+    updated_text,
+)
 from dashboard.ui.cache import load
 from dashboard.ui.state import csv_encoding, link_warnings
+from dashboard.views.overview import Card
 
-JST = dt.timezone(dt.timedelta(hours=9))
 SAMPLE_NOTICE = (
     "サンプルデータ（架空）を表示しています。拠点数・地域運営組織数の合計は公表値と一致しますが、"
     "個々の拠点・地区・補助金は架空です。実データの取り込み方法は README を参照してください。"
@@ -39,16 +47,9 @@ def page_header(title: str, filters: Filters, option: ProfileOption) -> None:
     info = load("build_info").iloc[0]
     if bool(info["is_sample"]):
         st.info(SAMPLE_NOTICE, icon=":material/science:")
-    survey = load("survey_years", pref=option.pref_code)
-    latest = survey.iloc[-1] if len(survey) else None
-    built = pd.Timestamp(info["built_at"]).tz_localize("UTC").tz_convert(JST)
-    as_of = (
-        f"最新の拠点一覧: {fy_label(int(latest['fiscal_year']))}（{latest['as_of']}時点）"
-        if latest is not None
-        else "拠点一覧: データなし"
-    )
+    listed = latest_list_text(load("survey_years", pref=option.pref_code))
     st.caption(
-        f"{md_escape(scope_text(filters, option))}  \n{as_of} ／ データ更新: {built:%Y-%m-%d %H:%M}（版 {info['build_id']}）"
+        f"{md_escape(scope_text(filters, option))}  \n{listed} ／ {updated_text(info, with_time=True)}"
     )
 
 
@@ -92,13 +93,24 @@ def page_excel(filters: Filters, option: ProfileOption) -> None:
         return
     title = st.session_state.get("_page_title", "表")
     info = load("build_info").iloc[0]
-    as_of = f"データ更新 {pd.Timestamp(info['built_at']).tz_localize('UTC').tz_convert(JST):%Y-%m-%d}（版 {info['build_id']}）"
     build = functools.partial(view_workbook, f"小さな拠点モニター {title}", option, filters, scope_text(filters, option),
-                              as_of, bool(info["is_sample"]), list(tables), dt.datetime.now(JST))  # fmt: skip
+                              updated_text(info), bool(info["is_sample"]), list(tables), dt.datetime.now(JST))  # fmt: skip
     st.download_button(f"この画面の表（{len(tables)}表）を Excel でダウンロード", build,
                        file_name=file_name(f"小さな拠点モニター_{title}", filters, "xlsx"),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="dl_page_excel", on_click="ignore", icon=":material/table_view:")  # fmt: skip
+
+
+def metric_cards(cards: list[Card]) -> None:
+    """The headline numbers side by side (概要 and ブリーフィング)."""
+    for column, card in zip(st.columns(len(cards)), cards, strict=True):
+        column.metric(card.label, card.value, card.delta, help=card.help, border=True)
+
+
+@functools.cache
+def print_stylesheet() -> str:
+    """Our static print stylesheet (A4 landscape, no sidebar or buttons), read once."""
+    return (Path(__file__).parent / "print.css").read_text(encoding="utf-8")
 
 
 def empty_state(message: str) -> None:

@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.export.content import Headline, Pack, build_pack
+from dashboard.export.content import Pack, build_pack
 from dashboard.filters import Filters, ProfileOption
 from dashboard.formatting import NO_DATA
 from dashboard.views import Loader
+from dashboard.views.overview import Card
 
 SHOWN_FINDINGS = 4
 
@@ -20,7 +21,7 @@ SHOWN_FINDINGS = 4
 @dataclass
 class BriefingView:
     pack: Pack
-    headlines: list[Headline]
+    headlines: list[Card]
     grade: str
     grade_text: list[str]
     trajectory: go.Figure

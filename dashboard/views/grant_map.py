@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.filters import Filters, ProfileOption
-from dashboard.formatting import fy_label, man_yen, sen_yen, with_fy_columns
+from dashboard.formatting import fy_label, man_yen, sen_yen, updated_text, with_fy_columns
 from dashboard.maps import (
     boundary_credit,
     dissolve_by_bureau,
@@ -147,11 +147,10 @@ def _caption(load: Loader, filters: Filters, option: ProfileOption) -> str:
     sources = load("grant_sources", pref=option.pref_code)
     files = "、".join(sources["source_file"]) if len(sources) else "なし"
     sample = "サンプルデータ（架空）、" if bool(info["is_sample"]) else ""
-    built = pd.Timestamp(info["built_at"]).tz_localize("UTC").tz_convert("Asia/Tokyo")
     return (
         f"出典: {option.pref_name} 補助金交付記録（{files}。{sample}取下げを除く） ／ 対象年度: {_period(filters)} ／ "
         "塗り分け: 選択年度の補助金額 ／ 地区の円: 大きさは全年度の累計補助金額、色は地区上限の使用率 ／ "
-        f"データ更新: {built:%Y-%m-%d}（版 {info['build_id']}）"
+        + updated_text(info)
     )
 
 

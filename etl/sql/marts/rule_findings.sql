@@ -256,26 +256,17 @@ indirect_breaches as (
     where g.is_indirect and not list_contains(r.programs, g.program)
 ),
 
-findings as (
-    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from rate_breaches
-    union all
-    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from amount_breaches
-    union all
-    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from year_breaches
-    union all
-    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from window_breaches
-    union all
-    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from cumulative_breaches
-    union all
-    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from prior_breaches
-    union all
-    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from same_year_advice
-    union all
-    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from second_district_advice
-    union all
-    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from repeated_advice
-    union all
-    select pref_code, rule_id, rule_order, severity, fiscal_year, municipality_code, district_key, district_name, program, message, source_ref from indirect_breaches
+findings as (  -- every breach and advice CTE; final picks the columns it shows
+    select * from rate_breaches
+    union all by name select * from amount_breaches
+    union all by name select * from year_breaches
+    union all by name select * from window_breaches
+    union all by name select * from cumulative_breaches
+    union all by name select * from prior_breaches
+    union all by name select * from same_year_advice
+    union all by name select * from second_district_advice
+    union all by name select * from repeated_advice
+    union all by name select * from indirect_breaches
 ),
 
 final as (
