@@ -124,9 +124,23 @@ def screenshot(page, name: str) -> Path:
 def wait_for_app(page, text: str, timeout: float = 30_000) -> None:
     """Wait until the page shows `text` and Streamlit has finished running the script."""
     page.wait_for_selector(f"text={text}", timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
-    )
+    page.evaluate("() => { window.__quietSince = null; }")
+    page.wait_for_function(QUIET_JS, timeout=timeout)
+
+
+# True once no script run is in progress and no element is left over from an earlier run,
+# and that has held for 750 ms: the running indicator appears only after a short delay and a
+# page may rerun itself once, so a single look can fall between two runs.
+QUIET_JS = """
+() => {
+  const busy = document.querySelector('[data-testid="stStatusWidget"]')
+    || document.querySelector('[data-stale="true"]');
+  const now = performance.now();
+  if (busy) { window.__quietSince = null; return false; }
+  if (window.__quietSince == null) window.__quietSince = now;
+  return now - window.__quietSince > 750;
+}
+"""
 
 
 PLOT_MARKS_JS = """

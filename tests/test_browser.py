@@ -105,6 +105,9 @@ def test_choosing_a_bureau_is_in_the_url_and_the_link_reproduces_the_view(server
     fresh = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     fresh.goto(url)
     wait_for_app(fresh, "選択地域の拠点数")
+    fresh.wait_for_function(
+        f"() => document.querySelectorAll('[data-testid=stMetric]').length >= {len(shown)}"
+    )
     assert metrics(fresh) == shown
     chosen = fresh.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").inner_text()
     assert "南会津" in chosen
