@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench.national import generate
+from etl.cli import build_command
 from etl.settings import PROJECT_DIR
 
 
@@ -18,19 +18,7 @@ def timed_build(
     input_dir: Path, warehouse: Path, env: dict[str, str], profile: str | None
 ) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one `python -m etl build` in its own process."""
-    command = [
-        sys.executable,
-        "-m",
-        "etl",
-        "build",
-        "--input",
-        str(input_dir),
-        "--warehouse",
-        str(warehouse),
-        "--quiet",
-    ]
-    if profile:
-        command += ["--profile", profile]
+    command = build_command(input_dir, warehouse=warehouse, profile=profile, quiet=True)
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

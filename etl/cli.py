@@ -133,6 +133,28 @@ def _with(settings, **changes):
     return replace(settings, **changes)
 
 
+def build_command(
+    input_dir: Path | str,
+    *,
+    warehouse: Path | str | None = None,
+    profile: str | None = None,
+    wait: float | None = None,
+    quiet: bool = False,
+) -> list[str]:
+    """The argv of `python -m etl build` in a child process, for the app's publish, the
+    benchmarks and the crash tests."""
+    command = [sys.executable, "-m", "etl", "build", "--input", str(input_dir)]
+    if warehouse is not None:
+        command += ["--warehouse", str(warehouse)]
+    if profile:
+        command += ["--profile", profile]
+    if wait is not None:
+        command += ["--wait", str(wait)]
+    if quiet:
+        command.append("--quiet")
+    return command
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m etl", description="小さな拠点モニター ETL")
     sub = top.add_subparsers(dest="command", required=True)

@@ -15,7 +15,6 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import pandas as pd
 
 from etl import publish
 from etl.build import disk_message, make_context, preview_build, validate_files
+from etl.cli import build_command
 from etl.errors import EtlError, Problem
 from etl.readers import SUPPORTED_SUFFIXES, UnreadableFile, sniff_type
 from etl.settings import PROJECT_DIR, Settings
@@ -260,16 +260,7 @@ def publish_candidate(settings: Settings, candidate_dir: Path, progress: Callabl
     Two publishes at once are serialised by the build lock: this one waits up to
     `wait_seconds` for the other, then fails with a clear message."""
     env = dict(os.environ, KYOTEN_WAREHOUSE_DIR=str(settings.warehouse_dir))
-    command = [
-        sys.executable,
-        "-m",
-        "etl",
-        "build",
-        "--input",
-        str(candidate_dir),
-        "--wait",
-        str(wait_seconds),
-    ]
+    command = build_command(candidate_dir, wait=wait_seconds)
     process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)  # fmt: skip
     lines = []

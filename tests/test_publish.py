@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 
@@ -14,25 +13,13 @@ import pytest
 from dashboard.db import Warehouse
 from etl import publish
 from etl.build import build
+from etl.cli import build_command
 from etl.errors import PublishBusy
 from etl.settings import PROJECT_DIR
 
 
 def hub_total(warehouse: Warehouse) -> int:
     return int(warehouse.query("select count(*) as n from hubs").iloc[0]["n"])
-
-
-def build_command(input_dir, warehouse_dir) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "etl",
-        "build",
-        "--input",
-        str(input_dir),
-        "--warehouse",
-        str(warehouse_dir),
-    ]
 
 
 @pytest.mark.parametrize(
@@ -51,7 +38,7 @@ def test_sigkill_mid_build_leaves_previous_warehouse_current(
     first = build(fresh_settings, sample_copy)
     (sample_copy / "tottori_survey_r04_2022.xlsx").unlink()  # the next build would have fewer hubs
     process = subprocess.Popen(
-        build_command(sample_copy, fresh_settings.warehouse_dir),
+        build_command(sample_copy, warehouse=fresh_settings.warehouse_dir),
         cwd=PROJECT_DIR, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     for line in process.stderr:
@@ -92,7 +79,7 @@ def test_reader_holding_the_warehouse_sees_the_new_build_on_its_next_query(
             thread.start()
         (sample_copy / "tottori_survey_r04_2022.xlsx").unlink()
         result = subprocess.run(
-            build_command(sample_copy, fresh_settings.warehouse_dir),
+            build_command(sample_copy, warehouse=fresh_settings.warehouse_dir),
             cwd=PROJECT_DIR,
             capture_output=True,
         )
@@ -113,7 +100,7 @@ def test_two_builds_at_once_are_serialised(fresh_settings, sample_copy):
         with pytest.raises(PublishBusy):
             build(fresh_settings, sample_copy)
         waiting = subprocess.Popen(
-            [*build_command(sample_copy, fresh_settings.warehouse_dir), "--wait", "60"],
+            build_command(sample_copy, warehouse=fresh_settings.warehouse_dir, wait=60),
             cwd=PROJECT_DIR, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
         )  # fmt: skip
         time.sleep(1.5)
