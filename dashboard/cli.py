@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
 def run_export(args) -> int:
     settings = load_settings()
     warehouse_dir = Path(args.warehouse).resolve() if args.warehouse else settings.warehouse_dir
-    load = direct_loader(Warehouse(warehouse_dir))
+    load = direct_loader(Warehouse(warehouse_dir).snapshot())  # one build for the whole pack
     options = build_profile_options(load)
     params = {"profile": [args.profile or settings.default_profile], "bureau": args.bureau}
     if args.from_fy is not None:

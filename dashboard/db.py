@@ -4,6 +4,11 @@
 and hands out one cursor per query (a DuckDB connection is not thread-safe; cursors are). When a
 new build is published, the next query opens it and the old connection is closed as soon as the
 last cursor on it is done. The dashboard never writes the warehouse.
+
+A `Snapshot` reads one build by its id, even after another has been published (builds are never
+modified after publishing). Whatever is cached under a version must come from that version: a
+result read from the build published a moment later and stored under the earlier id would be
+served again after a rollback to that id.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ from etl import publish
 
 class WarehouseMissing(Exception):
     """No warehouse has been published yet (or its file is gone)."""
+
+
+class BuildGone(WarehouseMissing):
+    """A snapshot's build has been deleted since (kept builds are bounded): read the current one."""
 
 
 @dataclass
@@ -44,9 +53,11 @@ class Warehouse:
     def version(self) -> str | None:
         return publish.current_build_id(self.warehouse_dir)
 
-    def _open(self, version: str) -> _Handle:
+    def _open(self, version: str, published: bool = True) -> _Handle:
         path = publish.build_path(self.warehouse_dir, version)
         if not path.exists():
+            if not published:
+                raise BuildGone(f"ビルド {version} は削除されました")
             raise WarehouseMissing(f"公開中のビルドのファイルがありません: {path}")
         return _Handle(version, duckdb.connect(str(path), read_only=True))
 
@@ -60,17 +71,27 @@ class Warehouse:
             )
         return version
 
-    def _acquire(self) -> _Handle:
-        version = self.published_version()
+    def snapshot(self, version: str | None = None) -> Snapshot:
+        """The published build (or the given one) as one consistent read."""
+        return Snapshot(self, version or self.published_version())
+
+    def _acquire(self, wanted: str | None = None) -> _Handle:
+        published = self.published_version()
+        wanted = wanted or published
         with self._lock:
             handle = self._handle
-            if handle is None or handle.version != version:
-                new = self._open(version)
+            if handle is None or handle.version != published:
+                new = self._open(published)
                 if handle is not None:
                     self._retire(handle)
                 self._handle = handle = new
-            handle.users += 1
-            return handle
+            if handle.version == wanted:
+                handle.users += 1
+                return handle
+        # A build that is no longer the published one: a private connection, closed after use.
+        handle = self._open(wanted, published=False)
+        handle.users, handle.retired = 1, True
+        return handle
 
     @staticmethod
     def _retire(handle: _Handle) -> None:
@@ -85,9 +106,10 @@ class Warehouse:
                 handle.connection.close()
 
     @contextlib.contextmanager
-    def cursor(self) -> Iterator[tuple[str, duckdb.DuckDBPyConnection]]:
-        """(version, cursor) for one query; the cursor is closed afterwards."""
-        handle = self._acquire()
+    def cursor(self, version: str | None = None) -> Iterator[tuple[str, duckdb.DuckDBPyConnection]]:
+        """(version, cursor) for one query on the published build, or on `version` when given;
+        the cursor is closed afterwards."""
+        handle = self._acquire(version)
         try:
             with self._lock:
                 cursor = handle.connection.cursor()
@@ -98,10 +120,12 @@ class Warehouse:
         finally:
             self._release(handle)
 
-    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = ()) -> pd.DataFrame:
-        """Run one read-only query with bound parameters (positional `?` or named `$name`)."""
+    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = (), *,
+              version: str | None = None) -> pd.DataFrame:  # fmt: skip
+        """Run one read-only query with bound parameters (positional `?` or named `$name`) on
+        the published build, or on the build `version` when given."""
         bound = dict(params) if isinstance(params, Mapping) else list(params)
-        with self.cursor() as (_, cursor):
+        with self.cursor(version) as (_, cursor):
             return cursor.execute(sql, bound).df()
 
     def close(self) -> None:
@@ -109,3 +133,17 @@ class Warehouse:
             if self._handle is not None:
                 self._retire(self._handle)
                 self._handle = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One build of a warehouse: every query reads that build, whatever is published meanwhile."""
+
+    warehouse: Warehouse
+    version: str
+
+    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = ()) -> pd.DataFrame:
+        return self.warehouse.query(sql, params, version=self.version)
+
+
+Reader = Warehouse | Snapshot  # what the query functions read from

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.db import Warehouse
+from dashboard.db import Reader
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -21,7 +21,7 @@ def _sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _run(db: Warehouse, name: str, **params: object) -> pd.DataFrame:
+def _run(db: Reader, name: str, **params: object) -> pd.DataFrame:
     return db.query(_sql(name), params)
 
 
@@ -29,101 +29,101 @@ def _range(from_fy: int, to_fy: int) -> dict[str, int]:
     return {"from_fy": int(from_fy), "to_fy": int(to_fy)}
 
 
-def query_profiles(db: Warehouse) -> pd.DataFrame:
+def query_profiles(db: Reader) -> pd.DataFrame:
     return _run(db, "profiles")
 
 
-def query_bureaus(db: Warehouse) -> pd.DataFrame:
+def query_bureaus(db: Reader) -> pd.DataFrame:
     return _run(db, "bureaus")
 
 
-def query_year_range(db: Warehouse) -> pd.DataFrame:
+def query_year_range(db: Reader) -> pd.DataFrame:
     return _run(db, "year_range")
 
 
-def query_build_info(db: Warehouse) -> pd.DataFrame:
+def query_build_info(db: Reader) -> pd.DataFrame:
     return _run(db, "build_info")
 
 
-def query_kpi_series(db: Warehouse, pref: str) -> pd.DataFrame:
+def query_kpi_series(db: Reader, pref: str) -> pd.DataFrame:
     return _run(db, "kpi_series", pref=pref)
 
 
-def query_hubs_by_year(db: Warehouse, pref: str, bureaus: tuple[str, ...]) -> pd.DataFrame:
+def query_hubs_by_year(db: Reader, pref: str, bureaus: tuple[str, ...]) -> pd.DataFrame:
     return _run(db, "hubs_by_year", pref=pref, bureaus=list(bureaus))
 
 
 def query_grant_spend(
-    db: Warehouse, pref: str, from_fy: int, to_fy: int, bureaus: tuple[str, ...]
+    db: Reader, pref: str, from_fy: int, to_fy: int, bureaus: tuple[str, ...]
 ) -> pd.DataFrame:
     return _run(db, "grant_spend", pref=pref, bureaus=list(bureaus), **_range(from_fy, to_fy))
 
 
-def query_survey_years(db: Warehouse, pref: str) -> pd.DataFrame:
+def query_survey_years(db: Reader, pref: str) -> pd.DataFrame:
     return _run(db, "survey_years", pref=pref)
 
 
-def query_hubs_by_bureau(db: Warehouse, pref: str, year: int) -> pd.DataFrame:
+def query_hubs_by_bureau(db: Reader, pref: str, year: int) -> pd.DataFrame:
     return _run(db, "hubs_by_bureau", pref=pref, year=int(year))
 
 
 def query_hubs_by_municipality(
-    db: Warehouse, pref: str, year: int, bureaus: tuple[str, ...]
+    db: Reader, pref: str, year: int, bureaus: tuple[str, ...]
 ) -> pd.DataFrame:
     return _run(db, "hubs_by_municipality", pref=pref, year=int(year), bureaus=list(bureaus))
 
 
-def query_hubs_list(db: Warehouse, pref: str, year: int, bureaus: tuple[str, ...]) -> pd.DataFrame:
+def query_hubs_list(db: Reader, pref: str, year: int, bureaus: tuple[str, ...]) -> pd.DataFrame:
     return _run(db, "hubs_list", pref=pref, year=int(year), bureaus=list(bureaus))
 
 
-def query_grant_by_municipality(db: Warehouse, pref: str, from_fy: int, to_fy: int) -> pd.DataFrame:
+def query_grant_by_municipality(db: Reader, pref: str, from_fy: int, to_fy: int) -> pd.DataFrame:
     return _run(db, "grant_by_municipality", pref=pref, **_range(from_fy, to_fy))
 
 
 def query_districts(
-    db: Warehouse, pref: str, from_fy: int, to_fy: int, bureaus: tuple[str, ...]
+    db: Reader, pref: str, from_fy: int, to_fy: int, bureaus: tuple[str, ...]
 ) -> pd.DataFrame:
     return _run(db, "districts", pref=pref, bureaus=list(bureaus), **_range(from_fy, to_fy))
 
 
-def query_sources(db: Warehouse, pref: str) -> pd.DataFrame:
+def query_sources(db: Reader, pref: str) -> pd.DataFrame:
     return _run(db, "sources", pref=pref)
 
 
-def query_load_log(db: Warehouse) -> pd.DataFrame:
+def query_load_log(db: Reader) -> pd.DataFrame:
     return _run(db, "load_log")
 
 
-def query_quality_report(db: Warehouse) -> pd.DataFrame:
+def query_quality_report(db: Reader) -> pd.DataFrame:
     return _run(db, "quality_report")
 
 
-def query_grant_sources(db: Warehouse, pref: str) -> pd.DataFrame:
+def query_grant_sources(db: Reader, pref: str) -> pd.DataFrame:
     return _run(db, "grant_sources", pref=pref)
 
 
-def query_grants_history(db: Warehouse, pref: str, bureaus: tuple[str, ...]) -> pd.DataFrame:
+def query_grants_history(db: Reader, pref: str, bureaus: tuple[str, ...]) -> pd.DataFrame:
     return _run(db, "grants_history", pref=pref, bureaus=list(bureaus))
 
 
-def query_district_hubs(db: Warehouse, pref: str) -> pd.DataFrame:
+def query_district_hubs(db: Reader, pref: str) -> pd.DataFrame:
     return _run(db, "district_hubs", pref=pref)
 
 
 def query_rule_findings(
-    db: Warehouse, pref: str, from_fy: int, to_fy: int, bureaus: tuple[str, ...]
+    db: Reader, pref: str, from_fy: int, to_fy: int, bureaus: tuple[str, ...]
 ) -> pd.DataFrame:
     return _run(db, "rule_findings", pref=pref, bureaus=list(bureaus), **_range(from_fy, to_fy))
 
 
-def query_rules(db: Warehouse, pref: str) -> pd.DataFrame:
+def query_rules(db: Reader, pref: str) -> pd.DataFrame:
     return _run(db, "rules", pref=pref)
 
 
-def query_programs(db: Warehouse, pref: str) -> pd.DataFrame:
+def query_programs(db: Reader, pref: str) -> pd.DataFrame:
     return _run(db, "programs", pref=pref)
 
 
-def query_cooperatives(db: Warehouse, pref: str) -> pd.DataFrame:
+def query_cooperatives(db: Reader, pref: str) -> pd.DataFrame:
     return _run(db, "cooperatives", pref=pref)

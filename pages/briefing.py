@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard.export.content import pack_file_name
 from dashboard.export.packs import FORMATS, export
-from dashboard.ui.cache import load
+from dashboard.ui.cache import latest, loader
 from dashboard.ui.cache import view as cached_view
 from dashboard.ui.components import PLOTLY_CONFIG, metric_cards, page_header, print_stylesheet
 from dashboard.ui.state import current
@@ -36,7 +36,12 @@ st.text(view.findings_text)
 
 
 def pack_bytes(fmt: str) -> bytes:
-    return export(load, filters, option, fmt, settings.boundaries_dir, settings.map_style).data
+    # One build for the whole pack, even if another is published while it is being made.
+    return latest(
+        lambda at: export(
+            loader(at), filters, option, fmt, settings.boundaries_dir, settings.map_style
+        )
+    ).data
 
 
 downloads = st.container(key="no_print")  # hidden on paper (print.css)

@@ -256,9 +256,9 @@ def test_query_string_fuzz(sample_settings, baseline, monkeypatch, tmp_path, num
     executed: list[tuple[str, object]] = []
     original = Warehouse.query
 
-    def recording(self, sql, params=()):
+    def recording(self, sql, params=(), **keywords):
         executed.append((sql, params))
-        return original(self, sql, params)
+        return original(self, sql, params, **keywords)
 
     monkeypatch.setattr(Warehouse, "query", recording)
     _cached.clear()  # every query of this run reaches the warehouse (and the recording)

@@ -15,7 +15,7 @@ import streamlit as st
 from dashboard.db import WarehouseMissing
 from dashboard.filters import Filters, ProfileOption, build_profile_options, parse_filters
 from dashboard.formatting import fy_short
-from dashboard.ui.cache import load, version
+from dashboard.ui.cache import latest, loader, version
 from etl.settings import load_settings
 
 URL_KEYS = ("profile", "from", "to", "bureau")
@@ -24,11 +24,11 @@ CSV_ENCODINGS = ("UTF-8（BOM付き）", "Shift_JIS（CP932）")
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _profile_options(version_key: str) -> dict[str, ProfileOption]:
-    return build_profile_options(load)  # frozen dataclasses: safe to share
+    return build_profile_options(loader(version_key))  # frozen dataclasses: safe to share
 
 
 def profile_options() -> dict[str, ProfileOption]:
-    return _profile_options(version())
+    return latest(_profile_options)
 
 
 def _as_params(filters: Filters) -> dict[str, list[str]]:

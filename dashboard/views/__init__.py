@@ -12,14 +12,14 @@ from typing import Protocol
 import pandas as pd
 
 from dashboard import queries
-from dashboard.db import Warehouse
+from dashboard.db import Reader
 
 
 class Loader(Protocol):
     def __call__(self, name: str, **arguments: object) -> pd.DataFrame: ...
 
 
-def direct_loader(db: Warehouse) -> Loader:
+def direct_loader(db: Reader) -> Loader:
     """A loader without caching (tests, benchmarks, exports run outside streamlit)."""
 
     def load(name: str, **arguments: object) -> pd.DataFrame:
