@@ -141,7 +141,11 @@ def test_grant_map_draws_polygons_from_the_n03_fixture(server, page):
 def test_grant_map_falls_back_to_points_without_boundaries(server, page):
     page.goto(f"{server}/grant_map?profile=tottori")
     wait_for_app(page, "補助金マップ")
-    page.wait_for_timeout(3000)
+    page.wait_for_function(  # the map's traces are drawn after the script run ends
+        "() => { const gd = document.querySelector('.js-plotly-plot');"
+        " return gd && gd._fullData && gd._fullData.length > 0; }",
+        timeout=30_000,
+    )
     text = page.locator("[data-testid=stMain]").inner_text()
     assert "python -m etl boundaries" in text
     marks = plot_marks(page)

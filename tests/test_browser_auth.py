@@ -114,8 +114,10 @@ def test_steward_sees_the_upload(oidc_server, browser, sub):
     page.wait_for_selector("[data-testid=stFileUploader]", timeout=20_000)
     screenshot(page, f"oidc-{sub}-data")
     page.get_by_role("button", name="ログアウト").click()
-    page.wait_for_timeout(2000)
+    # The app drops its login cookie, then hands over to the provider's end-session page.
+    page.wait_for_url("**/oauth2/end_session**", timeout=30_000)
     page.goto(f"{oidc_server}/data")
     wait_for_app(page, "データの取り込み")
+    assert "ログインしてください" in page.locator("[data-testid=stMain]").inner_text()
     assert page.locator("[data-testid=stFileUploader]").count() == 0
     page.context.close()
