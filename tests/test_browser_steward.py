@@ -163,4 +163,6 @@ def test_rollback_makes_the_previous_build_current(steward_server, browser):
     page.goto(f"{base}/hubs")
     wait_for_app(page, "地域運営組織のない拠点")
     page.wait_for_selector("text=12か所", timeout=20_000)
+    assert page.get_by_text("13か所").count() == 0  # nothing of the rolled-back build is left
+    screenshot(page, "steward-rolled-back")
     page.context.close()
