@@ -53,11 +53,9 @@ class Warehouse:
     def version(self) -> str | None:
         return publish.current_build_id(self.warehouse_dir)
 
-    def _open(self, version: str, published: bool = True) -> _Handle:
+    def _open(self, version: str) -> _Handle:
         path = publish.build_path(self.warehouse_dir, version)
         if not path.exists():
-            if not published:
-                raise BuildGone(f"ビルド {version} は削除されました")
             raise WarehouseMissing(f"公開中のビルドのファイルがありません: {path}")
         return _Handle(version, duckdb.connect(str(path), read_only=True))
 
@@ -89,7 +87,9 @@ class Warehouse:
                 handle.users += 1
                 return handle
         # A build that is no longer the published one: a private connection, closed after use.
-        handle = self._open(wanted, published=False)
+        if not publish.build_path(self.warehouse_dir, wanted).exists():
+            raise BuildGone(f"ビルド {wanted} は削除されました")
+        handle = self._open(wanted)
         handle.users, handle.retired = 1, True
         return handle
 

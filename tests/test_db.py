@@ -99,8 +99,8 @@ def test_a_snapshot_connection_is_closed_after_use(two_builds):
     opened = []
     original = reader._open
 
-    def recording(version, published=True):
-        handle = original(version, published)
+    def recording(version):
+        handle = original(version)
         opened.append(handle)
         return handle
 

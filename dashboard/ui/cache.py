@@ -17,9 +17,8 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from dashboard import queries
 from dashboard.db import BuildGone, Warehouse
-from dashboard.views import Loader
+from dashboard.views import Loader, direct_loader
 from etl.settings import load_settings
 
 T = TypeVar("T")
@@ -37,7 +36,7 @@ def current() -> Warehouse:
 @st.cache_data(show_spinner=False, max_entries=2048)
 def _cached(path: str, version: str, name: str, arguments: tuple) -> pd.DataFrame:
     # An exception is not cached; an empty frame is a real answer and is.
-    return getattr(queries, f"query_{name}")(warehouse(path).snapshot(version), **dict(arguments))
+    return direct_loader(warehouse(path).snapshot(version))(name, **dict(arguments))
 
 
 def version() -> str:
@@ -53,10 +52,7 @@ def latest(read: Callable[[str], T]) -> T:
         return read(version())
 
 
-def loader(at: str) -> Loader:
-    """Cached query results, all from the build `at`."""
-    path = str(current().warehouse_dir)
-
+def _loader(path: str, at: str) -> Loader:
     def load(name: str, **arguments: object) -> pd.DataFrame:
         frozen = tuple(
             sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in arguments.items())
@@ -64,6 +60,11 @@ def loader(at: str) -> Loader:
         return _cached(path, at, name, frozen)
 
     return load
+
+
+def loader(at: str) -> Loader:
+    """Cached query results, all from the build `at`."""
+    return _loader(str(current().warehouse_dir), at)
 
 
 def load(name: str, **arguments: object) -> pd.DataFrame:
@@ -97,7 +98,7 @@ def _builders(at: str) -> dict:
 def _view(path: str, version: str, name: str, arguments: tuple) -> object:
     # Shared by every session: a view is built once per warehouse version and filters, and
     # pages only read it (never mutate a cached view).
-    return _builders(version)[name](loader(version), *arguments)
+    return _builders(version)[name](_loader(path, version), *arguments)
 
 
 def _view_at(at: str, name: str, *arguments: object) -> object:
