@@ -45,6 +45,20 @@ SETTINGS: dict[str, Setting] = {
         "KYOTEN_UPLOADS_DIR", "data/uploads", "Private folder for stewards' uploads (mode 0700)."
     ),
     "upload_max_mb": Setting("KYOTEN_UPLOAD_MAX_MB", "20", "Largest accepted upload, in MB."),
+    "input_max_mb": Setting(
+        "KYOTEN_INPUT_MAX_MB", "200", "Largest input file that etl build/validate reads, in MB."
+    ),
+    "validate_timeout_s": Setting(
+        "KYOTEN_VALIDATE_TIMEOUT_S", "120", "Time limit of an upload's validation (child process)."
+    ),
+    "validate_max_mem_mb": Setting(
+        "KYOTEN_VALIDATE_MAX_MEM_MB",
+        "1536",
+        "Address-space limit of an upload's validation (child process), in MB.",
+    ),
+    "log_dir": Setting(
+        "KYOTEN_LOG_DIR", "data/logs", "Where unexpected errors of the ETL are logged in full."
+    ),
     "stewards": Setting(
         "KYOTEN_STEWARDS", "", "Comma-separated e-mails (or subjects) with the steward role."
     ),
@@ -78,6 +92,10 @@ class Settings:
     map_style: str
     uploads_dir: Path
     upload_max_mb: int
+    input_max_mb: int
+    validate_timeout_s: int
+    validate_max_mem_mb: int
+    log_dir: Path
     stewards: str
     admins: str
     role_claim: str
