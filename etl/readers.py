@@ -14,7 +14,9 @@ import openpyxl
 
 from etl.errors import Problem
 
-SUPPORTED_SUFFIXES = (".xlsx", ".csv")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+SUPPORTED_SUFFIXES = (*EXCEL_SUFFIXES, *TEXT_SUFFIXES)
 
 
 @dataclass
@@ -42,7 +44,8 @@ def sha256_of(path: Path) -> str:
 
 def sniff_type(path: Path) -> str:
     """'xlsx' or 'csv' from the file's content (not only its name); raises UnreadableFile."""
-    head = path.read_bytes()[:8]
+    with path.open("rb") as handle:
+        head = handle.read(4096)
     suffix = path.suffix.lower()
     if head.startswith(b"PK\x03\x04"):
         if not zipfile.is_zipfile(path):
@@ -51,11 +54,13 @@ def sniff_type(path: Path) -> str:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         reason = "旧形式のExcel（.xls）は読めません。.xlsx で保存し直してください"
         raise UnreadableFile(Problem(path.name, None, None, None, reason))
-    if suffix == ".xlsx":
+    if suffix in EXCEL_SUFFIXES:
         raise UnreadableFile(
             Problem(path.name, None, None, None, "xlsxファイルの中身ではありません")
         )
-    if b"\x00" in path.read_bytes()[:4096]:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "csv"  # UTF-16 with BOM: Excel's 「Unicode テキスト」
+    if b"\x00" in head:
         raise UnreadableFile(Problem(path.name, None, None, None, "テキスト（CSV）ではありません"))
     return "csv"
 
@@ -103,15 +108,23 @@ def _read_xlsx(path: Path) -> list[RawSheet]:
         book.close()
 
 
-def read_sheets(path: Path) -> list[RawSheet]:
-    """Every sheet of an .xlsx, or the one table of a .csv."""
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+def check_type(path: Path) -> str:
+    """'xlsx' or 'csv' when the name's suffix is supported and the content fits it (compared
+    case-insensitively: .CSV is .csv); raises UnreadableFile otherwise."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
         reason = f"対応していない形式です（{', '.join(SUPPORTED_SUFFIXES)} のみ）"
         raise UnreadableFile(Problem(path.name, None, None, None, reason))
     kind = sniff_type(path)
-    if kind != path.suffix.lower().lstrip("."):
+    if (kind == "xlsx") != (suffix in EXCEL_SUFFIXES):
         reason = f"拡張子は{path.suffix}ですが中身は{kind}です"
         raise UnreadableFile(Problem(path.name, None, None, None, reason))
+    return kind
+
+
+def read_sheets(path: Path) -> list[RawSheet]:
+    """Every sheet of an .xlsx, or the one table of a .csv."""
+    kind = check_type(path)
     return _read_xlsx(path) if kind == "xlsx" else _read_csv(path)
 
 
