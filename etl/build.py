@@ -21,9 +21,10 @@ import pandas as pd
 
 from etl import publish, warehouse
 from etl.checks import OUTPUT_COLUMNS, Context, ParsedFile, parse_file
+from etl.crossfile import check_across_files
 from etl.errors import DataTestFailed, EtlError, ValidationFailed
 from etl.profiles import load_profiles
-from etl.readers import iter_input_files
+from etl.readers import scan_input_folder
 from etl.reference import load_reference
 from etl.settings import Settings
 
@@ -45,6 +46,7 @@ class BuildResult:
     files: int
     rows: dict[str, int]
     warnings: int
+    skipped: tuple[tuple[str, str], ...] = ()  # entries of the input folder that are not data
 
 
 def make_context(settings: Settings, profile: str | None = None) -> Context:
@@ -52,17 +54,21 @@ def make_context(settings: Settings, profile: str | None = None) -> Context:
     key = profile or settings.default_profile
     if key not in profiles:
         raise EtlError(f"プロファイル「{key}」がありません（{', '.join(profiles)}）")
-    return Context(load_reference(settings.reference_dir), profiles, key)
+    max_bytes = settings.input_max_mb * 1_000_000
+    return Context(load_reference(settings.reference_dir), profiles, key, input_max_bytes=max_bytes)
 
 
 def validate_files(
     paths: list[Path], ctx: Context, progress: Progress = lambda _: None
 ) -> list[ParsedFile]:
-    """Parse and check every file; the caller decides what to do with the problems."""
+    """Parse and check every file (one ParsedFile per table of a file), then the files against
+    each other (the same file twice, the same rows in two files); the caller decides what to do
+    with the problems."""
     parsed = []
     for number, path in enumerate(paths, 1):
         progress(f"[{number}/{len(paths)}] 検証 {path.name}")
-        parsed.append(parse_file(path, ctx))
+        parsed.extend(parse_file(path, ctx))
+    check_across_files(parsed)
     return parsed
 
 
@@ -74,9 +80,8 @@ def sample_hashes(settings: Settings) -> set[str]:
     return set(json.loads(manifest.read_text(encoding="utf-8"))["files"].values())
 
 
-def _load_inputs(
-    con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], samples: set[str]
-) -> None:
+def _load_inputs(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], samples: set[str],
+                 skipped: list[tuple[str, str]]) -> None:  # fmt: skip
     files, warnings = [], []
     for item in parsed:
         frame = item.frame(OUTPUT_COLUMNS[item.kind])
@@ -86,22 +91,38 @@ def _load_inputs(
         files.append({
             "file": item.name, "sha256": item.sha256, "kind": item.kind, "rows": len(frame),
             "dropped_rows": len(item.dropped_rows), "encoding": item.encoding, "sheet": item.sheet,
-            "header_row": item.header_row, "is_sample": item.sha256 in samples,
+            "header_row": item.header_row, "is_sample": item.sha256 in samples, "status": "loaded",
+            "note": "。".join(item.notes) or None,
         })  # fmt: skip
         warnings += [{"file": w.file, "row": w.row, "column": w.column, "value": w.value, "message": w.reason}
                      for w in item.warnings]  # fmt: skip
+    entries = _skipped_sheets(parsed) + [(name, None, reason) for name, reason in skipped]
+    for name, sheet, reason in entries:
+        files.append({"file": name, "sha256": "", "kind": None, "rows": 0, "dropped_rows": 0,
+                      "encoding": None, "sheet": sheet, "header_row": None, "is_sample": False,
+                      "status": "skipped", "note": reason})  # fmt: skip
     warehouse.insert_frame(con, "load_files", pd.DataFrame.from_records(files))
     warehouse.insert_frame(con, "parse_warnings", pd.DataFrame.from_records(warnings))
 
 
+def _skipped_sheets(parsed: list[ParsedFile]) -> list[tuple[str, str | None, str]]:
+    """(file, sheet, why) of the sheets skipped in the workbooks read (hidden, cover sheets)."""
+    out: list[tuple[str, str | None, str]] = []
+    for item in parsed:
+        for sheet, reason in item.skipped_sheets:
+            if (item.name, sheet, reason) not in out:
+                out.append((item.name, sheet, reason))
+    return out
+
+
 def _write_build(target: Path, ctx: Context, parsed: list[ParsedFile], meta: dict, samples: set[str],
-                 progress: Progress) -> dict[str, int]:  # fmt: skip
-    con = duckdb.connect(str(target))
+                 progress: Progress, skipped: list[tuple[str, str]] = ()) -> dict[str, int]:  # fmt: skip
+    con = warehouse.connect_for_build(target)
     try:
         warehouse.create_landing(con)
         warehouse.insert_frame(con, "build_meta", pd.DataFrame([meta]))
         warehouse.load_reference(con, ctx.reference, ctx.profiles)
-        _load_inputs(con, parsed, samples)
+        _load_inputs(con, parsed, samples, list(skipped))
         warehouse.run_models(con, progress)
         progress("データテスト")
         failures = warehouse.run_data_tests(con)
@@ -123,29 +144,44 @@ def _write_build(target: Path, ctx: Context, parsed: list[ParsedFile], meta: dic
         return rows
     finally:
         con.close()
+        shutil.rmtree(target.parent / f"{target.stem}.spill", ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    input_dir: Path
+    ctx: Context
+    parsed: list[ParsedFile]
+    paths: list[Path]
+    skipped: list[tuple[str, str]]  # folder entries that are clearly not data, with the reason
 
 
 def _prepare(settings: Settings, input_dir: Path | None, profile: str | None,
-             progress: Progress) -> tuple[Path, Context, list[ParsedFile], list[Path]]:  # fmt: skip
-    """Validate every input file; ValidationFailed lists every problem of every file."""
+             progress: Progress) -> Prepared:  # fmt: skip
+    """Validate every input file; ValidationFailed lists every problem of every file.
+
+    Every file of the folder is read or refused; only entries that are clearly not data
+    (README, .DS_Store, Excel's ~$ lock files) are skipped, and they are listed."""
     input_dir = input_dir or settings.sample_dir
     if not input_dir.is_dir():
         raise EtlError(f"入力フォルダがありません: {input_dir}")
     ctx = make_context(settings, profile)
-    paths = list(iter_input_files(input_dir))
+    paths, skipped = scan_input_folder(input_dir)
+    for name, reason in skipped:
+        progress(f"読み飛ばし {name}（{reason}）")
     if not paths:
         raise EtlError(f"入力ファイル（.xlsx / .csv）がありません: {input_dir}")
     parsed = validate_files(paths, ctx, progress)
     problems = [p for item in parsed for p in item.problems]
     if problems:
         raise ValidationFailed(problems)
-    return input_dir, ctx, parsed, paths
+    return Prepared(input_dir, ctx, parsed, paths, skipped)
 
 
 def _manifest(build_id: str, built_at: dt.datetime, input_dir: Path, parsed: list[ParsedFile],
               samples: set[str], rows: dict[str, int]) -> dict:  # fmt: skip
     inputs = [{"file": p.name, "sha256": p.sha256, "kind": p.kind, "rows": len(p.records),
-               "is_sample": p.sha256 in samples} for p in parsed]  # fmt: skip
+               "sheet": p.sheet, "is_sample": p.sha256 in samples} for p in parsed]  # fmt: skip
     return {"build_id": build_id, "built_at": built_at.isoformat(timespec="seconds"), "input_dir": str(input_dir),
             "inputs": inputs, "rows": rows}  # fmt: skip
 
@@ -207,7 +243,13 @@ def snapshot_inputs(warehouse_dir: Path, build_id: str, paths: list[Path]) -> Pa
 def build(settings: Settings, input_dir: Path | None = None, profile: str | None = None,
           progress: Progress = lambda _: None, lock_wait_seconds: float = 0.0) -> BuildResult:  # fmt: skip
     """Validate every input file, build a new warehouse, test it and publish it."""
-    input_dir, ctx, parsed, paths = _prepare(settings, input_dir, profile, progress)
+    prepared = _prepare(settings, input_dir, profile, progress)
+    input_dir, ctx, parsed, paths = (
+        prepared.input_dir,
+        prepared.ctx,
+        prepared.parsed,
+        prepared.paths,
+    )
     samples = sample_hashes(settings)
     lock = publish.build_lock(settings.warehouse_dir, lock_wait_seconds, on_wait=progress)
     with disk_errors(settings.warehouse_dir), lock:
@@ -218,7 +260,7 @@ def build(settings: Settings, input_dir: Path | None = None, profile: str | None
         meta = {"build_id": build_id, "built_at": built_at.replace(tzinfo=None), "input_dir": str(input_dir),
                 "default_profile": ctx.default_profile}  # fmt: skip
         try:
-            rows = _write_build(target, ctx, parsed, meta, samples, progress)
+            rows = _write_build(target, ctx, parsed, meta, samples, progress, prepared.skipped)
             snapshot = snapshot_inputs(settings.warehouse_dir, build_id, paths)
         except BaseException:
             remove_build_file(target)  # a failed build leaves nothing behind
@@ -229,19 +271,20 @@ def build(settings: Settings, input_dir: Path | None = None, profile: str | None
         path = publish.publish(settings.warehouse_dir, target, manifest)
         publish.prune_builds(settings.warehouse_dir, settings.keep_builds)
     warnings = sum(len(p.warnings) for p in parsed)
-    return BuildResult(build_id, path, len(parsed), rows, warnings)
+    return BuildResult(build_id, path, len(paths), rows, warnings, tuple(prepared.skipped))
 
 
 def preview_build(settings: Settings, input_dir: Path, target: Path, profile: str | None = None,
                   progress: Progress = lambda _: None) -> dict[str, int]:  # fmt: skip
     """Build a candidate warehouse into `target` without publishing it (for a preview)."""
-    input_dir, ctx, parsed, _ = _prepare(settings, input_dir, profile, progress)
+    prepared = _prepare(settings, input_dir, profile, progress)
     target.unlink(missing_ok=True)
     meta = {"build_id": "preview", "built_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            "input_dir": str(input_dir), "default_profile": ctx.default_profile}  # fmt: skip
+            "input_dir": str(prepared.input_dir), "default_profile": prepared.ctx.default_profile}  # fmt: skip
     with disk_errors(target.parent):
         try:
-            return _write_build(target, ctx, parsed, meta, sample_hashes(settings), progress)
+            return _write_build(target, prepared.ctx, prepared.parsed, meta, sample_hashes(settings),
+                                progress, prepared.skipped)  # fmt: skip
         except BaseException:
             remove_build_file(target)
             raise

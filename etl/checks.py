@@ -6,15 +6,16 @@ problem listed; callers load nothing from a file whose `problems` is not empty.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl import normalize as nz
 from etl.extract import ParsedFile, read_file
 from etl.profiles import Profile
 from etl.reference import PREF_NAME_BY_CODE, Reference, pref_code_of
-from etl.schemas import AMOUNT_BASES, GRANT_STATUSES, KINDS, PUBLISHED_KINDS
+from etl.schemas import AMOUNT_BASES, FIRST_YEARS, GRANT_STATUSES, KINDS, PUBLISHED_KINDS
 
 OUTPUT_COLUMNS = {
     "survey": [
@@ -25,7 +26,8 @@ OUTPUT_COLUMNS = {
     ],
     "grants": [
         "pref_code", "fiscal_year", "municipality_code", "district_name", "district_key", "program_id",
-        "project_name", "total_cost_yen", "eligible_cost_yen", "grant_yen", "amount_basis",
+        "project_name", "total_cost_yen", "eligible_cost_yen", "grant_yen", "decided_yen",
+        "actual_yen", "amount_basis",
         "implementing_body", "is_indirect", "has_equivalent_plan", "status", "note",
         "source_file", "source_row",
     ],
@@ -45,6 +47,12 @@ class Context:
     reference: Reference
     profiles: dict[str, Profile]
     default_profile: str
+    today: dt.date = field(default_factory=dt.date.today)  # fixes "the current fiscal year"
+    input_max_bytes: int | None = None
+
+    @property
+    def current_fy(self) -> int:
+        return nz.fiscal_year_of(self.today)
 
     def profile_for(self, pref_code: str) -> Profile | None:
         return next((p for p in self.profiles.values() if p.pref_code == pref_code), None)
@@ -55,84 +63,148 @@ def _canonical(value: str, table: dict[str, tuple[str, ...]]) -> str | None:
     return next((c for c, words in table.items() if key in {nz.match_key(w) for w in words}), None)
 
 
+def _pref_in(text: str) -> str | None:
+    """The one prefecture a title names (None when it names none, or several)."""
+    named = {c for c, n in PREF_NAME_BY_CODE.items() if n in nz.nfkc(text)}
+    return named.pop() if len(named) == 1 else None
+
+
 def file_pref_code(parsed: ParsedFile, ctx: Context) -> str:
     """The prefecture a file speaks of when its rows do not say: its title, else the profile."""
-    named = {c for c, n in PREF_NAME_BY_CODE.items() if n in nz.nfkc(parsed.title)}
-    if len(named) == 1:
-        return named.pop()
-    return ctx.profiles[ctx.default_profile].pref_code
+    return _pref_in(parsed.title) or ctx.profiles[ctx.default_profile].pref_code
 
 
-def _resolve_municipality(parsed: ParsedFile, record: dict, ctx: Context, pref: str) -> str | None:
-    """Set pref_code and municipality_code; report what does not resolve."""
-    row, headers = record["source_row"], parsed.headers
+def _pref_label(code: str) -> str:
+    return PREF_NAME_BY_CODE.get(code, code)
+
+
+def _resolve_municipality(parsed: ParsedFile, record: dict, ctx: Context) -> None:
+    """Set pref_code and municipality_code; report what does not resolve or disagrees.
+
+    The prefecture a row is in is stated by its 都道府県 cell, else by its sheet's title; a
+    code of another prefecture than the stated one is an error, never a move or a drop."""
+    headers = parsed.headers
     if "municipality_code" in record.get("_failed", ()):
-        return None  # the code cell is already reported
+        return  # the code cell is already reported
     code, name = record.get("municipality_code"), record.get("municipality_name")
     pref_name = record.get("pref_name")
-    if pref_name is not None and not code:
-        pref = pref_code_of(pref_name) or ""
-        if not pref:
-            parsed.problem(row, headers.get("pref_name"), pref_name, "都道府県名として読めません")
-            return None
+    stated = _pref_in(parsed.title_of(record))
+    if pref_name is not None:
+        stated = pref_code_of(pref_name)
+        if stated is None:
+            parsed.problem(
+                record, headers.get("pref_name"), pref_name, "都道府県名として読めません"
+            )
+            return
     if code:
+        if stated and code[:2] != stated:
+            reason = (
+                f"市町村コード{code}は{_pref_label(code[:2])}のコードですが、"
+                f"{'この行の都道府県' if pref_name else 'タイトル'}は{_pref_label(stated)}です"
+            )
+            parsed.problem(record, headers["municipality_code"], code, reason)
+            return
         pref = code[:2]
+    else:
+        pref = stated or ctx.profiles[ctx.default_profile].pref_code
     record["pref_code"] = pref
     if pref not in ctx.reference.pref_codes:
-        return "skip"
+        reason = f"{_pref_label(pref)}の市町村は参照データ（municipalities.csv）にありません"
+        column = headers.get("municipality_code") or headers.get("pref_name")
+        parsed.problem(record, column, code or pref_name, reason)
+        return
     if code:
         muni = ctx.reference.municipality(code)
         if muni is None:
-            parsed.problem(row, headers["municipality_code"], code, "市町村表にないコードです")
-            return None
+            parsed.problem(record, headers["municipality_code"], code, "市町村表にないコードです")
+            return
         if name and ctx.reference.code_for_name(pref, name) != code:
             reason = f"市町村名とコードが一致しません（{code}は{muni.name}）"
-            parsed.problem(row, headers["municipality_name"], name, reason)
-            return None
-        return code
-    if not name:
-        parsed.problem(row, headers.get("municipality_name"), None, "市町村が空です")
-        return None
-    code = ctx.reference.code_for_name(pref, name)
-    if code is None:
-        reason = f"{PREF_NAME_BY_CODE.get(pref, pref)}の市町村名にありません"
-        parsed.problem(row, headers["municipality_name"], name, reason)
-        return None
-    record["municipality_code"] = code
-    return code
+            parsed.problem(record, headers["municipality_name"], name, reason)
+            return
+    else:
+        if not name:
+            parsed.problem(record, headers.get("municipality_name"), None, "市町村が空です")
+            return
+        code = ctx.reference.code_for_name(pref, name)
+        if code is None:
+            reason = f"{_pref_label(pref)}の市町村名にありません"
+            parsed.problem(record, headers["municipality_name"], name, reason)
+            return
+        record["municipality_code"] = code
+    if name and ctx.reference.is_variant_spelling(pref, name):
+        official = ctx.reference.municipality(code).name
+        parsed.variants.add((nz.clean_text(name), official))
 
 
 def _check_duplicates(parsed: ParsedFile, key_columns: tuple[str, ...], label: str) -> None:
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple, dict] = {}
     for record in parsed.records:
         key = tuple(nz.match_key(record.get(c) or "") for c in key_columns)
         if key in seen:
-            reason = f"{label}が{seen[key]}行目と重複しています"
-            parsed.problem(record["source_row"], None, " / ".join(k for k in key if k), reason)
+            reason = f"{label}が{_row_label(seen[key])}と重複しています"
+            parsed.problem(record, None, " / ".join(k for k in key if k), reason)
         else:
-            seen[key] = record["source_row"]
+            seen[key] = record
+
+
+def _row_label(record: dict) -> str:
+    sheet = record.get("source_sheet")
+    return f"{'シート「' + sheet + '」' if sheet else ''}{record['source_row']}行目"
+
+
+def _check_year(parsed: ParsedFile, record: dict, first: int, last: int, what: str) -> bool:
+    """A fiscal year between the first year the programme or survey exists and `last`."""
+    year = record.get("fiscal_year")
+    if year is None or first <= year <= last:
+        return True
+    column = parsed.headers.get("fiscal_year", "年度")
+    if year > last:
+        reason = f"{what}の年度として先すぎます（{_fy(last)}まで）"
+    else:
+        reason = f"{what}の年度として古すぎます（{_fy(first)}から）"
+    parsed.problem(record, column, _fy(year), reason)
+    return False
+
+
+def _fy(year: int) -> str:
+    era = (
+        f"令和{year - 2018 if year > 2019 else '元'}年度"
+        if year >= 2019
+        else f"平成{year - 1988}年度"
+    )
+    return f"{era}（{year}）"
 
 
 def _finish_survey(parsed: ParsedFile, ctx: Context) -> None:
-    title_year = nz.find_fiscal_year(parsed.title)
-    title_date = _date_in(parsed.title)
+    years: dict[int, list[dict]] = {}
     for record in parsed.records:
-        year = record.get("fiscal_year") or title_year
+        title = parsed.title_of(record)
+        title_year = nz.find_fiscal_year(title)
+        column_year = record.get("fiscal_year")
+        if column_year and title_year and column_year != title_year:
+            reason = f"タイトル行の年度（{_fy(title_year)}）と一致しません"
+            parsed.problem(record, parsed.headers.get("fiscal_year"), _fy(column_year), reason)
+            continue
+        year = column_year or title_year
         if year is None:
             reason = (
                 "調査年度がわかりません（調査年度の列を設けるか、タイトル行に年度を書いてください）"
             )
-            parsed.problem(record["source_row"], "調査年度", None, reason)
+            parsed.problem(record, "調査年度", None, reason)
             continue
         record["fiscal_year"] = year
+        if not _check_year(parsed, record, FIRST_YEARS["survey"], ctx.current_fy, "調査"):
+            continue
+        years.setdefault(year, []).append(record)
+        title_date = _date_in(title)
         in_year = title_date and title_date.year in (year, year + 1)
         # Without a date in the title, the survey's own date: the end of May of the survey year.
         record["as_of"] = title_date.isoformat() if in_year else f"{year}-05-31"
         if record.get("rmo_name") and record.get("has_rmo") is False:
             reason = "地域運営組織の有無が「無」なのに名称が書かれています"
-            parsed.problem(
-                record["source_row"], parsed.headers.get("rmo_name"), record["rmo_name"], reason
-            )
+            parsed.problem(record, parsed.headers.get("rmo_name"), record["rmo_name"], reason)
+    _check_one_year(parsed, years)
     _check_duplicates(
         parsed, ("fiscal_year", "municipality_code", "district_name", "hub_name"), "拠点"
     )
@@ -151,17 +223,34 @@ def _date_in(text: str):
         return None
 
 
+def _check_one_year(parsed: ParsedFile, years: dict[int, list[dict]]) -> None:
+    """One survey list is one survey year: rows of any other year are errors."""
+    if len(years) < 2:
+        return
+    main = max(years, key=lambda y: (len(years[y]), y))
+    counts = "、".join(f"{_fy(y)} {len(r)}行" for y, r in sorted(years.items()))
+    for year, records in years.items():
+        if year == main:
+            continue
+        for record in records:
+            reason = f"1つの一覧に複数の調査年度があります（{counts}）。調査年度ごとにファイルを分けてください"
+            parsed.problem(record, parsed.headers.get("fiscal_year", "調査年度"), _fy(year), reason)
+
+
 def _finish_grants(parsed: ParsedFile, ctx: Context) -> None:
     amount_label = nz.split_header(parsed.headers.get("grant_yen", ""))[0]
     default_basis = next((b for b, words in AMOUNT_BASES.items() if amount_label in words), None)
     for record in parsed.records:
-        row, headers = record["source_row"], parsed.headers
+        row, headers = record, parsed.headers
         profile = ctx.profile_for(record.get("pref_code", ""))
         if profile is None:
             reason = "この都道府県のプロファイルがありません"
             parsed.problem(row, None, record.get("pref_code"), reason)
             continue
+        last = ctx.current_fy + profile.grant_horizon_years
+        _check_year(parsed, record, profile.grants_first_year, last, "補助事業")
         _check_grant_labels(parsed, record, profile, default_basis)
+        _grant_figure(parsed, record)
         _check_grant_amounts(parsed, record, headers)
         muni = ctx.reference.municipality(record.get("municipality_code") or "")
         bureau = record.get("bureau")
@@ -175,6 +264,8 @@ def _finish_grants(parsed: ParsedFile, ctx: Context) -> None:
     )
 
 
+PUBLISHED_TARGET_HORIZON = 20  # a published target may name a year this far ahead
+
 BUREAU_SUFFIXES = ("地方振興局", "振興局", "総合事務所", "地域振興事務所", "振興センター", "事務所")
 
 
@@ -187,8 +278,31 @@ def bureau_key(text: str, profile: Profile) -> str:
     return key
 
 
+def _grant_figure(parsed: ParsedFile, record: dict) -> None:
+    """The grant figure of a row: 実績額 where present, else 交付決定額, else 補助金額 as such;
+    amount_basis says which. Both amounts are kept as they were written."""
+    decided, actual = record.get("decided_yen"), record.get("actual_yen")
+    if "decided_yen" not in parsed.headers and "actual_yen" not in parsed.headers:
+        return
+    basis = "実績額" if actual is not None else "交付決定額" if decided is not None else None
+    written = record.get("amount_basis")
+    if basis and written and written != basis:
+        reason = f"金額区分が{written}ですが、金額は{basis}の列にあります"
+        parsed.problem(record, parsed.headers.get("amount_basis"), written, reason)
+    record["grant_yen"] = actual if actual is not None else decided
+    record["amount_basis"] = basis or written
+    if decided is not None and actual is not None and actual > decided:
+        reason = f"実績額が交付決定額（{decided:,}円）を超えています"
+        parsed.problem(record, parsed.headers["actual_yen"], actual, reason)
+
+
+def grant_header(headers: dict) -> str:
+    """The header of the column the grant figure comes from, for messages."""
+    return headers.get("grant_yen") or headers.get("actual_yen") or headers["decided_yen"]
+
+
 def _check_grant_labels(parsed: ParsedFile, record: dict, profile: Profile, default_basis) -> None:
-    row, headers = record["source_row"], parsed.headers
+    row, headers = record, parsed.headers
     program = profile.program_by_label(nz.nfkc(record.get("program") or ""))
     if program is None:
         names = "、".join(p.name for p in profile.programs)
@@ -209,20 +323,17 @@ def _check_grant_labels(parsed: ParsedFile, record: dict, profile: Profile, defa
 
 
 def _check_grant_amounts(parsed: ParsedFile, record: dict, headers: dict) -> None:
-    row = record["source_row"]
+    row = record
+    grant_column = grant_header(headers)
     grant, eligible, total = (
         record.get(k) for k in ("grant_yen", "eligible_cost_yen", "total_cost_yen")
     )
     if grant is None and record.get("status") not in ("採択", "取下げ"):
-        parsed.problem(
-            row, headers["grant_yen"], None, "補助金額が空です（採択・取下げ以外は必須）"
-        )
+        parsed.problem(row, grant_column, None, "補助金額が空です（採択・取下げ以外は必須）")
     if grant == 0 and record.get("status") != "取下げ":
-        parsed.problem(
-            row, headers["grant_yen"], 0, "補助金額が0円です（未定なら空欄にしてください）"
-        )
+        parsed.problem(row, grant_column, 0, "補助金額が0円です（未定なら空欄にしてください）")
     if grant is not None and eligible is not None and grant > eligible:
-        parsed.problem(row, headers["grant_yen"], grant, "補助金額が補助対象経費を超えています")
+        parsed.problem(row, grant_column, grant, "補助金額が補助対象経費を超えています")
     if eligible is not None and total is not None and eligible > total:
         parsed.problem(
             row, headers["eligible_cost_yen"], eligible, "補助対象経費が総事業費を超えています"
@@ -230,12 +341,14 @@ def _check_grant_amounts(parsed: ParsedFile, record: dict, headers: dict) -> Non
 
 
 def _finish_cooperatives(parsed: ParsedFile, ctx: Context) -> None:
+    for record in parsed.records:
+        _check_year(parsed, record, FIRST_YEARS["cooperatives"], ctx.current_fy, "協同組合")
     _check_duplicates(parsed, ("fiscal_year", "cooperative_name"), "同じ年度の組合")
 
 
 def _finish_published(parsed: ParsedFile, ctx: Context) -> None:
     for record in parsed.records:
-        row, headers = record["source_row"], parsed.headers
+        row, headers = record, parsed.headers
         scope = nz.nfkc(record.get("scope") or "")
         if scope.lower() in ("national", "全国", "00"):
             record["pref_code"] = "00"
@@ -256,6 +369,9 @@ def _finish_published(parsed: ParsedFile, ctx: Context) -> None:
                 row, headers["kind"], record.get("kind"), "種別は actual / target / derived です"
             )
         record["kind"] = kind
+        horizon = PUBLISHED_TARGET_HORIZON if kind == "target" else 0
+        _check_year(parsed, record, FIRST_YEARS["published_counts"], ctx.current_fy + horizon,
+                    "目標値" if kind == "target" else "公表値")  # fmt: skip
     _check_duplicates(parsed, ("pref_code", "indicator", "fiscal_year", "kind"), "同じ公表値")
 
 
@@ -267,25 +383,21 @@ FINISHERS = {
 }
 
 
-def parse_file(path: Path, ctx: Context) -> ParsedFile:
-    """Read, parse and check one input file; `problems` lists everything wrong with it."""
-    parsed = read_file(path)
+def parse_file(path: Path, ctx: Context) -> list[ParsedFile]:
+    """Read, parse and check one input file: one ParsedFile per table, `problems` listing
+    everything wrong with it."""
+    return [_check_table(parsed, ctx) for parsed in read_file(path, ctx.input_max_bytes)]
+
+
+def _check_table(parsed: ParsedFile, ctx: Context) -> ParsedFile:
     if parsed.kind is None or not parsed.records:
         return parsed  # no header, or the header itself is wrong: nothing to check row by row
     if parsed.kind != "published_counts":
-        default_pref = file_pref_code(parsed, ctx)
-        kept, skipped = [], 0
         for record in parsed.records:
-            outcome = _resolve_municipality(parsed, record, ctx, default_pref)
-            if outcome == "skip":
-                skipped += 1
-            else:
-                kept.append(record)
-        parsed.records = kept
-        if skipped:
-            parsed.warn(
-                None, None, None, f"参照データにない都道府県の行を読み飛ばしました（{skipped}行）"
-            )
+            _resolve_municipality(parsed, record, ctx)
+        for written, official in sorted(parsed.variants):
+            parsed.notes.append(f"市町村名「{written}」を「{official}」として読みました（異体字）")
+            parsed.warn(None, None, written, f"市町村名を「{official}」として読みました（異体字）")
     FINISHERS[parsed.kind](parsed, ctx)
     for record in parsed.records:
         if "district_name" in record:  # keys that match districts and hubs across files and years
@@ -294,7 +406,7 @@ def parse_file(path: Path, ctx: Context) -> ParsedFile:
                 f"{record['district_key']}|{nz.match_key(record.get('hub_name') or '')}"
             )
     columns = OUTPUT_COLUMNS[parsed.kind]
-    parsed.records = [{c: r.get(c) for c in columns} for r in parsed.records]
+    parsed.records = [{c: r.get(c) for c in (*columns, "source_sheet")} for r in parsed.records]
     return parsed
 
 

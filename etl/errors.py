@@ -14,12 +14,15 @@ class Problem:
     column: str | None
     value: str | None
     reason: str
+    sheet: str | None = None  # the sheet of a workbook, when the file has sheets
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def __str__(self) -> str:
         where = self.file
+        if self.sheet:
+            where += f"［{self.sheet}］"
         if self.row is not None:
             where += f" {self.row}行目"
         if self.column:
@@ -36,7 +39,9 @@ class ValidationFailed(EtlError):
     """One or more input files have problems; nothing from them is loaded."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=lambda p: (p.file, p.row or 0, p.column or ""))
+        self.problems = sorted(
+            problems, key=lambda p: (p.file, p.sheet or "", p.row or 0, p.column or "")
+        )
         files = sorted({p.file for p in problems})
         super().__init__(f"{len(problems)}件の問題があります（{', '.join(files)}）")
 

@@ -19,9 +19,17 @@ ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925, "R": 2018, "H": 1988, "S
 ERA_LAST_YEAR = {"平成": 31, "昭和": 64, "H": 31, "S": 64}
 
 TRUE_WORDS = {"有", "あり", "有り", "○", "〇", "◯", "●", "はい", "yes", "y", "true", "1", "済"}
+CHECK_MARKS = {"○", "〇", "◯", "●", "✓", "✔", "☑", "レ"}  # a box ticked; a blank box means 無
+TRUE_WORDS |= CHECK_MARKS
 FALSE_WORDS = {"無", "なし", "無し", "×", "✕", "x", "いいえ", "no", "n", "false", "0"}
 
-UNIT_PATTERN = re.compile(r"^(?P<label>.*?)[(\[](?:単位[:：]?)?(?P<unit>[^()\[\]]*)[)\]]$")
+UNIT_PATTERN = re.compile(
+    r"^(?P<label>.*?)[(\[【<〈《](?:単位[:：]?)?(?P<unit>[^()\[\]【】<>〈〉《》]*)[)\]】>〉》]$"
+)
+HEADER_MARKS = re.compile(r"(?:[※*＊†‡]\d*|\d\))+$|^[※*＊†‡]+")
+UNIT_IN_TEXT = re.compile(
+    r"単位\s*[:：]?\s*(?P<unit>千円|円)|[(（【\[]\s*(?P<bare>千円|円)\s*[)）】\]]"
+)
 ERA_PATTERN = re.compile(
     r"^(?P<era>令和|平成|昭和|R|H|S)\.?\s*(?P<num>元|\d{1,2})\s*(?:年度|年)?"
     r"(?:\s*\(\s*(?P<west>\d{4})\s*(?:年度|年)?\s*\))?$",
@@ -31,7 +39,7 @@ WEST_PATTERN = re.compile(
     r"^(?P<west>\d{4})\s*(?:年度|年)?(?:\s*\(\s*(?:令和|平成|R|H)\s*(?:元|\d{1,2})\s*(?:年度|年)?\s*\))?$"
 )
 NUMBER_PATTERN = re.compile(r"^[+-]?\d+(\.\d+)?$")
-NUMBER_SUFFIXES = ("円", "千円", "人", "集落", "件", "名", "者", "か所", "箇所", "拠点", "団体")
+NUMBER_SUFFIXES = ("千円", "円", "人", "集落", "件", "名", "者", "か所", "箇所", "拠点", "団体")
 
 
 def nfkc(value: object) -> str:
@@ -73,6 +81,7 @@ def _number_text(value: object) -> str | None:
     text = re.sub(r"[\s,，、]", "", nfkc(value))
     if text in UNKNOWN_MARKERS:
         return None
+    text = re.sub(r"^([+-]?)[¥\\￥]", r"\1", text)  # ￥1,080,000; \1,080,000 is ¥ in CP932
     for suffix in NUMBER_SUFFIXES:
         if text.endswith(suffix) and len(text) > len(suffix):
             text = text[: -len(suffix)]
@@ -97,11 +106,24 @@ def parse_decimal(value: object) -> Decimal | None:
     return number
 
 
+FLOAT_NOISE = Decimal("0.000001")
+
+
+def _whole(number: Decimal, value: object) -> Decimal:
+    """A spreadsheet's binary float noise (432000.0000000001) removed; a real fraction kept."""
+    if isinstance(value, float):
+        nearest = number.to_integral_value()
+        if abs(number - nearest) <= FLOAT_NOISE:
+            return nearest
+    return number
+
+
 def parse_int(value: object, *, minimum: int | None = 0) -> int | None:
     """A whole number from 1,234 / １２３４ / 12人; None when blank or unknown."""
     number = parse_decimal(value)
     if number is None:
         return None
+    number = _whole(number, value)
     if number != number.to_integral_value():
         raise ValueError("整数ではありません")
     result = int(number)
@@ -122,11 +144,17 @@ def parse_amount_yen(value: object, unit: str) -> int | None:
         number = number * 1000
     elif unit != "円":
         raise ValueError(f"金額の単位「{unit}」は円・千円のどちらでもありません")
+    number = _whole(number, value)
     if number != number.to_integral_value():
         raise ValueError("1円未満の端数があります")
     if number < 0:
         raise ValueError("金額が負の値です")
     return int(number)
+
+
+def fiscal_year_of(date: dt.date) -> int:
+    """The Japanese fiscal year (April–March) a date falls in."""
+    return date.year if date.month >= 4 else date.year - 1
 
 
 def _check_year(year: int) -> int:
@@ -149,6 +177,8 @@ def parse_fiscal_year(value: object) -> int | None:
         return None
     if isinstance(value, bool):
         raise ValueError("年度として読めません")
+    if isinstance(value, dt.date):  # a date cell: the fiscal year it falls in
+        return _check_year(fiscal_year_of(value))
     if isinstance(value, int | float):
         if float(value) != int(value):
             raise ValueError("年度として読めません")
@@ -299,23 +329,46 @@ def parse_municipality_code(value: object) -> str | None:
 
 
 def split_header(value: object) -> tuple[str, str | None]:
-    """A header cell as (label, unit): '補助金額\\n（千円）' → ('補助金額', '千円')."""
-    text = re.sub(r"\s+", "", nfkc(value))
+    """A header cell as (label, unit): '補助金額\\n（千円）' → ('補助金額', '千円').
+
+    Footnote marks are not part of the label: 補助金額（千円）※1, 状態※2, 補助金額【千円】."""
+    text = HEADER_MARKS.sub("", re.sub(r"\s+", "", nfkc(value)))
     match = UNIT_PATTERN.match(text)
     if match and match["label"]:
         return match["label"], match["unit"] or None
     return text, None
 
 
+def find_unit(text: object) -> str | None:
+    """The money unit stated in a title or unit row: （単位：千円）, 単位：円, （千円）."""
+    if is_blank(text):
+        return None
+    match = UNIT_IN_TEXT.search(nfkc(text))
+    return None if match is None else match["unit"] or match["bare"]
+
+
+FOOTNOTE_PATTERN = re.compile(r"^[(（]?(注|※|\*|出典|資料|備考|参考)")
+
+
+def is_footnote(value: object) -> bool:
+    """True for the notes offices write under a table: 注）…, ※…, 出典：…, 資料：…"""
+    return isinstance(value, str) and bool(FOOTNOTE_PATTERN.match(nfkc(value)))
+
+
 def is_total_label(value: object) -> bool:
-    """True for the labels of total rows: 合計, 小計, 総計, 計, 県計, 県北振興局計 …"""
-    if is_blank(value):
+    """True for the labels of total rows: 合計, 小計, 総計, 計, 県計, 南会津地方振興局計, 喜多方市 計 …"""
+    if is_blank(value) or not isinstance(value, str):
         return False
+    if re.fullmatch(r".+[\s\u3000]計", value.strip()):
+        return True  # 「喜多方市 計」: a name, a space, 計
     text = re.sub(r"\s+", "", nfkc(value))
     if text in {"計", "合計", "小計", "総計", "累計", "総合計", "中計"}:
         return True
     if re.match(r"^(合計|小計|総計)", text) or re.search(r"(合計|小計|総計)(\(.*\))?$", text):
         return True
     return bool(
-        re.fullmatch(r"(全体|全県|県|全国|管内|市町村|.{1,4}(振興局|地域|管内|局))計", text)
+        re.fullmatch(
+            r"(全体|全県|県|全国|管内|市町村|.{1,8}(振興局|地域|管内|局|事務所|地方|市|町|村|郡))計",
+            text,
+        )
     )

@@ -66,6 +66,8 @@ class Profile:
     district_cap_programs: tuple[str, ...]
     district_cap_source: str
     rules: tuple[Rule, ...]
+    grants_first_year: int = 2015  # the first fiscal year of the profile's programmes
+    grant_horizon_years: int = 1  # grant records may be planned this many years ahead
 
     def program_by_label(self, label: str) -> Program | None:
         """The program a grant file's 事業区分 names (by id, name or alias)."""
@@ -117,6 +119,8 @@ def load_profile(path: Path) -> Profile:
         district_cap_programs=tuple(cap["programs"]),
         district_cap_source=cap["source"],
         rules=tuple(_rule(r, ids, path) for r in raw.get("rules", ())),
+        grants_first_year=int(raw.get("limits", {}).get("grants_first_year", 2015)),
+        grant_horizon_years=int(raw.get("limits", {}).get("grant_horizon_years", 1)),
     )
 
 

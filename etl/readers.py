@@ -1,16 +1,28 @@
-"""Read the raw cells of the spreadsheets prefectures have: .xlsx and .csv (UTF-8, BOM, CP932)."""
+"""Read the raw cells of the spreadsheets prefectures have.
+
+Excel workbooks (.xlsx, .xlsm: cells only, macros are never run or kept) and delimited text
+(.csv, .tsv, .txt: comma or tab, UTF-8 with or without BOM, CP932, or UTF-16 with BOM as Excel's
+「Unicode テキスト」 writes it). A workbook is checked as an archive before it is parsed, so a
+zip bomb is refused in seconds instead of being inflated.
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
+import re
+import sys
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+from openpyxl.styles.numbers import BUILTIN_FORMATS
+from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+from openpyxl.worksheet.cell_range import CellRange
 
 from etl.errors import Problem
 
@@ -18,20 +30,65 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 SUPPORTED_SUFFIXES = (*EXCEL_SUFFIXES, *TEXT_SUFFIXES)
 
+# Archive limits: a real workbook of this domain inflates to tens of MB at ten to twenty times
+# its size; a zip bomb inflates to gigabytes at a ratio of hundreds or thousands.
+MAX_UNCOMPRESSED_BYTES = 1 << 30
+MAX_RATIO = 100
+RATIO_CHECK_FROM_BYTES = 1 << 20
+MAX_CELLS = 5_000_000  # per workbook: cells read, filled or not
+# The csv module's own limit (128 KiB) would crash on a long cell; long cells are refused
+# cell by cell after reading instead.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+class UncachedFormula:
+    """A formula cell whose result was never saved (written by a tool, not by Excel)."""
+
+    def __init__(self, formula: str | None):
+        self.formula = formula or ""
+
+    def __str__(self) -> str:
+        return f"={self.formula}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UncachedFormula) and other.formula == self.formula
+
+    def __hash__(self) -> int:
+        return hash(self.formula)
+
 
 @dataclass
 class RawSheet:
-    """The cells of one sheet or CSV file, each row with its row number as Excel shows it."""
+    """The cells of one sheet or text file, each row with its row number as Excel shows it.
+
+    `merges` are Excel's merged ranges as (first_row, first_col, last_row, last_col), 1-based;
+    only the first cell of a range holds its value, as openpyxl reads it."""
 
     name: str | None
     rows: list[tuple[int, list[object]]]
     encoding: str | None = None
+    hidden_rows: frozenset[int] = field(default_factory=frozenset)
+    merges: tuple[tuple[int, int, int, int], ...] = ()
+    delimiter: str | None = None
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """The visible sheets of a file and the sheets skipped with the reason."""
+
+    sheets: list[RawSheet]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 class UnreadableFile(Exception):
     def __init__(self, problem: Problem):
         self.problem = problem
         super().__init__(str(problem))
+
+
+def _refuse(path: Path, reason: str, row: int | None = None, column: str | None = None,
+            value: str | None = None, sheet: str | None = None) -> UnreadableFile:  # fmt: skip
+    return UnreadableFile(Problem(path.name, row, column, value, reason, sheet))
 
 
 def sha256_of(path: Path) -> str:
@@ -42,6 +99,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def sniff_type(path: Path) -> str:
     """'xlsx' or 'csv' from the file's content (not only its name); raises UnreadableFile."""
     with path.open("rb") as handle:
@@ -49,63 +109,18 @@ def sniff_type(path: Path) -> str:
     suffix = path.suffix.lower()
     if head.startswith(b"PK\x03\x04"):
         if not zipfile.is_zipfile(path):
-            raise UnreadableFile(Problem(path.name, None, None, None, "壊れたxlsxファイルです"))
+            raise _refuse(path, "壊れたxlsxファイルです")
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        reason = "旧形式のExcel（.xls）は読めません。.xlsx で保存し直してください"
-        raise UnreadableFile(Problem(path.name, None, None, None, reason))
+        raise _refuse(path, "旧形式のExcel（.xls）は読めません。.xlsx で保存し直してください")
     if suffix in EXCEL_SUFFIXES:
-        raise UnreadableFile(
-            Problem(path.name, None, None, None, "xlsxファイルの中身ではありません")
-        )
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _refuse(path, "xlsxファイルの中身ではありません")
+    if head.startswith(UTF16_BOMS):
         return "csv"  # UTF-16 with BOM: Excel's 「Unicode テキスト」
-    if b"\x00" in head:
-        raise UnreadableFile(Problem(path.name, None, None, None, "テキスト（CSV）ではありません"))
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    if head and controls > len(head) // 10:  # text has a stray control byte, binary has many
+        raise _refuse(path, "テキスト（CSV）ではありません")
     return "csv"
-
-
-def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """The text and its encoding: UTF-8 with BOM, UTF-8, or CP932 (Shift_JIS as Windows writes it)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass  # a BOM in front of something else: refused below
-    for encoding in ("utf-8", "cp932"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    reason = "文字コードを判別できません（UTF-8 または Shift_JIS(CP932) で保存してください）"
-    raise UnreadableFile(Problem(name, None, None, None, reason))
-
-
-def _read_csv(path: Path) -> list[RawSheet]:
-    text, encoding = decode_text(path.read_bytes(), path.name)
-    rows = [
-        (i, list(cells)) for i, cells in enumerate(csv.reader(io.StringIO(text, newline="")), 1)
-    ]
-    return [RawSheet(None, rows, encoding)]
-
-
-def _read_xlsx(path: Path) -> list[RawSheet]:
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad file
-        reason = f"xlsxとして開けません（{type(exc).__name__}）"
-        raise UnreadableFile(Problem(path.name, None, None, None, reason)) from exc
-    try:
-        sheets = []
-        for sheet in book.worksheets:
-            sheet.reset_dimensions()  # some tools store a stale used range; read every row
-            rows = [
-                (i, list(r)) for i, r in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1)
-            ]
-            sheets.append(RawSheet(sheet.title, rows))
-        return sheets
-    finally:
-        book.close()
 
 
 def check_type(path: Path) -> str:
@@ -113,28 +128,249 @@ def check_type(path: Path) -> str:
     case-insensitively: .CSV is .csv); raises UnreadableFile otherwise."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        reason = f"対応していない形式です（{', '.join(SUPPORTED_SUFFIXES)} のみ）"
-        raise UnreadableFile(Problem(path.name, None, None, None, reason))
+        raise _refuse(path, f"対応していない形式です（{', '.join(SUPPORTED_SUFFIXES)} のみ）")
     kind = sniff_type(path)
     if (kind == "xlsx") != (suffix in EXCEL_SUFFIXES):
-        reason = f"拡張子は{path.suffix}ですが中身は{kind}です"
-        raise UnreadableFile(Problem(path.name, None, None, None, reason))
+        raise _refuse(path, f"拡張子は{path.suffix}ですが中身は{kind}です")
     return kind
 
 
-def read_sheets(path: Path) -> list[RawSheet]:
-    """Every sheet of an .xlsx, or the one table of a .csv."""
+# --- text ----------------------------------------------------------------------------------
+
+
+def _undecodable(data: bytes, exc: UnicodeDecodeError, name: str) -> Problem:
+    """Where the first undecodable byte is: its row and, where the line splits, its column."""
+    start = data.rfind(b"\n", 0, exc.start) + 1
+    row = data.count(b"\n", 0, exc.start) + 1
+    before = data[start : exc.start]
+    delimiter = b"\t" if before.count(b"\t") > before.count(b",") else b","
+    column = f"{before.count(delimiter) + 1}列目"
+    value = data[exc.start : exc.start + 4].hex(" ")
+    reason = "文字コードを判別できません（UTF-8 または Shift_JIS(CP932) で保存してください）"
+    return Problem(name, row, column, f"0x{value}", reason)
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """The text and its encoding: UTF-16 with BOM, UTF-8 with BOM, UTF-8, or CP932."""
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            reason = "UTF-16 として読めません"
+            raise UnreadableFile(Problem(name, None, None, None, reason)) from exc
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:  # a BOM in front of something else
+            raise UnreadableFile(_undecodable(data[3:], exc, name)) from exc
+    failures = []
+    for encoding in ("utf-8", "cp932"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            failures.append(exc)
+    # Report the row under the reading that got further: that is most likely the file's encoding.
+    worst = max(failures, key=lambda e: e.start)
+    raise UnreadableFile(_undecodable(data, worst, name))
+
+
+def _delimiter(text: str, suffix: str) -> str:
+    if suffix == ".tsv":
+        return "\t"
+    head = text[:20000].splitlines()[:30]
+    tabs = sum(line.count("\t") for line in head)
+    commas = sum(line.count(",") for line in head)
+    return "\t" if tabs > commas else ","
+
+
+def _read_text(path: Path) -> list[RawSheet]:
+    text, encoding = decode_text(path.read_bytes(), path.name)
+    delimiter = _delimiter(text, path.suffix.lower())
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[object]]] = []
+    try:
+        # Rows numbered 1, 2, 3 … as a spreadsheet shows them (a cell's line breaks do not count).
+        for number, cells in enumerate(reader, 1):
+            rows.append((number, list(cells)))
+    except csv.Error as exc:
+        raise _refuse(path, f"区切りテキストとして読めません（{exc}）", len(rows) + 1) from exc
+    return [RawSheet(None, rows, encoding, delimiter=delimiter)]
+
+
+# --- workbooks -------------------------------------------------------------------------------
+
+
+def check_archive(path: Path) -> None:
+    """Refuse an archive that would inflate far beyond what a real workbook does."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _refuse(path, "壊れたxlsxファイルです") from exc
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        reason = f"展開すると{total / (1 << 20):,.0f}MBになります（上限{MAX_UNCOMPRESSED_BYTES >> 20}MB）"
+        raise _refuse(path, reason)
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > RATIO_CHECK_FROM_BYTES and ratio > MAX_RATIO:
+            reason = (
+                f"圧縮率が異常です（{member.filename} が{ratio:,.0f}倍に展開されます）。"
+                "zip爆弾の疑いがあるため読みません"
+            )
+            raise _refuse(path, reason)
+
+
+class _Parser(WorkSheetParser):
+    """openpyxl's sheet parser that also tells a formula without a saved result from a blank,
+    and reads numbers shown in a 和暦 date format as dates."""
+
+    era_styles: frozenset[int] = frozenset()
+
+    def parse_cell(self, element):
+        cell = super().parse_cell(element)
+        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            cell["value"] = UncachedFormula(element.findtext(FORMULA_TAG))
+        elif cell["style_id"] in self.era_styles and isinstance(cell["value"], int | float):
+            cell["value"] = from_excel(cell["value"], self.epoch)
+        return cell
+
+
+ERA_FORMAT = re.compile(r"g{1,3}\s*e{1,2}")  # ggge: 令和6 (Excel's Japanese era tokens)
+
+
+def _era_styles(book) -> frozenset[int]:
+    """Style ids whose number format shows 和暦 (ggge年…): their numbers are dates."""
+    out = set()
+    for index, style in enumerate(book._cell_styles):
+        fmt = (
+            book._number_formats[style.numFmtId - 164]
+            if style.numFmtId >= 164 and style.numFmtId - 164 < len(book._number_formats)
+            else BUILTIN_FORMATS.get(style.numFmtId)
+        )
+        stripped = re.sub(r'"[^"]*"|\[[^\]]*\]', "", fmt or "")
+        if ERA_FORMAT.search(stripped) and index not in book._date_formats:
+            out.add(index)
+    return frozenset(out)
+
+
+def _merges(parser: WorkSheetParser) -> tuple[tuple[int, int, int, int], ...]:
+    if parser.merged_cells is None:
+        return ()
+    out = []
+    for merged in parser.merged_cells.mergeCell:
+        cells = CellRange(merged.ref)
+        out.append((cells.min_row, cells.min_col, cells.max_row, cells.max_col))
+    return tuple(out)
+
+
+def _read_sheet(path: Path, book, sheet, era_styles, budget: list[int]) -> RawSheet:
+    rows: list[tuple[int, list[object]]] = []
+    hidden: set[int] = set()
+    number = 0
+    with book._archive.open(sheet._worksheet_path) as source:
+        parser = _Parser(source, book.shared_strings, data_only=True, epoch=book.epoch,
+                         date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)  # fmt: skip
+        parser.era_styles = era_styles
+        try:
+            for number, cells in parser.parse():
+                budget[0] -= max(len(cells), 1)
+                if budget[0] < 0:
+                    reason = f"セルが多すぎます（1ファイル{MAX_CELLS:,}セルまで）"
+                    raise _refuse(path, reason, number, sheet=sheet.title)
+                attrs = parser.row_dimensions.get(str(number), {})
+                if attrs.get("hidden") in ("1", "true"):
+                    hidden.add(number)
+                values: list[object] = [None] * (cells[-1]["column"] if cells else 0)
+                for cell in cells:
+                    values[cell["column"] - 1] = cell["value"]
+                rows.append((number, values))
+        except UnreadableFile:
+            raise
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad cell
+            reason = f"シートのデータが壊れています（{type(exc).__name__}: {exc}）"
+            raise _refuse(path, reason, number + 1, sheet=sheet.title) from exc
+        merges = _merges(parser)
+    return RawSheet(sheet.title, _fill_gaps(rows), None, frozenset(hidden), merges)
+
+
+def _fill_gaps(rows: list[tuple[int, list[object]]]) -> list[tuple[int, list[object]]]:
+    """Rows without cells in the file are still rows: number them as Excel does."""
+    out: list[tuple[int, list[object]]] = []
+    expected = 1
+    for number, cells in rows:
+        while expected < number and len(out) < 100_000:  # no padding beyond a sane gap
+            out.append((expected, []))
+            expected += 1
+        out.append((number, cells))
+        expected = number + 1
+    return out
+
+
+def _read_workbook(path: Path) -> Workbook:
+    check_archive(path)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_vba=False)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad file
+        raise _refuse(path, f"xlsxとして開けません（{type(exc).__name__}）") from exc
+    try:
+        era_styles = _era_styles(book)
+        budget = [MAX_CELLS]
+        sheets, skipped = [], []
+        for sheet in book.worksheets:
+            if sheet.sheet_state != "visible":
+                skipped.append((sheet.title, "非表示のシートは読みません"))
+                continue
+            sheets.append(_read_sheet(path, book, sheet, era_styles, budget))
+        return Workbook(sheets, skipped)
+    finally:
+        book.close()
+
+
+def read_workbook(path: Path) -> Workbook:
+    """The visible sheets of a workbook, or the one table of a text file."""
     kind = check_type(path)
-    return _read_xlsx(path) if kind == "xlsx" else _read_csv(path)
+    return _read_workbook(path) if kind == "xlsx" else Workbook(_read_text(path))
 
 
-# Files that look like data are all read, so an unsupported one is refused rather than skipped.
-DATA_SUFFIXES = (*SUPPORTED_SUFFIXES, ".xls", ".xlsm", ".xlsb", ".ods", ".tsv")
+def read_sheets(path: Path) -> list[RawSheet]:
+    """Every visible sheet of a workbook, or the one table of a text file."""
+    return read_workbook(path).sheets
+
+
+# --- input folders ---------------------------------------------------------------------------
+
+NOT_DATA_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "manifest.json"}
+NOT_DATA_STEMS = ("readme", "license", "licence")
+
+
+def not_data_reason(path: Path) -> str | None:
+    """Why a file in an input folder is clearly not data (None when it should be read)."""
+    name = path.name.lower()
+    if path.is_dir():
+        return "フォルダの中は読みません"
+    if name.startswith("~$"):
+        return "Excelが開いている間の一時ファイルです"
+    if name.startswith(".") or name in NOT_DATA_NAMES:
+        return "データではない管理用のファイルです"
+    if name.split(".", 1)[0] in NOT_DATA_STEMS:
+        return "説明書きのファイルです"
+    return None
+
+
+def scan_input_folder(directory: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Every entry of a folder in name order: the files to read (each is read or refused) and
+    the entries skipped as clearly not data, with the reason."""
+    inputs, skipped = [], []
+    for path in sorted(directory.iterdir()):
+        reason = not_data_reason(path)
+        if reason is None:
+            inputs.append(path)
+        else:
+            skipped.append((path.name, reason))
+    return inputs, skipped
 
 
 def iter_input_files(directory: Path) -> Iterator[Path]:
-    """Data files of a folder in name order (hidden files and Excel lock files skipped)."""
-    for path in sorted(directory.iterdir()):
-        if path.is_file() and path.suffix.lower() in DATA_SUFFIXES:
-            if not path.name.startswith((".", "~$")):
-                yield path
+    """The files of a folder that are read (or refused), in name order."""
+    yield from scan_input_folder(directory)[0]

@@ -36,27 +36,52 @@ def pref_code_of(name: object) -> str | None:
 class Reference:
     municipalities: pd.DataFrame
     published: pd.DataFrame
+    variants: dict[str, str] | None = None  # old or variant character → the one it is read as
 
     def __post_init__(self) -> None:
         by_code = {r.code: r for r in self.municipalities.itertuples(index=False)}
         by_name = {(r.pref_code, match_key(r.name)): r.code for r in by_code.values()}
+        folded: dict[tuple[str, str], set[str]] = {}
+        for (pref, key), code in by_name.items():
+            folded.setdefault((pref, self.fold(key)), set()).add(code)
+        # a folded name that two municipalities share is never used: only exact names match
+        by_folded = {k: codes.pop() for k, codes in folded.items() if len(codes) == 1}
         object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "_by_name", by_name)
+        object.__setattr__(self, "_by_folded", by_folded)
         object.__setattr__(self, "pref_codes", frozenset(r.pref_code for r in by_code.values()))
+
+    def fold(self, key: str) -> str:
+        """A name with variant characters read as their usual form (飯館 → 飯舘 read alike)."""
+        table = self.variants or {}
+        return "".join(table.get(c, c) for c in key)
 
     def municipality(self, code: str):
         return self._by_code.get(code)
 
-    def code_for_name(self, pref_code: str, name: str) -> str | None:
-        """Resolve a municipality name within one prefecture, tolerating 県名 and 郡名 prefixes."""
+    @staticmethod
+    def _candidates(name: str) -> list[str]:
         key = match_key(name)
         candidates = [key, re.sub(r"^.{2,3}?[都道府県]", "", key)]
         candidates.append(re.sub(r"^.+?郡(?=.+[町村]$)", "", candidates[-1]))
-        for candidate in candidates:
+        return candidates
+
+    def code_for_name(self, pref_code: str, name: str) -> str | None:
+        """Resolve a municipality name within one prefecture, tolerating 県名 and 郡名 prefixes
+        and the variant characters of the reference table (桧枝岐村 is 檜枝岐村)."""
+        for candidate in self._candidates(name):
             code = self._by_name.get((pref_code, candidate))
             if code:
                 return code
+        for candidate in self._candidates(name):
+            code = self._by_folded.get((pref_code, self.fold(candidate)))
+            if code:
+                return code
         return None
+
+    def is_variant_spelling(self, pref_code: str, name: str) -> bool:
+        """True when a name matched only through the variant-character table."""
+        return not any(self._by_name.get((pref_code, c)) for c in self._candidates(name))
 
 
 def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -94,4 +119,15 @@ def load_reference(reference_dir: Path) -> Reference:
         raise EtlError(
             f"published_counts.csv: as_of は YYYY-MM(-DD) です: {bad_as_of['as_of'].tolist()[:5]}"
         )
-    return Reference(muni, published)
+    return Reference(muni, published, _variants(reference_dir / "name_variants.csv"))
+
+
+def _variants(path: Path) -> dict[str, str]:
+    """The variant-character table (variant, canonical, note); none when the file is absent."""
+    if not path.exists():
+        return {}
+    frame = _read_csv(path, ["variant", "canonical", "note"])
+    bad = frame[(frame["variant"].str.len() != 1) | (frame["canonical"].str.len() != 1)]
+    if len(bad):
+        raise EtlError(f"{path.name}: 1文字ずつ書いてください: {bad['variant'].tolist()[:5]}")
+    return dict(zip(frame["variant"], frame["canonical"], strict=True))

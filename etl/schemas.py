@@ -30,7 +30,18 @@ class Kind:
     name: str
     label: str
     columns: tuple[Column, ...]
-    signature: tuple[str, ...]  # canonical columns whose presence identifies this kind
+    # canonical columns whose presence identifies this kind; a tuple entry lists alternatives
+    signature: tuple[str | tuple[str, ...], ...]
+    # sets of columns that must not appear together, with the reason
+    exclusive: tuple[tuple[frozenset[str], str], ...] = ()
+
+    def identified_by(self, names: set[str]) -> bool:
+        return all(
+            bool(names & set(s)) if isinstance(s, tuple) else s in names for s in self.signature
+        )
+
+    def conflicts(self, names: set[str]) -> list[str]:
+        return [reason for columns, reason in self.exclusive if columns <= names]
 
     def by_label(self) -> dict[str, Column]:
         table = {}
@@ -102,7 +113,19 @@ SURVEY = Kind(
 GRANTS = Kind(
     name="grants",
     label="補助金交付実績",
-    signature=("program", "grant_yen"),
+    signature=("program", ("grant_yen", "decided_yen", "actual_yen")),
+    exclusive=(
+        (
+            frozenset({"grant_yen", "actual_yen"}),
+            "「補助金額」と「実績額」の列があり、補助金額が交付決定額か実績額か決められません"
+            "（見出しを「交付決定額」にしてください）",
+        ),
+        (
+            frozenset({"grant_yen", "decided_yen"}),
+            "「補助金額」と「交付決定額」の列があり、補助金額が交付決定額か実績額か決められません"
+            "（見出しを「実績額」にしてください）",
+        ),
+    ),
     columns=(
         Column("fiscal_year", "年度", "fy", ("事業年度", "交付年度"), True),
         Column("bureau", "地方振興局", "text", ("振興局", "所管振興局", "地域", "総合事務所")),
@@ -112,14 +135,10 @@ GRANTS = Kind(
         Column("project_name", "事業名", "text", ("事業内容", "取組内容")),
         Column("total_cost_yen", "総事業費", "amount", ("事業費",)),
         Column("eligible_cost_yen", "補助対象経費", "amount", ("補助対象事業費",)),
-        Column(
-            "grant_yen",
-            "補助金額",
-            "amount",
-            ("交付決定額", "実績額", "補助金交付決定額", "補助金実績額", "補助額"),
-            required=True,
-            blank_ok=True,  # unknown while only 採択; checked against the status
-        ),
+        # The grant figure: 補助金額 as such, or 交付決定額 and/or 実績額 (実績額 where present).
+        Column("grant_yen", "補助金額", "amount", ("補助額", "補助金")),
+        Column("decided_yen", "交付決定額", "amount", ("補助金交付決定額", "交付決定額（補助金）")),
+        Column("actual_yen", "実績額", "amount", ("補助金実績額", "確定額", "補助金確定額")),
         Column("amount_basis", "金額区分", "text", ("補助金額の区分",)),
         Column("implementing_body", "事業実施主体", "text", ("実施主体",)),
         Column("is_indirect", "間接補助の有無", "bool", ("間接補助",)),
@@ -162,12 +181,17 @@ PUBLISHED = Kind(
 
 KINDS: dict[str, Kind] = {k.name: k for k in (SURVEY, GRANTS, COOPERATIVES, PUBLISHED)}
 
+# The first fiscal year each kind of record can exist: the Cabinet Office survey of 小さな拠点
+# (まち・ひと・しごと創生 from 2014, the survey from 2015), 特定地域づくり事業協同組合 (the act of 2020).
+# A profile may set its own first year for grants (its programmes' start).
+FIRST_YEARS = {"survey": 2015, "grants": 2015, "cooperatives": 2020, "published_counts": 2000}
+
 # Canonical values of grant status, with the spellings accepted for each.
 GRANT_STATUSES = {
-    "採択": ("採択", "内定"),
-    "交付決定": ("交付決定", "交付決定済"),
-    "完了": ("完了", "完了済", "実績報告済", "確定"),
-    "取下げ": ("取下げ", "取り下げ", "取下", "辞退"),
+    "採択": ("採択", "採択済", "採択済み", "内定", "内定済"),
+    "交付決定": ("交付決定", "交付決定済", "交付決定済み"),
+    "完了": ("完了", "完了済", "完了済み", "実績報告済", "実績報告済み", "確定", "確定済"),
+    "取下げ": ("取下げ", "取り下げ", "取下", "取り下げ済", "取下げ済", "辞退"),
 }
 AMOUNT_BASES = {
     "交付決定額": ("交付決定額", "交付決定", "決定額"),

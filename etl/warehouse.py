@@ -69,6 +69,17 @@ def order_models(models: list[Model]) -> list[Model]:
     return ordered
 
 
+BUILD_MEMORY_LIMIT = "512MB"  # DuckDB spills to disk beyond this instead of growing
+
+
+def connect_for_build(target: Path) -> duckdb.DuckDBPyConnection:
+    """A write connection for a new build whose working memory is bounded: large rule checks
+    spill to a folder beside the build instead of taking gigabytes."""
+    spill = target.parent / f"{target.stem}.spill"
+    config = {"memory_limit": BUILD_MEMORY_LIMIT, "temp_directory": str(spill)}
+    return duckdb.connect(str(target), config=config)
+
+
 def create_landing(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((SQL_DIR / "raw.sql").read_text(encoding="utf-8"))
     con.execute("set search_path = 'main,staging'")

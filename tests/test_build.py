@@ -65,6 +65,83 @@ def test_sample_reproduces_every_published_figure(sample_settings):
     assert mismatches == 0
 
 
+def test_sample_unknown_rows(sample_settings):
+    with connect(sample_settings) as con:
+        rows = con.execute(
+            """select basis, pref_code, indicator, fiscal_year, unknown_rows from kpi_series
+               where basis = 'survey_list' or unknown_rows is not null order by all"""
+        ).fetchall()
+    # Published rows have none (NULL); a list's hub count is complete; a list without an RMO
+    # column leaves every hub unknown (and its value is NULL, see above).
+    assert [r for r in rows if r[0] == "published"] == []
+    assert {(p, i, y): u for _, p, i, y, u in rows} == {
+        ("07", "hubs_total", 2020): 0,
+        ("07", "hubs_total", 2023): 0,
+        ("07", "hubs_total", 2024): 0,
+        ("07", "rmo_in_hubs", 2020): 48,
+        ("07", "rmo_in_hubs", 2023): 0,
+        ("07", "rmo_in_hubs", 2024): 0,
+        ("31", "hubs_total", 2019): 0,
+        ("31", "hubs_total", 2021): 0,
+        ("31", "hubs_total", 2022): 0,
+        ("31", "rmo_in_hubs", 2019): 30,
+        ("31", "rmo_in_hubs", 2021): 39,
+        ("31", "rmo_in_hubs", 2022): 46,
+    }
+
+
+def test_a_few_unknown_rmo_cells_keep_the_known_count(tmp_path):
+    from tests.partial_rmo import KNOWN, UNKNOWN, build_partial_rmo
+
+    settings = build_partial_rmo(tmp_path)
+    with connect(settings) as con:
+        counts = survey_counts(con)
+        unknown = dict(
+            ((i, y), u)
+            for i, y, u in con.execute(
+                """select indicator, fiscal_year, unknown_rows from kpi_series
+                   where basis = 'survey_list' and pref_code = '07'"""
+            ).fetchall()
+        )
+    # 4 blank cells of 59: the known count stays (45), with the 4 unknown rows beside it.
+    assert (counts[("07", "rmo_in_hubs", 2024)], unknown[("rmo_in_hubs", 2024)]) == (KNOWN, UNKNOWN)
+    assert (counts[("07", "hubs_total", 2024)], unknown[("hubs_total", 2024)]) == (59, 0)
+    # A list with no RMO column at all is still unknown as a whole, never 0.
+    assert (counts[("07", "rmo_in_hubs", 2020)], unknown[("rmo_in_hubs", 2020)]) == (None, 48)
+    assert (counts[("07", "rmo_in_hubs", 2023)], unknown[("rmo_in_hubs", 2023)]) == (43, 0)
+
+
+def test_unknown_rows_data_test_catches_a_wiped_out_or_impossible_count():
+    from etl.settings import PROJECT_DIR
+
+    sql = (PROJECT_DIR / "etl/sql/tests/kpi_series__unknown_rows.sql").read_text(encoding="utf-8")
+    con = duckdb.connect()
+    con.execute(
+        """create table kpi_series as select * from (values
+           ('07', 'hubs_total', 2024, 59, 0, 'actual', 'survey_list'),
+           ('07', 'rmo_in_hubs', 2024, 45, 4, 'actual', 'survey_list'),     -- fine
+           ('07', 'rmo_in_hubs', 2024, 47, null, 'actual', 'published'),    -- fine
+           ('07', 'hubs_total', 2023, 55, 0, 'actual', 'survey_list'),
+           ('07', 'rmo_in_hubs', 2023, null, 3, 'actual', 'survey_list'),   -- wiped out by 3 of 55
+           ('07', 'hubs_total', 2022, 50, 0, 'actual', 'survey_list'),
+           ('07', 'rmo_in_hubs', 2022, 48, 3, 'actual', 'survey_list'),     -- 48 + 3 > 50
+           ('07', 'hubs_total', 2021, 40, null, 'actual', 'survey_list'),   -- a list row without it
+           ('07', 'hubs_total', 2020, 48, 0, 'actual', 'published'),        -- a published row with it
+           ('07', 'hubs_total', 2019, 30, 0, 'actual', 'survey_list'),
+           ('07', 'rmo_in_hubs', 2019, null, 30, 'actual', 'survey_list'))  -- fine: nothing known
+           as t(pref_code, indicator, fiscal_year, value, unknown_rows, kind, basis)"""
+    )
+    failing = con.execute(
+        f"select indicator, fiscal_year, basis from ({sql}) order by all"
+    ).fetchall()
+    assert failing == [
+        ("hubs_total", 2020, "published"),
+        ("hubs_total", 2021, "survey_list"),
+        ("rmo_in_hubs", 2022, "survey_list"),
+        ("rmo_in_hubs", 2023, "survey_list"),
+    ]
+
+
 def test_sample_is_labelled_as_sample(sample_settings):
     with connect(sample_settings) as con:
         assert con.execute("select is_sample from build_info").fetchone()[0] is True
@@ -179,7 +256,15 @@ def test_rebuild_gives_identical_marts(sample_settings, tmp_path):
 
 def test_load_log_records_every_input(sample_settings):
     with connect(sample_settings) as con:
-        log = con.execute("select file, kind, rows, sha256, build_id, built_at from load_log").df()
+        log = con.execute(
+            "select file, kind, rows, sha256, build_id, built_at, status, note from load_log"
+        ).df()
+    skipped = log[log["status"] == "skipped"]
+    assert dict(zip(skipped["file"], skipped["note"], strict=True)) == {
+        "README.md": "説明書きのファイルです",
+        "manifest.json": "データではない管理用のファイルです",
+    }
+    log = log[log["status"] == "loaded"]
     assert len(log) == 9
     assert set(log["kind"]) == {"survey", "grants", "cooperatives"}
     assert log["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()

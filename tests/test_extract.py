@@ -41,7 +41,8 @@ def write_table(directory: Path, name: str, rows: list[list[object]], encoding="
 
 
 def parse(tmp_path: Path, ctx: Context, rows, name: str = "input.csv") -> ParsedFile:
-    return parse_file(write_table(tmp_path, name, rows), ctx)
+    (parsed,) = parse_file(write_table(tmp_path, name, rows), ctx)
+    return parsed
 
 
 def where(problems: list[Problem]) -> list[tuple]:
@@ -145,13 +146,8 @@ def test_title_rows_are_skipped_and_header_row_is_the_excel_row(tmp_path, ctx, n
         ("input.csv", "補助金額（円）", "450000", 450_000, []),
         ("input.xlsx", "補助金額（円）", 450000, 450_000, []),
         ("input.csv", "補助金額（単位：千円）", "1.5", 1_500, []),
-        (
-            "input.csv",
-            "補助金額",
-            "450000",
-            450_000,
-            [(1, "補助金額", "単位の記載がないため円として読み込みました")],
-        ),
+        ("input.csv", "補助金額", "450,000円", 450_000, []),
+        ("input.csv", "補助金額", "450千円", 450_000, []),
     ],
 )
 def test_amount_units_from_the_header(tmp_path, ctx, name, header, cell, grant_yen, warnings):
@@ -383,7 +379,7 @@ def test_yes_no_columns_become_booleans(tmp_path, ctx):
         (None, "令和5年度", (2023, "2023-05-31")),
         ("令和5年度 小さな拠点の形成に関する実態調査 小さな拠点一覧", None, (2023, "2023-05-31")),
         ("令和3年度 小さな拠点一覧 令和4年4月1日時点", None, (2021, "2022-04-01")),
-        ("令和5年度 小さな拠点一覧", "令和6年度", (2024, "2024-05-31")),
+        ("令和6年度 小さな拠点一覧", "令和6年度", (2024, "2024-05-31")),
     ],
 )
 def test_survey_year_from_the_column_or_the_title(tmp_path, ctx, title, year_cell, expected):
@@ -395,6 +391,18 @@ def test_survey_year_from_the_column_or_the_title(tmp_path, ctx, title, year_cel
     parsed = parse(tmp_path, ctx, rows)
     assert parsed.problems == []
     assert [(r["fiscal_year"], r["as_of"]) for r in parsed.records] == [expected]
+
+
+def test_survey_title_year_and_column_year_must_agree(tmp_path, ctx):
+    rows = [
+        ["令和5年度 小さな拠点一覧"],
+        ["調査年度", "市町村名", "小さな拠点の名称", "地区名"],
+        ["令和5年度", "伊達市", "霊山の里", "掛田地区"],
+        ["令和6年度", "川俣町", "山木屋の里", "山木屋地区"],
+    ]
+    parsed = parse(tmp_path, ctx, rows)
+    assert where(parsed.problems) == [(4, "調査年度", "令和6年度（2024）")]
+    assert "タイトル行の年度（令和5年度（2023））と一致しません" in parsed.problems[0].reason
 
 
 def test_survey_without_a_year_is_a_problem(tmp_path, ctx):
@@ -568,7 +576,7 @@ def test_tottori_bureau_written_with_its_label(tmp_path, ctx, bureau):
     ],
 )
 def test_sample_surveys_parse_cleanly(ctx, name, kind, rows, years, pref):
-    parsed = parse_file(SETTINGS.sample_dir / name, ctx)
+    (parsed,) = parse_file(SETTINGS.sample_dir / name, ctx)
     assert parsed.problems == []
     assert (parsed.kind, len(parsed.records)) == (kind, rows)
     assert {r["fiscal_year"] for r in parsed.records} == years
@@ -584,6 +592,6 @@ def test_sample_surveys_parse_cleanly(ctx, name, kind, rows, years, pref):
     ],
 )
 def test_other_sample_files_parse_cleanly(ctx, name, kind):
-    parsed = parse_file(SETTINGS.sample_dir / name, ctx)
+    (parsed,) = parse_file(SETTINGS.sample_dir / name, ctx)
     assert (parsed.kind, parsed.problems) == (kind, [])
     assert parsed.records

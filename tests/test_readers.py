@@ -12,7 +12,13 @@ import openpyxl
 import pytest
 
 from etl.errors import Problem
-from etl.readers import RawSheet, UnreadableFile, iter_input_files, read_sheets
+from etl.readers import (
+    RawSheet,
+    UnreadableFile,
+    iter_input_files,
+    read_sheets,
+    scan_input_folder,
+)
 
 OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -54,7 +60,7 @@ ROWS = [
 def test_csv_encodings_give_the_same_cells(tmp_path, encoding):
     path = write(tmp_path, "list.csv", csv_bytes(ROWS, encoding))
     assert read_sheets(path) == [
-        RawSheet(None, [(1, ROWS[0]), (2, ROWS[1]), (3, ROWS[2])], encoding)
+        RawSheet(None, [(1, ROWS[0]), (2, ROWS[1]), (3, ROWS[2])], encoding, delimiter=",")
     ]
 
 
@@ -148,8 +154,7 @@ def test_xlsx_with_a_stale_dimension_still_reads_every_row(tmp_path):
         ("old.xlsx", OLE_HEADER + b"\x00" * 504, "旧形式のExcel（.xls）"),
         ("broken.xlsx", b"PK\x03\x04" + b"\x00\x01garbage" * 20, "壊れたxlsx"),
         ("garbage.csv", bytes(range(256)) * 4, "テキスト（CSV）ではありません"),
-        ("mixed.csv", "地区名,人口\r\n".encode() + b"\x82\xff,1\r\n", "文字コード"),
-        ("list.txt", "地区名,人口\r\n".encode(), "対応していない形式"),
+        ("list.pdf", b"%PDF-1.4\n", "対応していない形式"),
     ],
     ids=[
         "csv-named-xlsx",
@@ -157,8 +162,7 @@ def test_xlsx_with_a_stale_dimension_still_reads_every_row(tmp_path):
         "xls-named-xlsx",
         "broken-zip",
         "binary-csv",
-        "bad-encoding",
-        "txt",
+        "pdf",
     ],
 )
 def test_unreadable_files(tmp_path, name, data, reason):
@@ -190,6 +194,16 @@ def test_bom_followed_by_shift_jis_is_an_unreadable_file(tmp_path):
     assert "文字コード" in info.value.problem.reason
 
 
+def test_an_undecodable_byte_is_named_by_row_and_column(tmp_path):
+    data = "地区名,人口\r\n上野地区,12\r\n".encode() + "下野地区,".encode() + b"\xff12\r\n"
+    path = write(tmp_path, "mixed.csv", data)
+    with pytest.raises(UnreadableFile) as info:
+        read_sheets(path)
+    problem = info.value.problem
+    assert (problem.file, problem.row, problem.column) == ("mixed.csv", 3, "2列目")
+    assert "文字コード" in problem.reason
+
+
 def test_iter_input_files(tmp_path):
     names = [
         "a_survey.csv",
@@ -206,10 +220,20 @@ def test_iter_input_files(tmp_path):
     for name in names:
         (tmp_path / name).write_bytes(b"x")
     (tmp_path / "folder.csv").mkdir()
+    # every file is read or refused; only what is clearly not data is skipped, with a reason
     assert [p.name for p in iter_input_files(tmp_path)] == [
         "D_UPPER.XLSX",
         "a_survey.csv",
         "b_grants.xlsx",
         "c_old.xls",
         "e_macro.xlsm",
+        "notes.txt",
+    ]
+    _, skipped = scan_input_folder(tmp_path)
+    assert [name for name, _ in skipped] == [
+        ".hidden.csv",
+        "README.md",
+        "folder.csv",
+        "manifest.json",
+        "~$b_grants.xlsx",
     ]

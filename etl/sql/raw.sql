@@ -37,7 +37,9 @@ create table staging.raw_grants (
     project_name varchar,
     total_cost_yen bigint,
     eligible_cost_yen bigint,
-    grant_yen bigint,
+    grant_yen bigint,  -- the grant figure: actual_yen where present, else decided_yen (amount_basis)
+    decided_yen bigint,  -- 交付決定額 as written, when the file has that column
+    actual_yen bigint,  -- 実績額 as written, when the file has that column
     amount_basis varchar,
     implementing_body varchar,
     is_indirect boolean,
@@ -123,16 +125,20 @@ create table staging.ref_rules (
     params json
 );
 
+-- One row per table read from an input file (a workbook's sheets that share one header are one
+-- table), and one per folder entry or sheet skipped ('skipped', with the reason in note).
 create table staging.load_files (
     file varchar not null,
     sha256 varchar not null,
-    kind varchar not null,
+    kind varchar,
     rows integer not null,
     dropped_rows integer not null,
     encoding varchar,
     sheet varchar,
     header_row integer,
-    is_sample boolean not null
+    is_sample boolean not null,
+    status varchar not null,  -- loaded / skipped
+    note varchar  -- how the file was read (rows left out, hidden rows, variants) or why skipped
 );
 
 create table staging.parse_warnings (

@@ -8,7 +8,8 @@ municipalities as (
 ),
 
 files as (
-    select file, is_sample from staging.load_files
+    -- one row per file read (a workbook may hold several tables; skipped entries have none)
+    select distinct file, is_sample from staging.load_files where status = 'loaded'
 ),
 
 final as (

@@ -12,7 +12,8 @@ programs as (
 ),
 
 files as (
-    select file, is_sample from staging.load_files
+    -- one row per file read (a workbook may hold several tables; skipped entries have none)
+    select distinct file, is_sample from staging.load_files where status = 'loaded'
 ),
 
 final as (
@@ -33,6 +34,8 @@ final as (
         grants.total_cost_yen,
         grants.eligible_cost_yen,
         grants.grant_yen,
+        grants.decided_yen,
+        grants.actual_yen,
         grants.amount_basis,
         grants.implementing_body,
         grants.is_indirect,

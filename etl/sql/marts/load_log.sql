@@ -1,4 +1,5 @@
--- Public mart: every input file of this build with its fingerprint and row counts.
+-- Public mart: every input file (one row per table read) of this build with its fingerprint
+-- and row counts, and every folder entry or sheet that was skipped, with the reason.
 with files as (
     select * from staging.load_files
 ),
@@ -18,6 +19,8 @@ final as (
         files.sheet,
         files.header_row,
         files.is_sample,
+        files.status,
+        files.note,
         info.build_id,
         info.built_at
     from files

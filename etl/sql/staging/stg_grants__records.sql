@@ -16,6 +16,8 @@ renamed as (
         total_cost_yen,
         eligible_cost_yen,
         grant_yen,
+        decided_yen,
+        actual_yen,
         amount_basis,
         implementing_body,
         is_indirect,
