@@ -9,8 +9,15 @@ import importlib
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m bench")
     sub = top.add_subparsers(dest="what", required=True)
-    etl = sub.add_parser("etl", help="build time and peak memory: sample and national-scale input")
+    etl = sub.add_parser(
+        "etl", help="build time and peak memory: sample, national-scale input, one large file"
+    )
     etl.add_argument("--runs", type=int, default=3)
+    etl.add_argument(
+        "--only",
+        choices=("large",),
+        help="large: only the large-file row (300,000 grant rows in one CSV); --runs builds",
+    )
     pages = sub.add_parser(
         "pages", help="server-side page run times (cold/warm) and map figure size"
     )
