@@ -7,7 +7,7 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.formatting import NO_DATA, fy_label, fy_short, is_missing
+from dashboard.formatting import count_with_unknown, fy_label, fy_short, is_missing
 from dashboard.kpi import Target
 
 BLUE, LIGHT_BLUE, GREEN, ORANGE, GREY, RED = (
@@ -146,7 +146,8 @@ def plot_bureau_bars(
     figure.add_trace(go.Bar(
         x=frame["bureau"], y=rmo.fillna(0), name="うち地域運営組織あり",
         marker={"color": GREEN, "opacity": opacity},
-        text=[NO_DATA if is_missing(v) else int(v) for v in rmo], textposition="outside",
+        text=[count_with_unknown(v, u) for v, u in zip(rmo, frame["rmo_unknown"], strict=True)],
+        textposition="outside",
         hovertemplate="%{x}: %{text}<extra></extra>",
     ))  # fmt: skip
     figure.update_xaxes(title_text=bureau_label)

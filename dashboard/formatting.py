@@ -65,6 +65,45 @@ def count_text(value: object, unit: str = "") -> str:
     return NO_DATA if is_missing(value) else f"{int(value):,}{unit}"
 
 
+def count_with_unknown(value: object, unknown: object = 0, unit: str = "") -> str:
+    """A count that leaves out rows of unknown status: 「45（ほか不明4）」 (45 known, 4 rows
+    unknown), just the count when none is unknown, データなし when nothing is known (NULL).
+    Unknown is never shown as 0, and a few unknown rows never hide the known count."""
+    if is_missing(value):
+        return NO_DATA
+    text = f"{int(value):,}{unit}"
+    rows = 0 if is_missing(unknown) else int(unknown)
+    return f"{text}（ほか不明{rows:,}）" if rows > 0 else text
+
+
+def share_text(value: object, unknown: object = 0, digits: int = 1) -> str:
+    """A percentage taken over the rows of known status, saying how many it leaves out:
+    「80.4%（不明4拠点を除く）」; just the percentage when none is unknown."""
+    text = pct_text(value, digits)
+    rows = 0 if is_missing(unknown) else int(unknown)
+    return f"{text}（不明{rows:,}拠点を除く）" if rows > 0 and not is_missing(value) else text
+
+
+# Count columns of the tables whose rows of unknown status sit in a companion column:
+# CSV and Excel keep both as numbers; the screens, PPTX and PDF show one text 「45（ほか不明4）」.
+RMO_COLUMN = "うち地域運営組織あり（拠点）"
+RMO_UNKNOWN_COLUMN = "うち地域運営組織の有無不明（拠点）"
+UNKNOWN_COLUMNS = {RMO_COLUMN: RMO_UNKNOWN_COLUMN}
+
+
+def unknowns_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy for display: each count with a companion unknown-rows column becomes the text of
+    `count_with_unknown`, and the companion column is dropped."""
+    out = frame.copy()
+    for column, unknown in UNKNOWN_COLUMNS.items():
+        if column in out.columns and unknown in out.columns:
+            out[column] = [
+                count_with_unknown(v, u) for v, u in zip(out[column], out[unknown], strict=True)
+            ]
+            out = out.drop(columns=unknown)
+    return out
+
+
 def man_yen(value_yen: object, digits: int = 0) -> str:
     """Yen shown in 万円 for headline cards, rounded half up (四捨五入): 12,345,678 → '1,235万円'."""
     if is_missing(value_yen):

@@ -45,8 +45,18 @@ def query_build_info(db: Reader) -> pd.DataFrame:
     return _run(db, "build_info")
 
 
+KPI_COLUMNS = ["pref_code", "indicator", "fiscal_year", "value", "unknown_rows", "kind", "basis",
+               "source", "as_of", "is_sample"]  # fmt: skip
+
+
 def query_kpi_series(db: Reader, pref: str) -> pd.DataFrame:
-    return _run(db, "kpi_series", pref=pref)
+    frame = _run(db, "kpi_series", pref=pref)
+    if "unknown_rows" not in frame.columns:
+        # A build from before the column (still publishable by rollback): there, a survey-list
+        # count was NULL whenever a row was unknown, so a known count left no row out.
+        listed = frame["basis"].eq("survey_list") & frame["value"].notna()
+        frame["unknown_rows"] = pd.Series(0, index=frame.index, dtype="Int64").where(listed)
+    return frame[KPI_COLUMNS]
 
 
 def query_hubs_by_year(db: Reader, pref: str, bureaus: tuple[str, ...]) -> pd.DataFrame:

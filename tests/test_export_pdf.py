@@ -23,6 +23,7 @@ from dashboard.export.pdf_pack import (
     html_to_pdf,
     render_pdf,
 )
+from dashboard.formatting import RMO_COLUMN, RMO_UNKNOWN_COLUMN
 from etl.settings import PROJECT_DIR
 from tests.browser import require_browser
 
@@ -164,6 +165,16 @@ def test_html_escapes_data_and_inlines_images(pack):
     assert html.count("data:image/png;base64,") == 1
     assert html.count("グラフの画像を作成できませんでした") == len(pack.charts) - 1
     assert 'src="http' not in html and "<link" not in html  # self-contained
+
+
+def test_counts_with_unknown_rows_print_as_text(pack):
+    frame = pd.DataFrame({"地方振興局": ["会津", "県南"], RMO_COLUMN: pd.array([16, None], dtype="Int64"),
+                          RMO_UNKNOWN_COLUMN: pd.array([2, 1], dtype="Int64")})  # fmt: skip
+    html = build_html(dataclasses.replace(pack, tables=[Table("t", "表", frame)]), {})
+    table = html[html.index('<table class="data">') :]
+    assert '<td class="short">16（ほか不明2）</td>' in table
+    assert '<td class="na short">データなし</td>' in table  # nothing known: never 0
+    assert RMO_UNKNOWN_COLUMN not in table  # one column on paper; the Excel file has both
 
 
 def test_long_tables_are_truncated_with_a_pointer_to_excel(pack):

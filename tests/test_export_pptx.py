@@ -3,16 +3,20 @@ tables equal to the warehouse's numbers, and the East Asian font on every run.""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import duckdb
+import pandas as pd
 import pytest
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
+from dashboard.export.content import Table
 from dashboard.export.images import render_charts
 from dashboard.export.pptx_pack import EAST_ASIAN_FONT, render_pptx
+from dashboard.formatting import RMO_COLUMN, RMO_UNKNOWN_COLUMN
 from etl import publish
 from tests.browser import require_browser
 
@@ -95,6 +99,23 @@ def test_bureau_table_cells_equal_the_warehouse(deck, sample_settings):
         )
     expected["県全体"] = (59, 47)
     assert shown == expected
+
+
+def test_counts_with_unknown_rows_show_as_text(sample_pack):
+    """No chart images needed: the bureau table slide shows 「16（ほか不明2）」, not two columns."""
+    frame = pd.DataFrame({"地方振興局": ["会津", "県南", "相双"], "拠点数（拠点）": [23, 1, 4],
+                          RMO_COLUMN: pd.array([16, None, 3], dtype="Int64"),
+                          RMO_UNKNOWN_COLUMN: pd.array([2, 1, 0], dtype="Int64")})  # fmt: skip
+    pack = dataclasses.replace(sample_pack, tables=[Table("地方振興局別", "振興局別", frame)])
+    deck = Presentation(io.BytesIO(render_pptx(pack, {})))
+    table = next(s.table for slide in deck.slides for s in slide.shapes if s.has_table)
+    rows = [[cell.text for cell in row.cells] for row in table.rows]
+    assert rows == [
+        ["地方振興局", "拠点数（拠点）", RMO_COLUMN],
+        ["会津", "23", "16（ほか不明2）"],
+        ["県南", "1", "データなし"],  # nothing known: never 0
+        ["相双", "4", "3"],
+    ]
 
 
 def test_findings_are_listed(deck):

@@ -16,6 +16,7 @@ from dashboard.db import Warehouse
 from dashboard.export.content import SAMPLE_LABEL, Pack, Table, build_pack
 from dashboard.export.xlsx_pack import EMPTY_CELL_NOTE, HEADER_ROW, render_xlsx, sheet_name
 from dashboard.filters import Filters, build_profile_options
+from dashboard.formatting import RMO_COLUMN, RMO_UNKNOWN_COLUMN
 from dashboard.views import direct_loader
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -95,6 +96,17 @@ def test_numbers_stay_numbers_and_unknowns_stay_empty(workbook, pack):
             assert value is None  # データなし is an empty cell, never 0
         else:
             assert isinstance(value, int | float) and value == pytest.approx(source)
+
+
+def test_counts_and_unknown_rows_stay_two_number_columns(pack):
+    frame = pd.DataFrame({"地方振興局": ["会津", "県南", "相双"], RMO_COLUMN: pd.array([16, None, 3], dtype="Int64"),
+                          RMO_UNKNOWN_COLUMN: pd.array([2, 1, 0], dtype="Int64")})  # fmt: skip
+    data = render_xlsx(dataclasses.replace(pack, tables=[Table("地方振興局別", "t", frame)]))
+    sheet = load_workbook(io.BytesIO(data))["地方振興局別"]
+    assert header(sheet) == ["地方振興局", RMO_COLUMN, RMO_UNKNOWN_COLUMN]
+    assert column(sheet, RMO_COLUMN) == [16, None, 3]  # unknown: an empty cell, never 0
+    assert column(sheet, RMO_UNKNOWN_COLUMN) == [2, 1, 0]
+    assert all(type(v) is int for v in column(sheet, RMO_UNKNOWN_COLUMN))
 
 
 def test_units_and_both_year_columns(workbook):

@@ -10,14 +10,19 @@ import pytest
 
 from dashboard.formatting import (
     NO_DATA,
+    RMO_COLUMN,
+    RMO_UNKNOWN_COLUMN,
     count_text,
+    count_with_unknown,
     escape_formula,
     fy_label,
     fy_short,
     man_yen,
     md_escape,
     pct_text,
+    share_text,
     to_csv_bytes,
+    unknowns_as_text,
     wareki,
     with_fy_columns,
 )
@@ -143,6 +148,60 @@ def test_pct_text(value, digits, expected):
 )
 def test_count_text(value, unit, expected):
     assert count_text(value, unit) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "unknown", "unit", "expected"),
+    [
+        (50, 4, "", "50（ほか不明4）"),  # 50 known, 4 rows of unknown status
+        (45, 4, "組織", "45組織（ほか不明4）"),
+        (50, 0, "", "50"),  # nothing unknown: just the count
+        (0, 0, "", "0"),  # zero is a count, not missing
+        (0, 3, "", "0（ほか不明3）"),  # none known to have one, 3 unknown: not データなし
+        (1234, 1500, "", "1,234（ほか不明1,500）"),
+        (np.int64(16), np.int64(2), "", "16（ほか不明2）"),
+        (16.0, 2.0, "", "16（ほか不明2）"),  # a count column with NULLs reads back as float
+        (7, None, "", "7"),  # no unknown count (e.g. a published figure): just the count
+        (7, pd.NA, "", "7"),
+        (None, 4, "", NO_DATA),  # nothing known: データなし, never 0
+        (pd.NA, 1, "組織", NO_DATA),
+        (float("nan"), 0, "", NO_DATA),
+    ],
+)
+def test_count_with_unknown(value, unknown, unit, expected):
+    assert count_with_unknown(value, unknown, unit) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "unknown", "expected"),
+    [
+        (81.818, 4, "81.8%（不明4拠点を除く）"),
+        (79.66, 0, "79.7%"),
+        (100.0, None, "100.0%"),
+        (None, 4, NO_DATA),  # no share at all: just データなし
+        (float("nan"), 0, NO_DATA),
+    ],
+)
+def test_share_text(value, unknown, expected):
+    assert share_text(value, unknown) == expected
+
+
+def test_unknowns_as_text_merges_the_unknown_column_for_display():
+    frame = pd.DataFrame(
+        {
+            "地方振興局": ["会津", "県北", "いわき", "県全体"],
+            RMO_COLUMN: pd.array([16, None, 0, 16], dtype="Int64"),
+            RMO_UNKNOWN_COLUMN: pd.array([2, 3, 0, 5], dtype="Int64"),
+            "組織のある割合（%）": [76.2, None, None, 76.2],
+        }
+    )
+    shown = unknowns_as_text(frame)
+    assert list(shown.columns) == ["地方振興局", RMO_COLUMN, "組織のある割合（%）"]
+    assert shown[RMO_COLUMN].tolist() == ["16（ほか不明2）", NO_DATA, "0", "16（ほか不明5）"]
+    assert list(frame.columns)[2] == RMO_UNKNOWN_COLUMN  # the typed frame is left as it was
+    # A table without the pair is returned as it is.
+    other = pd.DataFrame({"拠点数（拠点）": [1, 2]})
+    pd.testing.assert_frame_equal(unknowns_as_text(other), other)
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+import duckdb
 import pandas as pd
 import pytest
 
-from dashboard import kpi
+from dashboard import kpi, queries
 from dashboard.db import Warehouse
 from dashboard.kpi import Grade, Target
 from dashboard.views import direct_loader
@@ -334,11 +335,15 @@ def test_forecast_too_few_points_is_empty(points):
 # --- actual_series -----------------------------------------------------------------------------
 
 
+KPI_COLUMNS = ["pref_code", "indicator", "fiscal_year", "value", "kind", "basis", "source"]
+
+
 def kpi_frame(rows) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        rows, columns=["pref_code", "indicator", "fiscal_year", "value", "kind", "basis", "source"]
-    )
-    return frame.astype({"value": "Int64"})
+    """kpi_series rows (pref, indicator, year, value, kind, basis, source[, unknown_rows]);
+    without the last, a survey-list count is complete (0) and a published one has none (NULL)."""
+    full = [r if len(r) == 8 else (*r, 0 if r[5] == "survey_list" else None) for r in rows]
+    frame = pd.DataFrame(full, columns=[*KPI_COLUMNS, "unknown_rows"])
+    return frame.astype({"value": "Int64", "unknown_rows": "Int64"})
 
 
 def test_actual_series_prefers_published_and_drops_nulls():
@@ -364,13 +369,104 @@ def test_actual_series_prefers_published_and_drops_nulls():
             ("07", "hubs_total", 2021, 51, "actual", "survey_list", "list 2021"),
             ("07", "hubs_total", 2022, 53, "actual", "published", "pub 2022"),
         ]
-    )
+    ).assign(unknown_rows=[0, 0, 0])  # none left out (published figures have none)
     pd.testing.assert_frame_equal(kpi.actual_series(frame, "07", "hubs_total"), expected)
 
 
 def test_actual_series_of_an_indicator_with_only_nulls_is_empty():
-    frame = kpi_frame([("31", "rmo_in_hubs", 2019, None, "actual", "survey_list", "list")])
+    frame = kpi_frame([("31", "rmo_in_hubs", 2019, None, "actual", "survey_list", "list", 30)])
     assert kpi.actual_series(frame, "31", "rmo_in_hubs").empty
+
+
+PARTIAL = [
+    ("07", "hubs_total", 2023, 55, "actual", "published", "pub"),
+    ("07", "hubs_total", 2023, 55, "actual", "survey_list", "list 2023"),
+    ("07", "rmo_in_hubs", 2023, 43, "actual", "published", "pub"),
+    ("07", "rmo_in_hubs", 2023, 42, "actual", "survey_list", "list 2023", 1),
+    ("07", "hubs_total", 2024, 59, "actual", "published", "pub"),
+    ("07", "hubs_total", 2024, 59, "actual", "survey_list", "list 2024"),
+    ("07", "rmo_in_hubs", 2024, 45, "actual", "survey_list", "list 2024", 4),  # no published
+]
+
+
+def test_actual_series_keeps_a_partial_count_and_its_unknown_rows():
+    got = kpi.actual_series(kpi_frame(PARTIAL), "07", "rmo_in_hubs")
+    # 2023: the published 43 wins over the list's 42 (1 unknown); 2024: only the list's 45 of
+    # the known rows, with its 4 unknown rows (never dropped, never passed off as complete).
+    assert got[["fiscal_year", "value", "basis", "unknown_rows"]].values.tolist() == [
+        [2023, 43, "published", 0],
+        [2024, 45, "survey_list", 4],
+    ]
+
+
+def test_actual_series_without_the_unknown_rows_column():
+    frame = kpi_frame(PARTIAL[:2]).drop(columns="unknown_rows")  # e.g. a hand-made frame
+    assert kpi.actual_series(frame, "07", "hubs_total")["unknown_rows"].tolist() == [0]
+
+
+def test_rmo_share_over_the_known_hubs():
+    shares = kpi.rmo_share(kpi_frame(PARTIAL), "07")
+    # 2023: 43 / 55 (complete); 2024: 45 / (59 - 4), the list's hubs of known status.
+    assert shares["fiscal_year"].tolist() == [2023, 2024]
+    assert shares["share"].tolist() == pytest.approx([43 / 55 * 100, 45 / 55 * 100])
+    assert shares["unknown_rows"].tolist() == [0, 4]
+
+
+def test_rmo_share_when_nothing_is_known():
+    frame = kpi_frame(
+        [
+            ("31", "hubs_total", 2022, 46, "actual", "survey_list", "list"),
+            ("31", "rmo_in_hubs", 2022, None, "actual", "survey_list", "list", 46),
+        ]
+    )
+    assert kpi.rmo_share(frame, "31").empty
+
+
+def test_grade_names_the_unknown_rows_of_a_partial_count():
+    partial = series((2020, 48), (2024, 59)).assign(unknown_rows=[0, 2])
+    assert kpi.grade(partial, FUKUSHIMA) == Grade(
+        "順調",
+        2024,
+        59,
+        pytest.approx(52.8),
+        "実績59は目標経路の52.8以上です。実績は拠点一覧の不明の2行を含まない値です。",
+    )
+    complete = partial.assign(unknown_rows=0)
+    assert kpi.grade(complete, FUKUSHIMA).explanation == "実績59は目標経路の52.8以上です。"
+
+
+class OldBuild:
+    """A reader over a kpi_series made before the unknown_rows column (a build one may still
+    roll back to): what the queries see of it."""
+
+    def __init__(self) -> None:
+        self.con = duckdb.connect()
+        self.con.execute(
+            """create table kpi_series as select * from (values
+               ('07', 'rmo_in_hubs', 2020, null::bigint, 'actual', 'survey_list', 'l', '2020-05', true),
+               ('07', 'rmo_in_hubs', 2024, 47, 'actual', 'survey_list', 'l', '2024-05', true),
+               ('07', 'rmo_in_hubs', 2024, 47, 'actual', 'published', 'p', null, false))
+               as t(pref_code, indicator, fiscal_year, value, kind, basis, source, as_of, is_sample)"""
+        )
+
+    def query(self, sql, params=()):
+        return self.con.execute(sql, dict(params)).df()
+
+
+def test_kpi_query_reads_a_build_from_before_unknown_rows():
+    frame = queries.query_kpi_series(OldBuild(), "07")
+    assert list(frame.columns) == queries.KPI_COLUMNS
+    # There a list's count was NULL whenever a row was unknown: a known count is complete.
+    assert [None if pd.isna(u) else u for u in frame["unknown_rows"]] == [None, None, 0]
+    assert kpi.actual_series(frame, "07", "rmo_in_hubs")["unknown_rows"].tolist() == [0]
+
+
+def test_kpi_query_of_the_sample_has_unknown_rows(sample_kpi):
+    assert list(sample_kpi.columns) == queries.KPI_COLUMNS
+    rmo_2020 = sample_kpi[
+        (sample_kpi["indicator"] == "rmo_in_hubs") & (sample_kpi["fiscal_year"] == 2020)
+    ]
+    assert (rmo_2020["value"].isna().all(), rmo_2020["unknown_rows"].tolist()) == (True, [48])
 
 
 # --- national_index ----------------------------------------------------------------------------

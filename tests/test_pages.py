@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.ui.navigation import TITLES
 from etl.settings import PROJECT_DIR
+from tests.partial_rmo import build_partial_rmo
 
 PAGES = TITLES  # page file -> its title
 CASES = {
@@ -96,6 +97,36 @@ def test_bad_link_warns_and_falls_back(app):
     assert "<script>" in warnings and "架空" in warnings and "年度" in warnings
     assert at.session_state["f_bureaus"] == ["会津"]
     assert param(at, "bureau") == ["会津"]  # the URL now says what is shown
+
+
+@pytest.fixture(scope="module")
+def partial_warehouse(tmp_path_factory):
+    """The sample with four hubs of unknown RMO status in the 2024 list (tests/partial_rmo.py)."""
+    return build_partial_rmo(tmp_path_factory.mktemp("partial")).warehouse_dir
+
+
+def test_a_few_unknown_rmo_cells_show_beside_the_known_count(
+    partial_warehouse, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("KYOTEN_WAREHOUSE_DIR", str(partial_warehouse))
+    monkeypatch.setenv("KYOTEN_BOUNDARIES_DIR", str(tmp_path / "no-boundaries"))
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=30)
+    at.query_params["bureau"] = "会津"
+    at.run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["選択地域の地域運営組織"] == "16組織（ほか不明2）"
+    assert metrics["選択地域の組織のある割合"] == "76.2%（不明2拠点を除く）"
+    at.switch_page("pages/hubs.py").run()
+    assert not at.exception, at.exception
+    bureau = next(d.value for d in at.dataframe if "選択中" in d.value.columns)
+    assert "うち地域運営組織の有無不明（拠点）" not in bureau.columns  # merged into the text
+    shown = dict(zip(bureau["地方振興局"], bureau["うち地域運営組織あり（拠点）"], strict=True))
+    assert (shown["会津"], shown["南会津"], shown["県全体"]) == (
+        "16（ほか不明2）",
+        "11",
+        "45（ほか不明4）",
+    )
+    assert "地域運営組織の有無が不明な拠点が4か所あります。" in texts(at)
 
 
 def test_unknown_profile_falls_back_to_the_default(app):

@@ -8,13 +8,23 @@ import pytest
 from dashboard.coverage import service_matrix
 from dashboard.db import Warehouse
 from dashboard.filters import Filters, ProfileOption
-from dashboard.formatting import NO_DATA, man_yen, wareki
+from dashboard.formatting import (
+    NO_DATA,
+    RMO_COLUMN,
+    RMO_UNKNOWN_COLUMN,
+    man_yen,
+    to_csv_bytes,
+    unknowns_as_text,
+    wareki,
+)
 from dashboard.kpi import Grade
 from dashboard.views import direct_loader
+from dashboard.views.briefing import build_briefing
 from dashboard.views.data import _link, build_data_view
 from dashboard.views.hubs import build_hubs
 from dashboard.views.overview import build_overview
 from etl.schemas import SERVICES
+from tests.partial_rmo import KNOWN, UNKNOWN, build_partial_rmo
 
 FUKUSHIMA_BUREAUS = ("県北", "県中", "県南", "会津", "南会津", "相双", "いわき")
 FUKUSHIMA = ProfileOption("fukushima", "07", "福島県", "地方振興局", FUKUSHIMA_BUREAUS, 2020, 2026)
@@ -271,6 +281,7 @@ BUREAU_COLUMNS = [
     "地方振興局",
     "拠点数（拠点）",
     "うち地域運営組織あり（拠点）",
+    "うち地域運営組織の有無不明（拠点）",
     "組織のある割合（%）",
     "選択中",
 ]
@@ -288,6 +299,7 @@ def test_hubs_bureau_table_2024(load, db):
             "地方振興局": "県全体",
             "拠点数（拠点）": 59,
             "うち地域運営組織あり（拠点）": 47,
+            "うち地域運営組織の有無不明（拠点）": 0,
             "組織のある割合（%）": 79.7,
             "選択中": "",
         }
@@ -337,6 +349,7 @@ def test_hubs_municipality_table_2024(load, db):
         "過疎区分",
         "拠点数（拠点）",
         "うち地域運営組織あり（拠点）",
+        "うち地域運営組織の有無不明（拠点）",
         "組織のある割合（%）",
     ]
     codes = table["市町村コード"].tolist()
@@ -407,6 +420,7 @@ def test_hubs_without_rmo_column_2020(load):
     total = view.bureau_table[view.bureau_table["地方振興局"] == "県全体"].iloc[0]
     assert total["拠点数（拠点）"] == 48
     assert pd.isna(total["うち地域運営組織あり（拠点）"])
+    assert total["うち地域運営組織の有無不明（拠点）"] == 48
     assert total["組織のある割合（%）"] is None
 
 
@@ -445,6 +459,117 @@ def test_hubs_tottori_has_no_kaso(load):
         None,
         "この都道府県の市町村別の過疎区分は参照データにありません（データなし）。",
     )
+
+
+# --- a few hubs of unknown RMO status (tests/partial_rmo.py) -----------------------------------
+
+COUNTS = ["拠点数（拠点）", RMO_COLUMN, RMO_UNKNOWN_COLUMN, "組織のある割合（%）"]
+
+
+@pytest.fixture(scope="module")
+def partial_load(tmp_path_factory):
+    warehouse = Warehouse(build_partial_rmo(tmp_path_factory.mktemp("partial")).warehouse_dir)
+    yield direct_loader(warehouse)
+    warehouse.close()
+
+
+def cells(frame: pd.DataFrame) -> list[list]:
+    """Rows as plain lists, NULL as None."""
+    return frame.astype(object).where(frame.notna(), None).values.tolist()
+
+
+def list_only(load):
+    """The loader without published RMO counts: the overview then reads the list's count."""
+
+    def wrapped(name, **params):
+        frame = load(name, **params)
+        if name == "kpi_series":
+            published = frame["indicator"].eq("rmo_in_hubs") & frame["basis"].eq("published")
+            frame = frame[~published]
+        return frame
+
+    return wrapped
+
+
+def test_hubs_bureau_table_keeps_the_known_count_beside_the_unknown(partial_load):
+    view = build_hubs(partial_load, ALL_YEARS, FUKUSHIMA)
+    table = view.bureau_table.set_index("地方振興局")
+    # The share is over the hubs of known status: 会津 16 / (23 - 2), 県全体 45 / (59 - 4).
+    assert cells(table.loc[["会津", "南会津", "県北", "県南", "いわき", "県全体"], COUNTS]) == [
+        [23, 16, 2, 76.2],
+        [12, 11, 0, 91.7],
+        [3, 2, 1, 100.0],
+        [6, 4, 1, 80.0],
+        [0, 0, 0, None],  # no hub: 0, and a share of nothing is unknown
+        [59, KNOWN, UNKNOWN, 81.8],
+    ]  # fmt: skip
+    assert all(type(v) is int for v in table[RMO_UNKNOWN_COLUMN].tolist())
+    shown = unknowns_as_text(view.bureau_table).set_index("地方振興局")
+    assert RMO_UNKNOWN_COLUMN not in shown.columns
+    assert shown[RMO_COLUMN].to_dict() == {
+        "県北": "2（ほか不明1）", "県中": "9", "県南": "4（ほか不明1）", "会津": "16（ほか不明2）",
+        "南会津": "11", "相双": "3", "いわき": "0", "県全体": "45（ほか不明4）",
+    }  # fmt: skip
+    assert "地域運営組織の有無が不明な拠点が4か所あります。" in view.source
+    bars = view.bureau_figure.data[1]
+    assert dict(zip(bars.x, bars.text, strict=True))["会津"] == "16（ほか不明2）"
+    # The CSV keeps both numbers (the value and the unknown rows), not the text.
+    csv_text = to_csv_bytes(view.bureau_table).decode("utf-8-sig")
+    assert "県全体,59,45,4,81.8," in csv_text and "ほか不明" not in csv_text
+
+
+def test_hubs_municipality_all_unknown_is_no_data_not_zero(partial_load):
+    table = build_hubs(partial_load, ALL_YEARS, FUKUSHIMA).municipality_table
+    rows = table.set_index("市町村名").loc[["喜多方市", "川俣町", "矢祭町"], COUNTS]
+    assert cells(rows) == [
+        [6, 3, 2, 75.0],
+        [3, 2, 1, 100.0],
+        [1, None, 1, None],  # its only hub is of unknown status: データなし, never 0
+    ]
+    shown = unknowns_as_text(table).set_index("市町村名")[RMO_COLUMN]
+    assert shown[["喜多方市", "矢祭町"]].tolist() == ["3（ほか不明2）", NO_DATA]
+
+
+def test_overview_subset_cards_with_unknown_hubs(partial_load):
+    overview = build_overview(partial_load, Filters("fukushima", 2020, 2026, ("会津",)), FUKUSHIMA)
+    assert [card.value for card in overview.cards[:4]] == [
+        "59 / 60拠点",
+        "23拠点",
+        "16組織（ほか不明2）",
+        "76.2%（不明2拠点を除く）",  # 16 / (23 - 2)
+    ]
+
+
+def test_overview_prefers_the_published_count_over_a_partial_list(partial_load):
+    overview = build_overview(partial_load, ALL_YEARS, FUKUSHIMA)
+    assert [card.value for card in overview.cards[1:3]] == ["47組織", "79.7%"]
+
+
+def test_overview_cards_from_a_partial_list(partial_load):
+    overview = build_overview(list_only(partial_load), ALL_YEARS, FUKUSHIMA)
+    rmo, share = overview.cards[1:3]
+    # 45 known of 59 (4 unknown); against R5's complete 43; the share over the 55 known hubs.
+    assert (rmo.value, rmo.delta) == ("45組織（ほか不明4）", "+2組織（R5比、不明を除く）")
+    assert share.value == "81.8%（不明4拠点を除く）"
+    assert "有無の分かる拠点数で割り" in share.help
+
+
+def test_briefing_shows_unknowns_as_text(partial_load, tmp_path):
+    view = build_briefing(list_only(partial_load), ALL_YEARS, FUKUSHIMA, tmp_path, "white-bg")
+    assert [h.value for h in view.headlines[1:3]] == [
+        "45組織（ほか不明4）",
+        "81.8%（不明4拠点を除く）",
+    ]
+    # 81.8 - 78.2 (43 / 55 in R5) = +3.6 points
+    assert view.headlines[2].delta == "+3.6ポイント（R5比、不明を除く）"
+    assert RMO_UNKNOWN_COLUMN not in view.table.columns
+    assert view.table.loc["県全体", RMO_COLUMN] == "45（ほか不明4）"
+    assert view.table.loc["南会津", RMO_COLUMN] == "11"
+    # The pack's table (for Excel) keeps the numbers.
+    bureau = next(t for t in view.pack.tables if t.key == "地方振興局別").frame
+    assert bureau.set_index("地方振興局").loc[
+        "県全体", [RMO_COLUMN, RMO_UNKNOWN_COLUMN]
+    ].tolist() == [45, 4]
 
 
 @pytest.mark.parametrize(

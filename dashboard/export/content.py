@@ -77,19 +77,16 @@ def _as_of(load: Loader, option: ProfileOption) -> tuple[str, bool]:
 
 
 def _share_change(load: Loader, option: ProfileOption) -> str | None:
-    kpi_frame = load("kpi_series", pref=option.pref_code)
-    hubs = kpi.actual_series(kpi_frame, option.pref_code, "hubs_total").set_index("fiscal_year")[
-        "value"
-    ]
-    rmo = kpi.actual_series(kpi_frame, option.pref_code, "rmo_in_hubs").set_index("fiscal_year")[
-        "value"
-    ]
-    years = sorted(set(hubs.index) & set(rmo.index))
-    if len(years) < 2:
+    """The change of the share of hubs with an RMO against the year before (shares over the
+    hubs of known status, saying so when a year leaves unknown hubs out)."""
+    shares = kpi.rmo_share(load("kpi_series", pref=option.pref_code), option.pref_code)
+    shares = shares.dropna(subset=["share"])
+    if len(shares) < 2:
         return None
-    now, before = years[-1], years[-2]
-    change = 100 * (rmo[now] / hubs[now] - rmo[before] / hubs[before])
-    return f"{change:+.1f}ポイント（R{before - 2018}比）"
+    now, before = shares.iloc[-1], shares.iloc[-2]
+    change = now["share"] - before["share"]
+    partial = "、不明を除く" if now["unknown_rows"] or before["unknown_rows"] else ""
+    return f"{change:+.1f}ポイント（R{int(before['fiscal_year']) - 2018}比{partial}）"
 
 
 def _spend_headline(load: Loader, filters: Filters, option: ProfileOption) -> Card:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from dashboard.export.content import SAMPLE_LABEL, Chart, Pack, Table
 from dashboard.export.images import render_charts
-from dashboard.formatting import NO_DATA, is_missing
+from dashboard.formatting import NO_DATA, is_missing, unknowns_as_text
 from dashboard.views.overview import Card
 
 MAX_TABLE_ROWS = 25  # about one landscape page; the full table is in the Excel export
@@ -154,7 +154,8 @@ def _decimals(values: pd.Series) -> int:
 
 def _cell(value: object, header: str, decimals: int) -> str:
     """One <td>: データなし for unknowns, numbers right-aligned (years without separators)."""
-    if is_missing(value) or (pd.api.types.is_scalar(value) and pd.isna(value)):
+    unknown = is_missing(value) or (pd.api.types.is_scalar(value) and pd.isna(value))
+    if unknown or (isinstance(value, str) and value == NO_DATA):  # also a count's text データなし
         return f'<td class="na short">{NO_DATA}</td>'
     if isinstance(value, bool):
         return f"<td>{'はい' if value else 'いいえ'}</td>"
@@ -168,7 +169,7 @@ def _cell(value: object, header: str, decimals: int) -> str:
 
 
 def _table_page(table: Table) -> str:
-    frame = table.frame
+    frame = unknowns_as_text(table.frame)  # a count with unknown rows: 「45（ほか不明4）」
     shown = frame.head(MAX_TABLE_ROWS)
     headers = [str(column) for column in frame.columns]
     decimals = [_decimals(shown.iloc[:, i]) for i in range(len(headers))]

@@ -18,7 +18,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from dashboard.export.content import Pack, Table
-from dashboard.formatting import NO_DATA, is_missing
+from dashboard.formatting import NO_DATA, is_missing, unknowns_as_text
 
 EAST_ASIAN_FONT = "Meiryo"  # on every Windows PowerPoint; Mac Office substitutes Hiragino
 LATIN_FONT = "Meiryo"
@@ -192,6 +192,7 @@ def _table_slides(
     prs: Presentation, pack: Pack, table: Table, columns: list[str] | None = None
 ) -> None:
     frame = table.frame[columns] if columns else table.frame
+    frame = unknowns_as_text(frame)  # a count with unknown rows: 「45（ほか不明4）」
     long_text = any(len(cell_text(v)) > 40 for column in frame.columns for v in frame[column])
     per_slide = 9 if long_text else TABLE_ROWS
     widths = _column_widths(frame, int(WIDE - Inches(1.0)))

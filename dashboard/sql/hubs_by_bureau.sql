@@ -1,4 +1,6 @@
 -- Hubs and hubs with an RMO per bureau for one survey year, every bureau of the profile listed.
+-- Hubs whose RMO status is unknown are counted apart (rmo_unknown): hubs_with_rmo counts the
+-- known rows, and is NULL only when the bureau has hubs and none of them has a known status.
 with counts as (
     select
         bureau,
@@ -14,8 +16,9 @@ select
     b.bureau,
     b.bureau_order,
     coalesce(c.hubs, 0) as hubs,
-    case when coalesce(c.rmo_unknown, 0) > 0 then null else coalesce(c.hubs_with_rmo, 0) end
-        as hubs_with_rmo
+    case when c.rmo_unknown = c.hubs then null else coalesce(c.hubs_with_rmo, 0) end
+        as hubs_with_rmo,
+    coalesce(c.rmo_unknown, 0) as rmo_unknown
 from profile_bureaus as b
 left join counts as c on c.bureau = b.bureau
 where b.pref_code = $pref

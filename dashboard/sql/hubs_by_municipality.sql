@@ -1,5 +1,7 @@
 -- Every municipality of the selected bureaus with its hubs in one survey year. A municipality
--- absent from the list has 0 hubs (the list covers the whole prefecture).
+-- absent from the list has 0 hubs (the list covers the whole prefecture). Hubs whose RMO status
+-- is unknown are counted apart (rmo_unknown): hubs_with_rmo counts the known rows, and is NULL
+-- only when the municipality has hubs and none of them has a known status.
 with counts as (
     select
         municipality_code,
@@ -18,8 +20,9 @@ select
     m.bureau_order,
     m.kaso,
     coalesce(c.hubs, 0) as hubs,
-    case when coalesce(c.rmo_unknown, 0) > 0 then null else coalesce(c.hubs_with_rmo, 0) end
-        as hubs_with_rmo
+    case when c.rmo_unknown = c.hubs then null else coalesce(c.hubs_with_rmo, 0) end
+        as hubs_with_rmo,
+    coalesce(c.rmo_unknown, 0) as rmo_unknown
 from municipalities as m
 left join counts as c on c.municipality_code = m.municipality_code
 where m.pref_code = $pref

@@ -1,7 +1,8 @@
 -- Hubs per survey year in the selected bureaus (all when none is selected). Every survey year of
 -- the prefecture is listed: the list covers the whole prefecture, so a bureau without rows has
--- 0 hubs that year. An RMO count is NULL when any counted hub's RMO status is unknown, or when
--- the year's list does not record RMOs at all.
+-- 0 hubs that year. Hubs whose RMO status is unknown are counted apart (rmo_unknown):
+-- hubs_with_rmo counts the known rows, and is NULL only when no counted hub has a known status,
+-- or when the year's list does not record RMOs at all.
 with years as (
     select
         fiscal_year,
@@ -29,8 +30,9 @@ select
     years.fiscal_year,
     years.as_of,
     coalesce(selected.hubs, 0) as hubs,
-    case when not years.records_rmo or coalesce(selected.rmo_unknown, 0) > 0 then null
+    case when not years.records_rmo or selected.rmo_unknown = selected.hubs then null
          else coalesce(selected.hubs_with_rmo, 0) end as hubs_with_rmo,
+    coalesce(selected.rmo_unknown, 0) as rmo_unknown,
     years.is_sample
 from years
 left join selected on selected.fiscal_year = years.fiscal_year

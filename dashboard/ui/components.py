@@ -20,6 +20,7 @@ from dashboard.formatting import (
     latest_list_text,
     md_escape,
     to_csv_bytes,
+    unknowns_as_text,
     updated_text,
 )
 from dashboard.ui.cache import load
@@ -72,10 +73,11 @@ def download_csv(table: pd.DataFrame, stem: str, filters: Filters, key: str) -> 
 
 def table_block(table: pd.DataFrame, stem: str, filters: Filters, key: str, label: str = "表を見る",
                 expanded: bool = False) -> None:  # fmt: skip
-    """The table behind a chart (values rendered as text) with its CSV download."""
+    """The table behind a chart (values rendered as text) with its CSV download. On screen a
+    count with unknown rows reads 「45（ほか不明4）」; the CSV and Excel files keep both numbers."""
     st.session_state.setdefault("_page_tables", []).append(Table(stem[:31], stem, table))
     with st.expander(label, expanded=expanded):
-        st.dataframe(table, hide_index=True, width="stretch", placeholder=NO_DATA)
+        st.dataframe(unknowns_as_text(table), hide_index=True, width="stretch", placeholder=NO_DATA)
         download_csv(table, stem, filters, key)
 
 

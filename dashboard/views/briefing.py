@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from dashboard.export.content import Pack, build_pack
 from dashboard.filters import Filters, ProfileOption
-from dashboard.formatting import NO_DATA
+from dashboard.formatting import NO_DATA, unknowns_as_text
 from dashboard.views import Loader
 from dashboard.views.overview import Card
 
@@ -32,8 +32,10 @@ class BriefingView:
 
 
 def _display_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Numbers as text for a print-friendly table: 1 decimal for shares, データなし for unknown."""
-    shown = frame.drop(columns=["選択中"], errors="ignore").set_index(frame.columns[0])
+    """Numbers as text for a print-friendly table: 1 decimal for shares, データなし for unknown,
+    a count with unknown rows as 「45（ほか不明4）」."""
+    shown = unknowns_as_text(frame).drop(columns=["選択中"], errors="ignore")
+    shown = shown.set_index(frame.columns[0])
     for column in shown.columns:
         if pd.api.types.is_float_dtype(shown[column]) or "%" in column:
             shown[column] = [NO_DATA if pd.isna(v) else f"{float(v):,.1f}" for v in shown[column]]

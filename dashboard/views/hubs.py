@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from dashboard import charts
 from dashboard.coverage import CoverageGaps, coverage_gaps, hubs_without_rmo
 from dashboard.filters import Filters, ProfileOption
-from dashboard.formatting import fy_label, with_fy_columns
+from dashboard.formatting import RMO_COLUMN, RMO_UNKNOWN_COLUMN, fy_label, with_fy_columns
 from dashboard.views import Loader
 
 
@@ -37,42 +37,50 @@ class HubsView:
     cooperatives_caption: str = ""
 
 
-def _share(hubs: object, with_rmo: object) -> float | None:
-    if pd.isna(with_rmo) or not hubs:
+COUNT_COLUMNS = {"hubs": "拠点数（拠点）", "hubs_with_rmo": RMO_COLUMN, "rmo_unknown": RMO_UNKNOWN_COLUMN,
+                 "share": "組織のある割合（%）"}  # fmt: skip
+SHARE_NOTE = (
+    "地域運営組織の有無が不明な拠点が{n}か所あります。「{rmo}」は有無の分かる拠点の数（表示は"
+    "「45（ほか不明4）」の形）、「組織のある割合」は有無の分かる拠点に対する割合です。"
+)
+
+
+def _share(hubs: object, with_rmo: object, unknown: object = 0) -> float | None:
+    """Percent of the hubs whose RMO status is known that have an RMO (None: nothing known)."""
+    known = (0 if pd.isna(hubs) else int(hubs)) - (0 if pd.isna(unknown) else int(unknown))
+    if pd.isna(with_rmo) or known <= 0:
         return None
-    return round(100 * float(with_rmo) / float(hubs), 1)
+    return round(100 * float(with_rmo) / known, 1)
+
+
+def _with_share(frame: pd.DataFrame) -> pd.DataFrame:
+    """Counts as whole numbers (NULL stays NULL, never 0) and the share of the known hubs."""
+    counts = frame.astype({"hubs": "Int64", "hubs_with_rmo": "Int64", "rmo_unknown": "Int64"})
+    return counts.assign(share=[_share(h, r, u) for h, r, u in
+                                zip(counts["hubs"], counts["hubs_with_rmo"], counts["rmo_unknown"], strict=True)])  # fmt: skip
+
+
+def _total(frame: pd.DataFrame) -> dict[str, object]:
+    """The prefecture's row: the known counts add up, and so do the unknown rows; the RMO count
+    is unknown only when no hub of the prefecture has a known status."""
+    hubs, unknown = int(frame["hubs"].sum()), int(frame["rmo_unknown"].sum())
+    known = None if hubs > 0 and unknown == hubs else int(frame["hubs_with_rmo"].fillna(0).sum())
+    return {"bureau": "県全体", "hubs": hubs, "hubs_with_rmo": known, "rmo_unknown": unknown}
 
 
 def _bureau_table(frame: pd.DataFrame, filters: Filters, label: str) -> pd.DataFrame:
-    total = pd.DataFrame([{"bureau": "県全体", "hubs": frame["hubs"].sum(),
-                           "hubs_with_rmo": frame["hubs_with_rmo"].sum(min_count=len(frame))}])  # fmt: skip
-    table = pd.concat([frame[["bureau", "hubs", "hubs_with_rmo"]], total], ignore_index=True)
-    table["share"] = [
-        _share(h, r) for h, r in zip(table["hubs"], table["hubs_with_rmo"], strict=True)
-    ]
+    columns = ["bureau", "hubs", "hubs_with_rmo", "rmo_unknown"]
+    table = pd.concat([frame[columns], pd.DataFrame([_total(frame)])], ignore_index=True)
+    table = _with_share(table)
     table["selected"] = [("選択" if b in filters.bureaus else "") for b in table["bureau"]]
-    return table.rename(columns={"bureau": label, "hubs": "拠点数（拠点）", "hubs_with_rmo": "うち地域運営組織あり（拠点）",
-                                 "share": "組織のある割合（%）", "selected": "選択中"})  # fmt: skip
+    return table.rename(columns={"bureau": label, **COUNT_COLUMNS, "selected": "選択中"})
 
 
 def _municipality_table(frame: pd.DataFrame, label: str) -> pd.DataFrame:
-    table = frame.assign(
-        share=[_share(h, r) for h, r in zip(frame["hubs"], frame["hubs_with_rmo"], strict=True)]
-    )
-    table = table[
-        [
-            "municipality_code",
-            "municipality_name",
-            "bureau",
-            "kaso",
-            "hubs",
-            "hubs_with_rmo",
-            "share",
-        ]
-    ]
-    return table.rename(columns={
+    columns = ["municipality_code", "municipality_name", "bureau", "kaso", *COUNT_COLUMNS]
+    return _with_share(frame)[columns].rename(columns={
         "municipality_code": "市町村コード", "municipality_name": "市町村名", "bureau": label, "kaso": "過疎区分",
-        "hubs": "拠点数（拠点）", "hubs_with_rmo": "うち地域運営組織あり（拠点）", "share": "組織のある割合（%）",
+        **COUNT_COLUMNS,
     })  # fmt: skip
 
 
@@ -141,6 +149,9 @@ def build_hubs(
         source=f"出典: 小さな拠点一覧（{row['files']}）、{fy_label(year)}・{row['as_of']}時点。",
     )
     by_bureau = load("hubs_by_bureau", pref=pref, year=year)
+    unknown, listed = int(by_bureau["rmo_unknown"].sum()), int(by_bureau["hubs"].sum())
+    if 0 < unknown < listed:  # some hubs of unknown status (a list without the column: rmo_note)
+        view.source += " " + SHARE_NOTE.format(n=unknown, rmo=RMO_COLUMN)
     view.bureau_figure = charts.plot_bureau_bars(by_bureau, filters.bureaus, label)
     view.bureau_table = _bureau_table(by_bureau, filters, label)
     municipalities = load("hubs_by_municipality", pref=pref, year=year, bureaus=filters.bureaus)

@@ -9,7 +9,15 @@ import plotly.graph_objects as go
 
 from dashboard import charts, kpi
 from dashboard.filters import Filters, ProfileOption
-from dashboard.formatting import NO_DATA, count_text, fy_label, man_yen, pct_text, with_fy_columns
+from dashboard.formatting import (
+    NO_DATA,
+    count_with_unknown,
+    fy_label,
+    man_yen,
+    pct_text,
+    share_text,
+    with_fy_columns,
+)
 from dashboard.views import Loader
 from dashboard.views.pipeline import forecast_for
 
@@ -48,11 +56,13 @@ def _target(profiles: pd.DataFrame, option: ProfileOption) -> kpi.Target:
 
 
 def _delta(series: pd.DataFrame, unit: str) -> str | None:
+    """The change against the year before; a count that leaves out unknown rows says so."""
     if len(series) < 2:
         return None
     last, previous = series.iloc[-1], series.iloc[-2]
     change = int(last["value"]) - int(previous["value"])
-    return f"{change:+d}{unit}（R{int(previous['fiscal_year']) - 2018}比）"
+    partial = "、不明を除く" if last["unknown_rows"] or previous["unknown_rows"] else ""
+    return f"{change:+d}{unit}（R{int(previous['fiscal_year']) - 2018}比{partial}）"
 
 
 def _source_line(row: pd.Series | None) -> str | None:
@@ -73,22 +83,21 @@ def _prefecture_cards(kpi_frame, option, target) -> tuple[list[Card], pd.DataFra
         else f"{int(latest_hubs['value'])} / {target.target_value}拠点"
     )
     share = NO_DATA
-    if (
-        latest_hubs is not None
-        and latest_rmo is not None
-        and latest_rmo["fiscal_year"] == latest_hubs["fiscal_year"]
-    ):
-        share = pct_text(100 * latest_rmo["value"] / latest_hubs["value"])
-    rule = "最新年度の地域運営組織数 ÷ 拠点数（同じ年度の値がなければデータなし）"
-    rmo_value = None if latest_rmo is None else latest_rmo["value"]
+    shares = kpi.rmo_share(kpi_frame, option.pref_code)
+    if latest_hubs is not None and len(shares) and shares.iloc[-1]["fiscal_year"] == latest_hubs["fiscal_year"]:  # fmt: skip
+        share = share_text(shares.iloc[-1]["share"], shares.iloc[-1]["unknown_rows"])
+    rule = (
+        "最新年度の地域運営組織数 ÷ 拠点数（同じ年度の値がなければデータなし）。"
+        "地域運営組織の有無が不明な拠点があれば、有無の分かる拠点数で割り、不明の数を併記します"
+    )
+    rmo_text = (
+        NO_DATA
+        if latest_rmo is None
+        else count_with_unknown(latest_rmo["value"], latest_rmo["unknown_rows"], "組織")
+    )
     return [
         Card("拠点数 / 目標", hubs_text, _delta(hubs, "拠点"), _source_line(latest_hubs)),
-        Card(
-            "地域運営組織",
-            count_text(rmo_value, "組織"),
-            _delta(rmo, "組織"),
-            _source_line(latest_rmo),
-        ),
+        Card("地域運営組織", rmo_text, _delta(rmo, "組織"), _source_line(latest_rmo)),
         Card("組織のある拠点の割合", share, None, rule),
     ], hubs
 
@@ -98,14 +107,20 @@ def _subset_cards(subset: pd.DataFrame, option: ProfileOption, filters: Filters)
         return [Card("選択地域の拠点数", NO_DATA, None, "拠点一覧がありません")]
     latest = subset.iloc[-1]
     share = NO_DATA
-    if not pd.isna(latest["hubs_with_rmo"]) and latest["hubs"] > 0:
-        share = pct_text(100 * latest["hubs_with_rmo"] / latest["hubs"])
+    known = latest["hubs"] - latest["rmo_unknown"]  # hubs whose RMO status is known
+    if not pd.isna(latest["hubs_with_rmo"]) and known > 0:
+        share = share_text(100 * latest["hubs_with_rmo"] / known, latest["rmo_unknown"])
     where = "・".join(filters.bureaus)
     year = fy_label(int(latest["fiscal_year"]))
     helptext = f"{where}の拠点一覧（{year}、{latest['as_of']}時点）から集計"
     return [
         Card("選択地域の拠点数", f"{int(latest['hubs'])}拠点", None, helptext),
-        Card("選択地域の地域運営組織", count_text(latest["hubs_with_rmo"], "組織"), None, helptext),
+        Card(
+            "選択地域の地域運営組織",
+            count_with_unknown(latest["hubs_with_rmo"], latest["rmo_unknown"], "組織"),
+            None,
+            helptext,
+        ),
         Card("選択地域の組織のある割合", share, None, helptext),
     ]
 

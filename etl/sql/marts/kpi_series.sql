@@ -1,6 +1,12 @@
 -- Public mart: the KPI series per prefecture ('00' = national). Published figures stay as their
 -- own rows (basis 'published'); each survey year with a hub list adds rows counted from the list
--- (basis 'survey_list'). An RMO count is NULL (unknown) when any hub's RMO status is unknown.
+-- (basis 'survey_list').
+--
+-- Unknown is not zero, and a few unknown cells never wipe out a whole figure: a count from a list
+-- whose status column is blank on some rows (e.g. hubs whose RMO status is unknown) keeps the
+-- count of the known rows as `value` and the number of unknown rows as `unknown_rows` (shown as
+-- 「45（ほか不明4）」). `value` is NULL only when no row is known (e.g. a list without an RMO
+-- column). `unknown_rows` is 0 for a complete count and NULL for published figures.
 with published as (
     select * from stg_published__counts
 ),
@@ -29,6 +35,7 @@ from_published as (
         indicator,
         fiscal_year,
         value,
+        cast(null as integer) as unknown_rows,
         kind,
         'published' as basis,
         source,
@@ -43,6 +50,7 @@ from_lists as (
         'hubs_total' as indicator,
         fiscal_year,
         hub_count as value,
+        0 as unknown_rows,  -- every row of a list is a hub
         'actual' as kind,
         'survey_list' as basis,
         '小さな拠点一覧（' || files || '）' as source,
@@ -54,7 +62,8 @@ from_lists as (
         pref_code,
         'rmo_in_hubs' as indicator,
         fiscal_year,
-        case when rmo_unknown > 0 then null else rmo_count end as value,
+        case when rmo_unknown = hub_count then null else rmo_count end as value,
+        cast(rmo_unknown as integer) as unknown_rows,
         'actual' as kind,
         'survey_list' as basis,
         '小さな拠点一覧（' || files || '）' as source,

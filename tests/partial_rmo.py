@@ -1,0 +1,53 @@
+"""A warehouse whose latest 福島 list has a few hubs of unknown RMO status (the sample has none).
+
+The 2024 list (59 hubs, 47 with an RMO) with the RMO cells of four hubs left blank:
+
+| list row | municipality | bureau | RMO before |
+|---|---|---|---|
+| 1 | 喜多方市 | 会津 | あり |
+| 5 | 喜多方市 | 会津 | なし |
+| 50 | 川俣町 | 県北 | なし |
+| 56 | 矢祭町 (its only hub) | 県南 | あり |
+
+So the list counts 45 hubs with an RMO and 4 of unknown status: 「45（ほか不明4）」, never NULL
+for the whole prefecture; 矢祭町 alone knows nothing (データなし).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+from etl.build import build
+from etl.settings import Settings
+from tests.conftest import SAMPLE_DIR, settings_for
+
+SURVEY_2024 = "fukushima_survey_r06_2024.csv"
+BLANK_ROWS = (1, 5, 50, 56)  # data rows of the list (1 = the first hub)
+RMO_CELLS = ("地域運営組織の有無", "地域運営組織名", "法人格")
+KNOWN, UNKNOWN = 45, 4  # hubs with an RMO among the known rows; hubs of unknown status
+
+
+def blank_rmo(text: str, rows: tuple[int, ...] = BLANK_ROWS) -> str:
+    """The list with the RMO status, name and legal form of `rows` left blank."""
+    table = list(csv.reader(io.StringIO(text)))
+    header = table[0]
+    for number in rows:
+        for name in RMO_CELLS:
+            table[number][header.index(name)] = ""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(table)
+    return out.getvalue()
+
+
+def build_partial_rmo(root: Path) -> Settings:
+    """The sample with four RMO cells of the 2024 list blank, built into a warehouse under root."""
+    folder = root / "input"
+    shutil.copytree(SAMPLE_DIR, folder)
+    survey = folder / SURVEY_2024
+    survey.write_text(blank_rmo(survey.read_text(encoding="utf-8-sig")), encoding="utf-8-sig")
+    settings = settings_for(root)
+    build(settings, folder)
+    return settings
