@@ -325,6 +325,8 @@ def _check_grant_labels(parsed: ParsedFile, record: dict, profile: Profile, defa
 def _check_grant_amounts(parsed: ParsedFile, record: dict, headers: dict) -> None:
     row = record
     grant_column = grant_header(headers)
+    if {"grant_yen", "decided_yen", "actual_yen"} & record.get("_failed", set()):
+        return  # the amount cell itself is already reported
     grant, eligible, total = (
         record.get(k) for k in ("grant_yen", "eligible_cost_yen", "total_cost_yen")
     )

@@ -424,6 +424,7 @@ def parse_rows(parsed: ParsedFile, sheet: RawSheet, start: int, columns: list[Ma
                 record[mapped.column.name] = parse_cell(mapped.column, value, mapped.unit)
             except UnitUnknown:
                 record[mapped.column.name] = None
+                record.setdefault("_failed", set()).add(mapped.column.name)
                 state.no_unit.setdefault(mapped.header, row_number)
                 continue
             except ValueError as exc:
