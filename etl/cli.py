@@ -1,25 +1,42 @@
-"""`python -m etl`: build, validate, status, boundaries, sample. Errors become exit codes here."""
+"""`python -m etl`: build, validate, status, boundaries, sample. Errors become exit codes here.
+
+Known errors (EtlError) become their message; anything else becomes a short message that names
+the command, its input and the last step, with the full traceback in a log file under log_dir."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
 import json
+import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from etl import publish
-from etl.errors import DataTestFailed, EtlError, ValidationFailed
-from etl.settings import load_settings
+from etl.errors import DataTestFailed, EtlError, Problem, ValidationFailed
+from etl.settings import PROJECT_DIR, load_settings
+
+UNCHANGED = "公開中のデータは変わっていません。"
+COMMANDS = ("build", "validate", "status", "boundaries", "sample")  # `preview` is for the app only
 
 
-def _progress(quiet: bool):
+def _step(args, message: str) -> None:
+    """Remember the last step of the command, for the message of an unexpected error."""
+    args.last_step = message
+
+
+def _progress(args):
     started = time.monotonic()
 
     def report(message: str) -> None:
-        if not quiet:
+        _step(args, message)
+        if not args.quiet:
             print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
     return report
@@ -34,10 +51,12 @@ def cmd_build(args, settings) -> int:
         print(f"公開済みの倉庫があります: {publish.current_path(settings.warehouse_dir)}")
         return 0
     input_dir = Path(args.input).resolve() if args.input else None
-    result = build(settings, input_dir, args.profile, _progress(args.quiet), args.wait)
+    result = build(settings, input_dir, args.profile, _progress(args), args.wait)
     print(f"公開しました: {result.build_id} ({result.files}ファイル, 警告{result.warnings}件)")
     for table, count in result.rows.items():
         print(f"  {table}: {count}行")
+    for name, reason in result.skipped:
+        print(f"  読み飛ばし: {name}（{reason}）")
     return 0
 
 
@@ -46,12 +65,14 @@ def cmd_validate(args, settings) -> int:
 
     ctx = make_context(settings, args.profile)
     paths = [Path(p) for p in args.files]
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        raise EtlError(f"ファイルがありません: {', '.join(missing)}")
-    parsed = validate_files(paths, ctx)
-    problems = [p for item in parsed for p in item.problems]
-    if args.format == "json":
+    missing = [p for p in paths if not p.is_file()]
+    if missing and args.format != "json":
+        raise EtlError(f"ファイルがありません: {', '.join(str(p) for p in missing)}")
+    paths = [p for p in paths if p not in missing]
+    parsed = validate_files(paths, ctx, progress=lambda message: _step(args, message))
+    problems = [Problem(p.name, None, None, None, "ファイルがありません") for p in missing]
+    problems += [p for item in parsed for p in item.problems]
+    if args.format == "json":  # a missing file is one more problem: stdout stays one JSON list
         print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
     else:
         for item in parsed:
@@ -64,6 +85,31 @@ def cmd_validate(args, settings) -> int:
     return 1 if problems else 0
 
 
+def cmd_preview(args, settings) -> int:
+    """Build a candidate warehouse into --target without publishing it (the データ page's
+    preview, run in a child with limits). Progress lines go to stderr; stdout is one JSON object:
+    {"rows": …}, or {"error": …} with "problems" or "failures" when refused."""
+    from etl.build import preview_build
+
+    def report(message: str) -> None:
+        _step(args, message)
+        print(message, file=sys.stderr, flush=True)
+
+    try:
+        rows = preview_build(settings, Path(args.input), Path(args.target), args.profile, report)
+    except ValidationFailed as exc:
+        outcome = {"error": str(exc), "problems": [p.as_dict() for p in exc.problems]}
+    except DataTestFailed as exc:
+        outcome = {"error": str(exc), "failures": exc.failures}
+    except EtlError as exc:
+        outcome = {"error": str(exc)}
+    else:
+        print(json.dumps({"rows": rows}, ensure_ascii=False))
+        return 0
+    print(json.dumps(outcome, ensure_ascii=False, default=str))
+    return 1
+
+
 def warehouse_status(warehouse_dir: Path) -> dict | None:
     path = publish.current_path(warehouse_dir)
     if path is None or not path.exists():
@@ -72,16 +118,20 @@ def warehouse_status(warehouse_dir: Path) -> dict | None:
         info = con.execute(
             "select build_id, built_at, input_dir, is_sample from build_info"
         ).fetchone()
-        files = con.execute(
-            "select file, kind, sha256, rows, dropped_rows, is_sample from load_log"
-        ).df()
+        files = con.execute("select * from load_log").df()
+    # builds made before load_log had a status column list only the files they read
+    status = files["status"] if "status" in files else pd.Series("loaded", index=files.index)
+    columns = ["file", "sheet", "kind", "sha256", "rows", "dropped_rows", "is_sample", "note"]
+    loaded = files[status == "loaded"].reindex(columns=columns)
+    skipped = files[status == "skipped"].reindex(columns=["file", "sheet", "note"])
     return {
         "path": str(path),
         "version": info[0],
         "built_at": info[1].isoformat(timespec="seconds") + "Z",
         "input_dir": info[2],
         "is_sample": bool(info[3]),
-        "inputs": json.loads(files.to_json(orient="records", force_ascii=False)),
+        "inputs": json.loads(loaded.to_json(orient="records", force_ascii=False)),
+        "skipped": json.loads(skipped.to_json(orient="records", force_ascii=False)),
     }
 
 
@@ -98,7 +148,11 @@ def cmd_status(args, settings) -> int:
     print(f"倉庫: {status['path']}\n版: {status['version']}\n作成: {status['built_at']}")
     print(f"入力: {status['input_dir']}{'（サンプルデータ）' if status['is_sample'] else ''}")
     for item in status["inputs"]:
-        print(f"  {item['file']}  {item['kind']}  {item['rows']}行  sha256={item['sha256']}")
+        sheet = f"［{item['sheet']}］" if item.get("sheet") else ""
+        print(f"  {item['file']}{sheet}  {item['kind']}  {item['rows']}行  sha256={item['sha256']}")
+    for item in status["skipped"]:
+        sheet = f"［{item['sheet']}］" if item.get("sheet") else ""
+        print(f"  （読み飛ばし）{item['file']}{sheet}: {item['note']}")
     return 0
 
 
@@ -112,7 +166,7 @@ def cmd_boundaries(args, settings) -> int:
             return 0
 
     out = fetch_boundaries(
-        settings, args.profile, args.source, _progress(args.quiet), timeout=args.timeout
+        settings, args.profile, args.source, _progress(args), timeout=args.timeout
     )
     print(f"境界データを書き出しました: {out}")
     return 0
@@ -155,9 +209,24 @@ def build_command(
     return command
 
 
+def validate_command(files: list[Path], profile: str | None = None) -> list[str]:
+    """The argv of `python -m etl validate --format json` in a child process (uploads)."""
+    command = [sys.executable, "-m", "etl", "validate", "--format", "json"]
+    if profile:
+        command += ["--profile", profile]
+    return [*command, "--", *(str(f) for f in files)]
+
+
+def preview_command(input_dir: Path, target: Path, profile: str | None = None) -> list[str]:
+    """The argv of the app's preview build in a child process (not listed in --help)."""
+    command = [sys.executable, "-m", "etl", "preview", "--input", str(input_dir)]
+    command += ["--target", str(target)]
+    return command + (["--profile", profile] if profile else [])
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m etl", description="小さな拠点モニター ETL")
-    sub = top.add_subparsers(dest="command", required=True)
+    sub = top.add_subparsers(dest="command", required=True, metavar="{" + ",".join(COMMANDS) + "}")
 
     p = sub.add_parser("build", help="入力フォルダから倉庫を作り、検証して公開する")
     p.add_argument("--input", help="入力フォルダ（既定: data/sample/）")
@@ -190,13 +259,89 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="サンプルデータを決定的に再生成する")
     p.add_argument("--out", help="出力フォルダ（既定: data/sample/）")
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("preview")  # no help: the app runs it, people use build and validate
+    p.add_argument("--input", required=True)
+    p.add_argument("--target", required=True)
+    p.add_argument("--profile")
+    p.set_defaults(func=cmd_preview)
     return top
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    settings = load_settings()
+def _inputs(args) -> str:
+    """What the command was reading, as a person would name it."""
+    if args.command == "validate":
+        names = [Path(f).name for f in args.files]
+        more = f" ほか{len(names) - 3}件" if len(names) > 3 else ""
+        return "、".join(names[:3]) + more
+    if args.command in ("build", "preview"):
+        return args.input or "サンプルデータ（data/sample/）"
+    if args.command == "boundaries":
+        return args.source or "国土数値情報（ダウンロード）"
+    return ""
+
+
+def _published(args, settings) -> str | None:
+    """The build id published now in the warehouse the command works on (None if unknown)."""
+    warehouse = getattr(args, "warehouse", None)
+    with contextlib.suppress(Exception):
+        return publish.current_build_id(Path(warehouse) if warehouse else settings.warehouse_dir)
+    return None
+
+
+def _outcome(args, settings, before: str | None) -> str:
+    after = _published(args, settings)
+    return UNCHANGED if after == before else f"新しい版 {after} が公開されています。"
+
+
+def write_log(log_dir: Path, argv: list[str], step: str | None, exc: BaseException) -> Path:
+    """The full record of an unexpected error: one new file per error under log_dir."""
+    now = dt.datetime.now()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / f"etl-{now:%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    text = (
+        f"時刻: {now.isoformat(timespec='seconds')}\n"
+        f"コマンド: python -m etl {' '.join(argv)}\n"
+        f"最後の処理: {step or '（なし）'}\n\n" + "".join(traceback.format_exception(exc))
+    )
+    with path.open("x", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
+
+
+def report_unexpected(args, settings, argv: list[str], exc: Exception, before: str | None) -> int:
+    """The last resort: a clear message on stderr and the traceback in a log file; exit 1."""
+    detail = type(exc).__name__
+    first = next(iter(str(exc).splitlines()), "").strip()
+    if first:
+        detail += f": {first[:200]}"
+    if isinstance(exc, MemoryError):
+        detail = f"メモリが足りません（{detail}）"
+    where = [f"入力: {_inputs(args)}"] if _inputs(args) else []
+    if args.last_step:
+        where.append(f"処理中: {args.last_step}")
+    place = f"（{'／'.join(where)}）" if where else ""
+    lines = [f"予期しないエラーで「{args.command}」を中止しました{place}: {detail}"]
+    log_dir = settings.log_dir if settings else PROJECT_DIR / "data" / "logs"
     try:
+        lines.append(f"詳しい記録: {write_log(log_dir, argv, args.last_step, exc)}")
+    except Exception as log_error:  # noqa: BLE001 - the record is lost, the message is not
+        reason = getattr(log_error, "strerror", None) or type(log_error).__name__
+        lines.append(f"詳しい記録をログに書けませんでした（{log_dir}: {reason}）。")
+    lines.append(_outcome(args, settings, before) if settings else UNCHANGED)
+    with contextlib.suppress(Exception):
+        print("\n".join(lines), file=sys.stderr, flush=True)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser().parse_args(argv)
+    args.last_step = None
+    settings, before = None, None
+    try:
+        settings = load_settings()
+        before = _published(args, settings)
         return args.func(args, settings)
     except ValidationFailed as exc:
         print(f"取り込みを中止しました: {exc}。倉庫は変更していません。", file=sys.stderr)
@@ -214,3 +359,10 @@ def main(argv: list[str] | None = None) -> int:
     except EtlError as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        outcome = _outcome(args, settings, before) if settings else UNCHANGED
+        with contextlib.suppress(Exception):
+            print(f"中断しました。{outcome}", file=sys.stderr, flush=True)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last resort: never a traceback on screen
+        return report_unexpected(args, settings, argv, exc, before)

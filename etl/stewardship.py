@@ -5,18 +5,29 @@ names; the candidate input set is the published build's own inputs plus the uplo
 builds the candidate into the private folder and compares it with the published warehouse;
 publishing runs `python -m etl build` in a child process, so the server never holds a write
 connection and a crash of either side leaves the previous build serving.
+
+Validating uploads and building a preview also run in child processes (`python -m etl validate`,
+`python -m etl preview`), with the time and memory limits of the settings: no upload can stall or
+exhaust the web server, and a child that does not finish cleanly is a refusal, never a pass.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
+import json
 import os
+import queue
 import re
+import resource
 import secrets
 import shutil
 import subprocess
+import threading
+import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +35,11 @@ import duckdb
 import pandas as pd
 
 from etl import publish
-from etl.build import disk_message, make_context, preview_build, validate_files
-from etl.cli import build_command
-from etl.errors import EtlError, Problem
-from etl.readers import SUPPORTED_SUFFIXES, UnreadableFile, sniff_type
-from etl.settings import PROJECT_DIR, Settings
+from etl.build import disk_message, remove_build_file
+from etl.cli import build_command, preview_command, validate_command
+from etl.errors import DataTestFailed, EtlError, Problem, ValidationFailed
+from etl.readers import SUPPORTED_SUFFIXES, UnreadableFile, check_type
+from etl.settings import PROJECT_DIR, SETTINGS, Settings
 
 SAFE_NAME = re.compile(r"[^\w.\-ー・（）()]+")
 # Public marts compared by a preview: each with the columns that identify a row.
@@ -55,14 +66,23 @@ IGNORED = {
 }  # where a row came from is not a change
 
 
+UNCHANGED = "公開中のデータは変わっていません。"
+# What a child that ran out of memory leaves on stderr: Python, DuckDB, glibc, OpenBLAS, the loader.
+MEMORY_SIGNS = ("MemoryError", "Out of Memory", "bad_alloc", "bad allocation", "Cannot allocate memory",
+                "failed to map segment", "Memory allocation", "pthread_create failed")  # fmt: skip
+
+
 class UploadRefused(EtlError):
     """An uploaded file was refused before validation (size, type, name)."""
 
 
+class NotFinished(EtlError):
+    """A validation or preview child did not finish cleanly: time or memory limit, a crash, or
+    output that cannot be read. Never a pass."""
+
+
 def prune_sessions(settings: Settings, max_age_seconds: float = 24 * 3600) -> None:
     """Remove upload folders of sessions older than a day (they hold copies, never the only one)."""
-    import time
-
     if not settings.uploads_dir.is_dir():
         return
     for folder in settings.uploads_dir.iterdir():
@@ -99,8 +119,29 @@ def safe_name(name: str) -> str:
     return f"{stem}.{suffix.lower()}"
 
 
-def save_upload(settings: Settings, folder: Path, name: str, data: bytes) -> Path:
-    """Store one upload after checking its size, its name and its type by content."""
+def distinct_name(stored: str, taken: Collection[str]) -> str:
+    """`stored`, or `stem_2.suffix`, `stem_3.suffix`… when a file of the same batch has that name
+    (compared without case, as some file systems do)."""
+    used = {name.casefold() for name in taken}
+    if stored.casefold() not in used:
+        return stored
+    stem, _, suffix = stored.rpartition(".")
+    number = 2
+    while f"{stem}_{number}.{suffix}".casefold() in used:
+        number += 1
+    return f"{stem}_{number}.{suffix}"
+
+
+def save_upload(
+    settings: Settings, folder: Path, name: str, data: bytes, taken: Collection[str] = ()
+) -> Path:
+    """Store one upload after checking its size, its name and its type by content.
+
+    `taken` holds the names already stored from the same batch of uploads: a name that cleans to
+    one of them is stored under a numbered name instead of overwriting that file. A file stored
+    by an earlier batch of the session is replaced (each page run sends the whole batch again,
+    and a corrected file comes back under its old name). A refused file leaves nothing behind,
+    not even over an earlier file of the same name."""
     limit = settings.upload_max_mb * 1024 * 1024
     if len(data) > limit:
         raise UploadRefused(
@@ -108,28 +149,70 @@ def save_upload(settings: Settings, folder: Path, name: str, data: bytes) -> Pat
         )
     if not data:
         raise UploadRefused(f"「{name}」は空のファイルです")
-    stored = safe_name(name)
-    if Path(stored).suffix not in SUPPORTED_SUFFIXES:
-        raise UploadRefused(f"「{name}」は取り込めない形式です（.xlsx と .csv のみ）")
+    stored = distinct_name(safe_name(name), taken)
     incoming = folder / "incoming"
     target = incoming / stored
+    # checked under a hidden name with the same suffix, then renamed into place
+    partial = incoming / f".part-{secrets.token_hex(4)}-{stored}"
     try:
         incoming.mkdir(exist_ok=True, mode=0o700)
-        target.write_bytes(data)
-        os.chmod(target, 0o600)
+        partial.write_bytes(data)
+        os.chmod(partial, 0o600)
     except OSError as exc:
         with contextlib.suppress(OSError):
-            target.unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)
         raise UploadRefused(disk_message(exc, incoming)) from exc
     try:
-        kind = sniff_type(target)
+        check_type(partial)  # the suffix, compared without case, and the content that fits it
     except UnreadableFile as exc:
-        target.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise UploadRefused(f"「{name}」: {exc.problem.reason}") from exc
-    if f".{kind}" != target.suffix:
-        target.unlink(missing_ok=True)
-        raise UploadRefused(f"「{name}」は拡張子が{target.suffix}ですが中身は{kind}です")
+    try:
+        os.replace(partial, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise UploadRefused(disk_message(exc, incoming)) from exc
     return target
+
+
+@dataclass(frozen=True)
+class SavedUploads:
+    paths: list[Path]  # the stored files, in upload order
+    refused: list[str]  # a message per refused file
+    notes: list[str]  # a message per file stored under another name, or left out as a repeat
+
+
+def save_uploads(
+    settings: Settings, folder: Path, files: Iterable[tuple[str, bytes]]
+) -> SavedUploads:
+    """Store a batch of uploads (the uploader's whole list). Two whose cleaned names coincide are
+    both kept, the later one under a numbered name; the same name with the same bytes is one file
+    sent twice and is stored once."""
+    paths: list[Path] = []
+    refused: list[str] = []
+    notes: list[str] = []
+    digests: dict[str, str] = {}  # stored name → sha256 of its bytes
+    for name, data in files:
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            cleaned = safe_name(name)
+            if digests.get(cleaned) == digest:
+                notes.append(
+                    f"「{name}」は同じ名前・同じ内容のファイルと重複しているため、1つだけ使います"
+                )
+                continue
+            path = save_upload(settings, folder, name, data, taken=[p.name for p in paths])
+        except UploadRefused as exc:
+            refused.append(str(exc))
+            continue
+        if path.name != cleaned:
+            notes.append(
+                f"「{name}」は、ほかのファイルと同じ名前になるため「{path.name}」として保存しました"
+            )
+        digests[path.name] = digest
+        paths.append(path)
+    return SavedUploads(paths, refused, notes)
 
 
 def published_inputs(settings: Settings) -> Path:
@@ -156,27 +239,196 @@ def published_inputs(settings: Settings) -> Path:
     )
 
 
+def _input_key(name: str) -> str:
+    """The name an input has once stored as an upload (safe_name: suffix in lower case, odd
+    characters replaced), so a re-uploaded `名簿 2024.CSV` replaces the published one."""
+    try:
+        return safe_name(name)
+    except UploadRefused:
+        return name
+
+
 def candidate_inputs(
     settings: Settings, folder: Path, uploads: list[Path], removed: tuple[str, ...] = ()
 ) -> Path:
-    """The published inputs plus the uploads (same name replaces), minus removed names."""
+    """The published inputs plus the uploads (same name replaces), minus removed names.
+
+    Names are compared as uploads are stored (see safe_name): a suffix in capitals is the same
+    suffix, so `list.CSV` is kept as an input and replaced by an upload of `list.csv`."""
     candidate = folder / "candidate"
     shutil.rmtree(candidate, ignore_errors=True)
     candidate.mkdir(mode=0o700)
+    replaced = {_input_key(path.name) for path in uploads}
+    gone = {*removed, *(_input_key(name) for name in removed)}
     for path in sorted(published_inputs(settings).iterdir()):
-        if path.is_file() and path.name not in removed and path.suffix in SUPPORTED_SUFFIXES:
-            shutil.copy2(path, candidate / path.name)
+        if not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        if path.name in gone or _input_key(path.name) in gone | replaced:
+            continue
+        shutil.copy2(path, candidate / path.name)
     for path in uploads:
         shutil.copy2(path, candidate / path.name)
     return candidate
 
 
+# --- child processes with limits -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Finished:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class _TimedOut(Exception):
+    pass
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    """The environment of a child: this process's, with every setting as the child must see it."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    for name, setting in SETTINGS.items():
+        value = getattr(settings, name)
+        env[setting.env] = ("1" if value else "0") if isinstance(value, bool) else str(value)
+    return env
+
+
+def _memory_limit(kind: int, megabytes: int) -> Callable[[], None]:
+    """A preexec_fn that caps one memory resource of the child (computed here, not after fork)."""
+    limit = megabytes * 1024 * 1024
+    _, hard = resource.getrlimit(kind)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+
+    def apply() -> None:  # runs in the forked child before exec: nothing but the system call
+        resource.setrlimit(kind, (limit, limit))
+
+    return apply
+
+
+def _run_limited(
+    settings: Settings, command: list[str], memory: int, progress: Callable[[str], None]
+) -> _Finished:
+    """Run `command` with the validation limits; each stderr line goes to `progress` (in this
+    thread). Raises _TimedOut after killing the child when it runs past the time limit."""
+    process = subprocess.Popen(  # our own interpreter and module, no shell
+        command,
+        cwd=PROJECT_DIR,
+        env=_child_env(settings),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        preexec_fn=_memory_limit(memory, settings.validate_max_mem_mb),
+    )
+    lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+    out: list[str] = []
+
+    def pump_stderr() -> None:
+        for line in process.stderr:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    readers = [
+        threading.Thread(target=pump_stderr, daemon=True),
+        threading.Thread(target=lambda: out.append(process.stdout.read()), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    deadline = time.monotonic() + settings.validate_timeout_s
+    err: list[str] = []
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _TimedOut
+            try:
+                line = lines.get(timeout=min(left, 0.2))
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            err.append(line)
+            progress(line)
+        try:
+            process.wait(timeout=max(deadline - time.monotonic(), 0.01))
+        except subprocess.TimeoutExpired:
+            raise _TimedOut from None
+        readers[1].join(timeout=max(deadline - time.monotonic(), 0.01))
+        if readers[1].is_alive():
+            raise _TimedOut
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for reader in readers:
+            reader.join(timeout=5)
+        for pipe in (process.stdout, process.stderr):
+            with contextlib.suppress(OSError):
+                pipe.close()
+    return _Finished(process.returncode, "".join(out), "\n".join(err))
+
+
+def _failure(settings: Settings, what: str, finished: _Finished | None) -> str:
+    """Why a child did not finish cleanly, in words for the steward (never a traceback)."""
+    if finished is None:
+        return f"{what}が制限時間（{settings.validate_timeout_s}秒）内に終わりませんでした。{UNCHANGED}"
+    if finished.returncode < 0 or any(sign in finished.stderr for sign in MEMORY_SIGNS):
+        return f"{what}がメモリの上限（{settings.validate_max_mem_mb}MB）を超えたため中止しました。{UNCHANGED}"
+    said = [line.strip() for line in finished.stderr.splitlines() if line.strip()]
+    if said and "Traceback" not in finished.stderr:
+        reason = said[0][:300]  # the CLI's own one-line message
+    else:
+        reason = f"終了コード {finished.returncode}"
+    return f"{what}を完了できませんでした（{reason}）。{UNCHANGED}"
+
+
+def _problem(item: object) -> Problem:
+    """A Problem from the JSON of a child; keys this version does not know are ignored."""
+    if not isinstance(item, dict):
+        raise TypeError(item)
+    known = {f.name for f in dataclasses.fields(Problem)}
+    problem = Problem(**{k: v for k, v in item.items() if k in known})
+    if not isinstance(problem.file, str) or not isinstance(problem.reason, str):
+        raise TypeError(item)
+    return problem
+
+
+def _problems(stdout: str) -> list[Problem] | None:
+    """The JSON list `python -m etl validate --format json` prints, or None when it is not one."""
+    try:
+        items = json.loads(stdout)
+        if not isinstance(items, list):
+            return None
+        return [_problem(item) for item in items]
+    except (ValueError, TypeError):  # JSONDecodeError is a ValueError; a missing key a TypeError
+        return None
+
+
 def validate_uploads(
     settings: Settings, uploads: list[Path], profile: str | None = None
 ) -> list[Problem]:
-    """Every problem of every uploaded file (the same checks as `python -m etl validate`)."""
-    parsed = validate_files(uploads, make_context(settings, profile))
-    return [p for item in parsed for p in item.problems]
+    """Every problem of every uploaded file: `python -m etl validate --format json` in a child
+    process with the time (validate_timeout_s) and memory (validate_max_mem_mb, address space)
+    limits. Raises NotFinished, naming the files, when the child does not finish cleanly."""
+    if not uploads:
+        return []
+    what = "".join(f"「{path.name}」" for path in uploads) + "の検証"
+    try:
+        finished = _run_limited(
+            settings, validate_command(uploads, profile), resource.RLIMIT_AS, lambda _: None
+        )
+    except _TimedOut:
+        raise NotFinished(_failure(settings, what, None)) from None
+    except (OSError, subprocess.SubprocessError) as exc:  # no process at all (fork, limits)
+        raise NotFinished(f"{what}を始められませんでした（{exc}）。{UNCHANGED}") from exc
+    problems = _problems(finished.stdout) if finished.returncode in (0, 1) else None
+    if problems is None or (finished.returncode == 1 and not problems):
+        raise NotFinished(_failure(settings, what, finished))
+    return problems
 
 
 @dataclass(frozen=True)
@@ -240,15 +492,54 @@ def compare(current: Path | None, candidate: Path) -> tuple[pd.DataFrame, pd.Dat
     return pd.DataFrame(rows), kpi.reset_index(drop=True)
 
 
+def _preview_outcome(stdout: str) -> dict | None:
+    """The one JSON object `python -m etl preview` prints, or None when it is not one."""
+    try:
+        outcome = json.loads(stdout)
+    except ValueError:
+        return None
+    return (
+        outcome if isinstance(outcome, dict) and ("rows" in outcome or "error" in outcome) else None
+    )
+
+
 def preview(
     settings: Settings,
     folder: Path,
     candidate_dir: Path,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Preview:
-    """Build the candidate inputs into the private folder and compare with what is published."""
+    """Build the candidate inputs into the private folder and compare with what is published.
+
+    The build runs as `python -m etl preview` in a child process with the validation limits (time;
+    memory as data size, since DuckDB reserves address space it never uses). Its refusals come
+    back as they would in this process: ValidationFailed, DataTestFailed, EtlError; a child that
+    does not finish cleanly is NotFinished, and leaves no preview file behind."""
     target = folder / "preview.duckdb"
-    preview_build(settings, candidate_dir, target, progress=progress)
+    what = "公開した場合の変更の確認"
+    try:
+        finished = _run_limited(
+            settings, preview_command(candidate_dir, target), resource.RLIMIT_DATA, progress
+        )
+    except _TimedOut:
+        remove_build_file(target)
+        raise NotFinished(_failure(settings, what, None)) from None
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise NotFinished(f"{what}を始められませんでした（{exc}）。{UNCHANGED}") from exc
+    outcome = _preview_outcome(finished.stdout)
+    if outcome is None or (finished.returncode == 0) != ("rows" in outcome):
+        remove_build_file(target)
+        raise NotFinished(_failure(settings, what, finished))
+    if "problems" in outcome:
+        try:
+            problems = [_problem(item) for item in outcome["problems"]]
+        except TypeError:
+            raise NotFinished(_failure(settings, what, finished)) from None
+        raise ValidationFailed(problems)
+    if "failures" in outcome:
+        raise DataTestFailed(outcome["failures"])
+    if "error" in outcome:
+        raise EtlError(str(outcome["error"]))
     changes, kpi = compare(publish.current_path(settings.warehouse_dir), target)
     return Preview(changes, kpi, target)
 

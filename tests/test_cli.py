@@ -31,7 +31,7 @@ def test_validate_json_lists_every_problem(tmp_path):
         {"file": "bad.csv", "row": 3, "column": "市町村", "value": "架空町"},
     ]
     assert all(
-        set(p) == {"file", "row", "column", "value", "reason"} and p["reason"] for p in problems
+        {"file", "row", "column", "value", "reason"} <= set(p) and p["reason"] for p in problems
     )
 
 
@@ -80,3 +80,31 @@ def test_sample_command_is_byte_identical(tmp_path):
     committed = {p.name: p.read_bytes() for p in SAMPLE_DIR.iterdir()}
     written = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert written == committed
+
+
+def test_help_lists_the_commands_for_people_and_not_the_apps_preview():
+    result = run("--help")
+    assert result.returncode == 0
+    assert "{build,validate,status,boundaries,sample}" in result.stdout
+    assert "preview" not in result.stdout
+
+
+def test_preview_builds_a_candidate_without_publishing_and_prints_json(tmp_path):
+    target = tmp_path / "preview.duckdb"
+    result = run("preview", "--input", str(SAMPLE_DIR), "--target", str(target))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["rows"]["hubs"] == 277
+    assert "データテスト" in result.stderr.splitlines()  # progress, one step a line
+    assert target.exists()
+
+
+def test_preview_of_a_bad_folder_prints_the_problems_as_json(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "bad.csv").write_text(BAD, encoding="utf-8")
+    result = run("preview", "--input", str(folder), "--target", str(tmp_path / "p.duckdb"))
+    assert result.returncode == 1
+    outcome = json.loads(result.stdout)
+    assert outcome["error"] == "2件の問題があります（bad.csv）"
+    assert [(p["row"], p["value"]) for p in outcome["problems"]] == [(2, "12x"), (3, "架空町")]
+    assert not (tmp_path / "p.duckdb").exists()

@@ -21,9 +21,10 @@ from streamlit.testing.v1 import AppTest
 from dashboard.db import Warehouse
 from etl import publish, stewardship
 from etl.build import build
-from etl.errors import EtlError
+from etl.errors import EtlError, ValidationFailed
+from etl.readers import SUPPORTED_SUFFIXES
 from etl.settings import PROJECT_DIR
-from etl.stewardship import UploadRefused, safe_name
+from etl.stewardship import NotFinished, UploadRefused, safe_name
 from tests.conftest import SAMPLE_DIR, settings_for
 
 SURVEY_2024 = "fukushima_survey_r06_2024.csv"
@@ -42,6 +43,8 @@ SAMPLE_ROWS = {
 EXTRA_HUB_ROWS = SAMPLE_ROWS | {"hubs": 278, "quality_report": 5}
 MARTS = ["kpi_series", "hubs", "grants", "grant_by_district", "cooperatives", "rule_findings"]
 WAITING = "別の公開処理が実行中です"
+UNCHANGED = "公開中のデータは変わっていません。"
+UNSUPPORTED = f"対応していない形式です（{', '.join(SUPPORTED_SUFFIXES)} のみ）"
 
 
 def survey_with_extra_hub(rmo: str = "あり") -> bytes:
@@ -99,8 +102,10 @@ def files_in(folder: Path) -> list[str]:
 def private(tmp_path):
     """Settings reading the shared sample warehouse, with uploads under tmp_path."""
 
-    def make(settings):
-        return dataclasses.replace(settings, uploads_dir=tmp_path / "uploads")
+    def make(settings, **changes):
+        return dataclasses.replace(
+            settings, uploads_dir=tmp_path / "uploads", log_dir=tmp_path / "logs", **changes
+        )
 
     return make
 
@@ -108,7 +113,7 @@ def private(tmp_path):
 @pytest.fixture
 def published(tmp_path):
     """A private warehouse with the sample published once (publishing tests change it)."""
-    settings = settings_for(tmp_path, uploads_dir=tmp_path / "uploads")
+    settings = settings_for(tmp_path, uploads_dir=tmp_path / "uploads", log_dir=tmp_path / "logs")
     build(settings, SAMPLE_DIR)
     return settings
 
@@ -211,7 +216,19 @@ REFUSALS = {
         lambda: b"a,b\n1,2\n",
         "「list.xlsx」: xlsxファイルの中身ではありません",
     ),
-    "zip-as-csv": (20, "list.csv", _xlsx_bytes, "「list.csv」は拡張子が.csvですが中身はxlsxです"),
+    "zip-as-csv": (20, "list.csv", _xlsx_bytes, "「list.csv」: 拡張子は.csvですが中身はxlsxです"),
+    "zip-as-upper-case-csv": (
+        20,
+        "LIST.CSV",
+        _xlsx_bytes,
+        "「LIST.CSV」: 拡張子は.csvですが中身はxlsxです",
+    ),
+    "csv-text-as-upper-case-xlsx": (
+        20,
+        "list.XLSX",
+        lambda: b"a,b\n1,2\n",
+        "「list.XLSX」: xlsxファイルの中身ではありません",
+    ),
     "broken-zip-as-csv": (
         20,
         "list.csv",
@@ -230,24 +247,9 @@ REFUSALS = {
         lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64,
         "「old.xlsx」: 旧形式のExcel（.xls）は読めません。.xlsx で保存し直してください",
     ),
-    "exe": (
-        20,
-        "tool.exe",
-        lambda: b"MZ\x90\x00",
-        "「tool.exe」は取り込めない形式です（.xlsx と .csv のみ）",
-    ),
-    "xls": (
-        20,
-        "old.xls",
-        lambda: b"\xd0\xcf\x11\xe0",
-        "「old.xls」は取り込めない形式です（.xlsx と .csv のみ）",
-    ),
-    "xlsm": (
-        20,
-        "macro.xlsm",
-        _xlsx_bytes,
-        "「macro.xlsm」は取り込めない形式です（.xlsx と .csv のみ）",
-    ),
+    "exe": (20, "tool.exe", lambda: b"MZ\x90\x00", f"「tool.exe」: {UNSUPPORTED}"),
+    "upper-case-exe": (20, "TOOL.EXE", lambda: b"MZ\x90\x00", f"「TOOL.EXE」: {UNSUPPORTED}"),
+    "xls": (20, "old.xls", lambda: b"\xd0\xcf\x11\xe0", f"「old.xls」: {UNSUPPORTED}"),
     "no-extension": (
         20,
         "README",
@@ -300,6 +302,90 @@ def test_save_upload_stores_a_300_character_name(fresh_settings, tmp_path, char,
     path = stewardship.save_upload(settings, folder, name, b"a,b\n1,2\n")
     assert path.name.startswith(char * 10) and path.name.endswith(".csv")
     assert len(path.name.encode()) <= 255  # a Linux file name holds at most 255 bytes
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "stored"),
+    [
+        ("LIST.CSV", lambda: b"a,b\n1,2\n", "LIST.csv"),
+        ("Book.XLSX", _xlsx_bytes, "Book.xlsx"),
+        ("Macro.Xlsm", _xlsx_bytes, "Macro.xlsm"),
+        ("tab.TSV", lambda: b"a\tb\n1\t2\n", "tab.tsv"),
+        ("notes.TXT", lambda: b"a,b\n1,2\n", "notes.txt"),
+    ],
+)
+def test_save_upload_accepts_every_supported_suffix_in_any_case(
+    fresh_settings, tmp_path, name, data, stored
+):
+    settings = dataclasses.replace(fresh_settings, uploads_dir=tmp_path / "uploads")
+    folder = stewardship.session_folder(settings)
+    path = stewardship.save_upload(settings, folder, name, data())
+    assert (path.name, path.read_bytes()) == (stored, data())
+    assert files_in(folder / "incoming") == [stored]
+
+
+def test_a_refused_upload_leaves_an_earlier_file_of_the_same_name_as_it_was(
+    fresh_settings, tmp_path
+):
+    settings = dataclasses.replace(fresh_settings, uploads_dir=tmp_path / "uploads")
+    folder = stewardship.session_folder(settings)
+    earlier = stewardship.save_upload(settings, folder, "list.csv", b"a,b\n1,2\n")
+    with pytest.raises(UploadRefused):
+        stewardship.save_upload(settings, folder, "list.csv", _xlsx_bytes())
+    assert earlier.read_bytes() == b"a,b\n1,2\n"
+    assert files_in(folder / "incoming") == ["list.csv"]  # no partial file either
+
+
+def test_two_uploads_whose_names_clean_alike_are_both_kept(fresh_settings, tmp_path):
+    settings = dataclasses.replace(fresh_settings, uploads_dir=tmp_path / "uploads")
+    folder = stewardship.session_folder(settings)
+    batch = [
+        ("名簿 2024.csv", b"a,b\n1,1\n"),
+        ("名簿_2024.csv", b"a,b\n2,2\n"),
+        ("名簿\u30002024.CSV", b"a,b\n3,3\n"),  # an ideographic space and a capital suffix
+        ("名簿_2024_2.csv", b"a,b\n4,4\n"),  # the name the second one got
+    ]
+    for _ in range(2):  # a page run sends the whole batch again: nothing is added or lost
+        result = stewardship.save_uploads(settings, folder, batch)
+        stored = {p.name: p.read_bytes() for p in result.paths}
+        assert stored == {
+            "名簿_2024.csv": b"a,b\n1,1\n",
+            "名簿_2024_2.csv": b"a,b\n2,2\n",
+            "名簿_2024_3.csv": b"a,b\n3,3\n",
+            "名簿_2024_2_2.csv": b"a,b\n4,4\n",
+        }
+        assert [p.name for p in result.paths] == list(stored)  # upload order
+        assert files_in(folder / "incoming") == sorted(stored)
+        assert result.refused == []
+        assert result.notes == [
+            "「名簿_2024.csv」は、ほかのファイルと同じ名前になるため「名簿_2024_2.csv」として保存しました",
+            "「名簿\u30002024.CSV」は、ほかのファイルと同じ名前になるため「名簿_2024_3.csv」として保存しました",
+            "「名簿_2024_2.csv」は、ほかのファイルと同じ名前になるため「名簿_2024_2_2.csv」として保存しました",
+        ]
+
+
+def test_the_same_file_sent_twice_in_a_batch_is_stored_once(fresh_settings, tmp_path):
+    settings = dataclasses.replace(fresh_settings, uploads_dir=tmp_path / "uploads")
+    folder = stewardship.session_folder(settings)
+    data = b"a,b\n1,2\n"
+    result = stewardship.save_uploads(
+        settings, folder, [("list.csv", data), ("list.CSV", data), ("bad.exe", b"MZ")]
+    )
+    assert [p.name for p in result.paths] == ["list.csv"]
+    assert result.notes == [
+        "「list.CSV」は同じ名前・同じ内容のファイルと重複しているため、1つだけ使います"
+    ]
+    assert result.refused == [f"「bad.exe」: {UNSUPPORTED}"]
+    assert files_in(folder / "incoming") == ["list.csv"]
+
+
+def test_a_later_batch_replaces_the_sessions_upload_of_the_same_name(fresh_settings, tmp_path):
+    settings = dataclasses.replace(fresh_settings, uploads_dir=tmp_path / "uploads")
+    folder = stewardship.session_folder(settings)
+    stewardship.save_uploads(settings, folder, [("list.csv", b"a,b\n1,2\n")])
+    corrected = stewardship.save_uploads(settings, folder, [("list.csv", b"a,b\n1,3\n")])
+    assert [(p.name, p.read_bytes()) for p in corrected.paths] == [("list.csv", b"a,b\n1,3\n")]
+    assert corrected.notes == [] and files_in(folder / "incoming") == ["list.csv"]
 
 
 # --- sessions ----------------------------------------------------------------------------------
@@ -365,6 +451,35 @@ def test_candidate_is_the_published_inputs_plus_uploads(sample_settings, private
     assert (candidate / SURVEY_2024).read_bytes() == survey_with_extra_hub()  # same name replaces
     assert (candidate / SURVEY_2023).read_bytes() == (SAMPLE_DIR / SURVEY_2023).read_bytes()
     assert mode(candidate) == 0o700
+
+
+@pytest.mark.parametrize(
+    "published_name",
+    ["fukushima_survey_r06_2024.CSV", "fukushima survey r06 2024.csv"],
+    ids=["capital-suffix", "name-with-spaces"],
+)
+def test_a_published_input_stays_in_the_candidate_and_its_upload_replaces_it(
+    tmp_path, sample_copy, published_name
+):
+    (sample_copy / SURVEY_2024).rename(sample_copy / published_name)
+    settings = settings_for(tmp_path, uploads_dir=tmp_path / "uploads", log_dir=tmp_path / "logs")
+    build(settings, sample_copy)
+    folder = stewardship.session_folder(settings)
+    unchanged = stewardship.candidate_inputs(settings, folder, [])
+    others = sorted(set(SAMPLE_FILES) - {SURVEY_2024})
+    assert files_in(unchanged) == sorted([*others, published_name])
+    assert changes_of(stewardship.preview(settings, folder, unchanged)) == no_changes()
+
+    # The steward uploads a corrected copy of that file: it is stored as SURVEY_2024 and
+    # replaces the published one instead of joining it.
+    upload = stewardship.save_upload(settings, folder, published_name, survey_with_extra_hub())
+    assert upload.name == SURVEY_2024
+    candidate = stewardship.candidate_inputs(settings, folder, [upload])
+    assert files_in(candidate) == SAMPLE_FILES
+    assert changes_of(stewardship.preview(settings, folder, candidate)) == no_changes() | {
+        "kpi_series": (0, 2, 0),
+        "hubs": (1, 0, 0),
+    }
 
 
 PREVIEWS = {
@@ -467,6 +582,218 @@ def test_validate_uploads_names_file_row_column_and_value_like_the_cli(sample_se
     assert cli.returncode == 1, cli.stderr
     assert json.loads(cli.stdout) == [p.as_dict() for p in problems]
     assert stewardship.validate_uploads(settings, [good]) == []
+
+
+# --- validation and preview in a child process with limits ---------------------------------------
+
+
+def child_runs(monkeypatch, code: str, command: str = "validate_command") -> None:
+    """Make the validation (or preview) child run `code` instead of `python -m etl …`."""
+    monkeypatch.setattr(stewardship, command, lambda *_, **__: [sys.executable, "-c", code])
+
+
+def bad_upload(settings) -> Path:
+    folder = stewardship.session_folder(settings)
+    return stewardship.save_upload(settings, folder, "bad.csv", survey_with_bad_cells())
+
+
+def test_validate_uploads_runs_in_a_child_with_the_memory_limit_and_the_settings(
+    sample_settings, private, monkeypatch
+):
+    settings = private(sample_settings, validate_max_mem_mb=700)
+    seen = (
+        "[resource.getrlimit(resource.RLIMIT_AS)[0], os.getcwd(),"
+        " os.environ['KYOTEN_UPLOADS_DIR'], os.environ['KYOTEN_WAREHOUSE_DIR']]"
+    )
+    child_runs(
+        monkeypatch,
+        "import json, os, resource\n"
+        f"problem = {{'file': 'bad.csv', 'row': 4, 'column': '人口', 'value': json.dumps({seen}),"
+        " 'reason': '数値として読めません', 'hint': 'a key this version does not know'}\n"
+        "print(json.dumps([problem]))\n"
+        "raise SystemExit(1)\n",
+    )
+    [problem] = stewardship.validate_uploads(settings, [bad_upload(settings)])
+    assert (problem.file, problem.row, problem.column, problem.reason) == (
+        "bad.csv",
+        4,
+        "人口",
+        "数値として読めません",
+    )
+    assert json.loads(problem.value) == [
+        700 * 1024 * 1024,
+        str(PROJECT_DIR),
+        str(settings.uploads_dir),
+        str(settings.warehouse_dir),
+    ]
+
+
+def test_validate_uploads_past_the_time_limit_is_refused_and_the_child_killed(
+    sample_settings, private, monkeypatch, tmp_path
+):
+    settings = private(sample_settings, validate_timeout_s=1)
+    folder = stewardship.session_folder(settings)
+    uploads = [
+        stewardship.save_upload(settings, folder, name, b"a,b\n1,2\n")
+        for name in ("a.csv", "b.csv")
+    ]
+    pid_file = tmp_path / "child.pid"
+    child_runs(
+        monkeypatch,
+        f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)",
+    )
+    started = time.monotonic()
+    with pytest.raises(NotFinished) as info:
+        stewardship.validate_uploads(settings, uploads)
+    assert time.monotonic() - started < 15
+    assert str(info.value) == (
+        f"「a.csv」「b.csv」の検証が制限時間（1秒）内に終わりませんでした。{UNCHANGED}"
+    )
+    with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
+        os.kill(int(pid_file.read_text()), 0)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "bytearray(1024 * 1024 * 1024)",
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+    ],
+    ids=["MemoryError", "killed"],
+)
+def test_validate_uploads_that_run_out_of_memory_are_refused(
+    sample_settings, private, monkeypatch, code
+):
+    settings = private(sample_settings, validate_max_mem_mb=256)
+    child_runs(monkeypatch, code)
+    with pytest.raises(NotFinished) as info:
+        stewardship.validate_uploads(settings, [bad_upload(settings)])
+    assert str(info.value) == (
+        f"「bad.csv」の検証がメモリの上限（256MB）を超えたため中止しました。{UNCHANGED}"
+    )
+
+
+def test_real_validation_under_too_small_a_memory_limit_is_refused_without_a_traceback(
+    sample_settings, private
+):
+    settings = private(sample_settings, validate_max_mem_mb=100)
+    with pytest.raises(NotFinished) as info:
+        stewardship.validate_uploads(settings, [bad_upload(settings)])
+    message = str(info.value)
+    assert message.startswith("「bad.csv」の検証") and message.endswith(UNCHANGED), message
+    assert "Traceback" not in message and "File " not in message
+
+
+UNREADABLE = {
+    "not-json": ("print('OK')", "終了コード 0"),
+    "problems-promised-none-given": ("print('[]')\nraise SystemExit(1)", "終了コード 1"),
+    "a-problem-without-its-reason": (
+        'print(\'[{"file": "bad.csv", "row": 4}]\')\nraise SystemExit(1)',
+        "終了コード 1",
+    ),
+    "not-a-list": ('print(\'{"file": "bad.csv"}\')', "終了コード 0"),
+    "odd-exit-code": ("print('[]')\nraise SystemExit(3)", "終了コード 3"),
+    "a-traceback": ("raise RuntimeError('boom')", "終了コード 1"),
+    "a-clean-message": (
+        "import sys\nprint('エラー: 何かが足りません', file=sys.stderr)\nraise SystemExit(1)",
+        "エラー: 何かが足りません",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", UNREADABLE)
+def test_validate_uploads_with_unreadable_output_is_refused_never_passed(
+    sample_settings, private, monkeypatch, case
+):
+    code, reason = UNREADABLE[case]
+    settings = private(sample_settings)
+    child_runs(monkeypatch, code)
+    with pytest.raises(NotFinished) as info:
+        stewardship.validate_uploads(settings, [bad_upload(settings)])
+    assert str(info.value) == f"「bad.csv」の検証を完了できませんでした（{reason}）。{UNCHANGED}"
+
+
+def test_validate_uploads_relays_the_clis_own_refusal(sample_settings, private):
+    settings = private(sample_settings)
+    with pytest.raises(NotFinished) as info:
+        stewardship.validate_uploads(settings, [bad_upload(settings)], profile="nowhere")
+    message = str(info.value)
+    assert message.startswith(
+        "「bad.csv」の検証を完了できませんでした（エラー: プロファイル「nowhere」"
+    )
+    assert message.endswith(f"）。{UNCHANGED}")
+
+
+def test_a_chatty_child_does_not_stall_the_validation(sample_settings, private, monkeypatch):
+    settings = private(sample_settings, validate_timeout_s=30)
+    child_runs(
+        monkeypatch,
+        "import json, sys\n"
+        "for i in range(20000):\n    print('warning', i, 'x' * 60, file=sys.stderr)\n"
+        "print(json.dumps([{'file': 'bad.csv', 'row': i, 'column': None, 'value': 'y' * 200000,"
+        " 'reason': 'r'}]))\nraise SystemExit(1)\n",
+    )  # far more than a pipe holds, on both streams
+    [problem] = stewardship.validate_uploads(settings, [bad_upload(settings)])
+    assert (problem.row, len(problem.value)) == (19999, 200000)
+
+
+def test_preview_refused_by_validation_lists_the_problems_of_the_child(sample_settings, private):
+    settings = private(sample_settings)
+    folder = stewardship.session_folder(settings)
+    candidate = stewardship.candidate_inputs(settings, folder, [bad_upload(settings)])
+    with pytest.raises(ValidationFailed) as info:
+        stewardship.preview(settings, folder, candidate)
+    assert [(p.file, p.row, p.column, p.value) for p in info.value.problems] == [
+        ("bad.csv", 4, "人口", "たくさん"),
+        ("bad.csv", 6, "団体コード", "079999"),
+        ("bad.csv", 8, "地域運営組織の有無", "たぶん"),
+    ]
+    assert str(info.value) == "3件の問題があります（bad.csv）"
+    assert not (folder / "preview.duckdb").exists()
+
+
+def test_preview_relays_a_known_error_of_the_child(sample_settings, private, tmp_path):
+    settings = private(sample_settings)
+    folder = stewardship.session_folder(settings)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(EtlError) as info:
+        stewardship.preview(settings, folder, empty)
+    assert type(info.value) is EtlError and str(empty) in str(info.value)
+
+
+def test_preview_past_the_time_limit_is_refused_and_leaves_no_preview_file(
+    sample_settings, private, monkeypatch
+):
+    settings = private(sample_settings, validate_timeout_s=1)
+    folder = stewardship.session_folder(settings)
+    candidate = stewardship.candidate_inputs(settings, folder, [])
+    target = folder / "preview.duckdb"
+    child_runs(
+        monkeypatch,
+        f"import time\nopen({str(target)!r}, 'w').write('half a build')\ntime.sleep(60)",
+        command="preview_command",
+    )
+    with pytest.raises(NotFinished) as info:
+        stewardship.preview(settings, folder, candidate)
+    assert str(info.value) == (
+        f"公開した場合の変更の確認が制限時間（1秒）内に終わりませんでした。{UNCHANGED}"
+    )
+    assert files_in(folder) == ["candidate"]
+
+
+def test_preview_under_too_small_a_memory_limit_is_refused_without_a_traceback(
+    sample_settings, private
+):
+    settings = private(sample_settings, validate_max_mem_mb=150)
+    folder = stewardship.session_folder(settings)
+    candidate = stewardship.candidate_inputs(settings, folder, [])
+    with pytest.raises(NotFinished) as info:
+        stewardship.preview(settings, folder, candidate)
+    message = str(info.value)
+    assert message.startswith("公開した場合の変更の確認") and message.endswith(UNCHANGED)
+    assert "Traceback" not in message
+    assert files_in(folder) == ["candidate"]
 
 
 # --- publishing --------------------------------------------------------------------------------
@@ -710,3 +1037,56 @@ def test_panel_rollback_makes_the_earlier_build_current_and_says_so(steward_app,
     assert publish.current_build_id(published.warehouse_dir) == first
     assert [b.key for b in at.button if b.label == "この版に戻す"] == [f"rollback_{second}"]
     assert [s.value for s in at.success] == [f"版 {first} に戻しました。"]
+
+
+def test_panel_refuses_an_upload_whose_validation_runs_past_the_time_limit(
+    steward_app, monkeypatch
+):
+    monkeypatch.setenv("KYOTEN_VALIDATE_TIMEOUT_S", "1")
+    child_runs(monkeypatch, "import time\ntime.sleep(60)")
+    at = steward_app
+    at.file_uploader(key="uploads").set_value([(SURVEY_2024, survey_with_extra_hub(), "text/csv")])
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        f"「{SURVEY_2024}」の検証が制限時間（1秒）内に終わりませんでした。{UNCHANGED}"
+    ]
+    assert not at.success and "preview" not in [b.key for b in at.button]
+
+
+def test_panel_keeps_two_uploads_whose_names_clean_alike_and_says_so(steward_app):
+    at = steward_app
+    files = [
+        ("bad list.csv", survey_with_bad_cells(), "text/csv"),
+        ("bad_list.csv", survey_with_bad_cells() + b"\n", "text/csv"),  # other bytes
+    ]
+    at.file_uploader(key="uploads").set_value(files).run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "「bad_list.csv」は、ほかのファイルと同じ名前になるため「bad_list_2.csv」として保存しました"
+    ]
+    problems = at.dataframe[-1].value
+    assert sorted(set(problems["ファイル"])) == ["bad_list.csv", "bad_list_2.csv"]
+    assert len(problems) == 6  # three in each: neither file overwrote the other
+
+
+def test_panel_validates_the_uploads_once_across_page_runs(steward_app, monkeypatch):
+    calls = []
+    validate = stewardship.validate_uploads
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(stewardship, "validate_uploads", counting)
+    at = steward_app
+    at.file_uploader(key="uploads").set_value([(SURVEY_2024, survey_with_extra_hub(), "text/csv")])
+    at.run()
+    at.button(key="preview").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.dataframe[-2].value.values.tolist()[1] == ["拠点", 1, 0, 0]
+    assert len(calls) == 1
+    # A different file under the same name is validated again.
+    at.file_uploader(key="uploads").set_value([(SURVEY_2024, survey_with_bad_cells(), "text/csv")])
+    at.run()
+    assert len(calls) == 2 and at.error[0].value.startswith("3件の問題があります")

@@ -4,6 +4,8 @@ Page-boundary code: widgets and messages here, every step itself in etl.stewards
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -28,13 +30,25 @@ def _folder(settings: Settings):
 def _save(settings: Settings, files) -> list:
     if not files:
         return []  # no folder for a steward who only looks
-    folder, saved = _folder(settings), []
-    for file in files:
-        try:
-            saved.append(stewardship.save_upload(settings, folder, file.name, file.getvalue()))
-        except EtlError as exc:
-            st.error(str(exc), icon=":material/block:")
-    return saved
+    batch = [(file.name, file.getvalue()) for file in files]  # the whole list, on every run
+    result = stewardship.save_uploads(settings, _folder(settings), batch)
+    for message in result.refused:
+        st.error(message, icon=":material/block:")
+    for message in result.notes:
+        st.warning(message, icon=":material/content_copy:")
+    return result.paths
+
+
+def _validate(settings: Settings, saved: list) -> list:
+    """The problems of the uploads, found once per content (each page run sends them again)."""
+    key = tuple((path.name, hashlib.sha256(path.read_bytes()).hexdigest()) for path in saved)
+    cached = st.session_state.get("validated")
+    if cached and cached[0] == key:
+        return cached[1]
+    with st.spinner("アップロードしたファイルを検証しています…"):
+        problems = stewardship.validate_uploads(settings, saved)
+    st.session_state["validated"] = (key, problems)
+    return problems
 
 
 def _problems_table(problems) -> pd.DataFrame:
@@ -136,8 +150,13 @@ def steward_panel(settings: Settings, current: Access) -> None:
     except EtlError as exc:  # e.g. the uploads folder is full or read-only
         st.error(str(exc))
         saved = []
+    problems = None
     if saved:
-        problems = stewardship.validate_uploads(settings, saved)
+        try:
+            problems = _validate(settings, saved)
+        except EtlError as exc:  # e.g. the time or memory limit of the validation
+            st.error(str(exc), icon=":material/block:")
+    if problems is not None:
         if problems:
             st.error(
                 f"{len(problems)}件の問題があります。直してからもう一度アップロードしてください（何も取り込んでいません）。"
