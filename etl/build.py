@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import gc
 import json
 import shutil
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from etl.checks import OUTPUT_COLUMNS, Context, ParsedFile, parse_file
 from etl.crossfile import check_across_files
 from etl.errors import DataTestFailed, EtlError, ValidationFailed
 from etl.profiles import load_profiles
-from etl.readers import scan_input_folder
+from etl.readers import SUPPORTED_SUFFIXES, scan_input_folder
 from etl.reference import load_reference
 from etl.settings import Settings
 
@@ -88,8 +89,12 @@ def _load_inputs(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], sampl
         if item.kind == "published_counts":
             frame = frame.assign(priority=0)
         warehouse.insert_frame(con, LANDING_TABLE[item.kind], frame)
+        # The rows live in the build now: let them go before the models run (a large input
+        # would otherwise hold its Python records beside DuckDB's working memory).
+        item.rows_loaded, item.records = len(frame), []
+        del frame
         files.append({
-            "file": item.name, "sha256": item.sha256, "kind": item.kind, "rows": len(frame),
+            "file": item.name, "sha256": item.sha256, "kind": item.kind, "rows": item.rows_loaded,
             "dropped_rows": len(item.dropped_rows), "encoding": item.encoding, "sheet": item.sheet,
             "header_row": item.header_row, "is_sample": item.sha256 in samples, "status": "loaded",
             "note": "。".join(item.notes) or None,
@@ -103,6 +108,7 @@ def _load_inputs(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], sampl
                       "status": "skipped", "note": reason})  # fmt: skip
     warehouse.insert_frame(con, "load_files", pd.DataFrame.from_records(files))
     warehouse.insert_frame(con, "parse_warnings", pd.DataFrame.from_records(warnings))
+    gc.collect()
 
 
 def _skipped_sheets(parsed: list[ParsedFile]) -> list[tuple[str, str | None, str]]:
@@ -170,7 +176,7 @@ def _prepare(settings: Settings, input_dir: Path | None, profile: str | None,
     for name, reason in skipped:
         progress(f"読み飛ばし {name}（{reason}）")
     if not paths:
-        raise EtlError(f"入力ファイル（.xlsx / .csv）がありません: {input_dir}")
+        raise EtlError(f"入力ファイル（{' / '.join(SUPPORTED_SUFFIXES)}）がありません: {input_dir}")
     parsed = validate_files(paths, ctx, progress)
     problems = [p for item in parsed for p in item.problems]
     if problems:
@@ -180,7 +186,7 @@ def _prepare(settings: Settings, input_dir: Path | None, profile: str | None,
 
 def _manifest(build_id: str, built_at: dt.datetime, input_dir: Path, parsed: list[ParsedFile],
               samples: set[str], rows: dict[str, int]) -> dict:  # fmt: skip
-    inputs = [{"file": p.name, "sha256": p.sha256, "kind": p.kind, "rows": len(p.records),
+    inputs = [{"file": p.name, "sha256": p.sha256, "kind": p.kind, "rows": p.rows_loaded,
                "sheet": p.sheet, "is_sample": p.sha256 in samples} for p in parsed]  # fmt: skip
     return {"build_id": build_id, "built_at": built_at.isoformat(timespec="seconds"), "input_dir": str(input_dir),
             "inputs": inputs, "rows": rows}  # fmt: skip

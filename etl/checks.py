@@ -7,6 +7,7 @@ problem listed; callers load nothing from a file whose `problems` is not empty.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,11 +59,19 @@ class Context:
         return next((p for p in self.profiles.values() if p.pref_code == pref_code), None)
 
 
+_REVERSE: dict[int, dict[str, str]] = {}
+
+
 def _canonical(value: str, table: dict[str, tuple[str, ...]]) -> str | None:
-    key = nz.match_key(value)
-    return next((c for c, words in table.items() if key in {nz.match_key(w) for w in words}), None)
+    """The canonical value a spelling stands for (the table's reverse index is built once)."""
+    reverse = _REVERSE.get(id(table))
+    if reverse is None:
+        reverse = {nz.match_key(w): c for c, words in table.items() for w in words}
+        _REVERSE[id(table)] = reverse
+    return reverse.get(nz.match_key(value))
 
 
+@functools.lru_cache(maxsize=256)
 def _pref_in(text: str) -> str | None:
     """The one prefecture a title names (None when it names none, or several)."""
     named = {c for c, n in PREF_NAME_BY_CODE.items() if n in nz.nfkc(text)}

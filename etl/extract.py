@@ -75,6 +75,7 @@ class ParsedFile:
     skipped_sheets: list[tuple[str, str]] = field(default_factory=list)
     explicit_bool: set[str] = field(default_factory=set)  # tick columns that also say 無/不明
     variants: set[tuple[str, str]] = field(default_factory=set)  # (as written, official name)
+    rows_loaded: int = 0  # set when the records are loaded into a build (and let go)
 
     @property
     def name(self) -> str:
@@ -329,20 +330,40 @@ def _is_total_row(cells: list[object], lead_end: int) -> bool:
 
 
 def _is_footnote_row(cells: list[object]) -> bool:
+    first = next((c for c in map(_unwrap, cells) if not nz.is_blank(c)), None)
+    if not nz.is_footnote(first):
+        return False
     filled = [_unwrap(c) for c in cells if not nz.is_blank(_unwrap(c))]
-    return bool(filled) and nz.is_footnote(filled[0]) and len({str(c) for c in filled}) == 1
+    return len({str(c) for c in filled}) == 1
+
+
+@functools.lru_cache(maxsize=64)
+def _labels_of(column: Column) -> frozenset[str]:
+    return frozenset(nz.split_header(label)[0] for label in column.labels)
+
+
+@functools.lru_cache(maxsize=64)
+def _label_starts(column: Column) -> frozenset[str]:
+    """First characters a header of the column can start with (a cheap test before parsing)."""
+    return frozenset(nz.nfkc(label)[:1] for label in column.labels) | frozenset(
+        label[:1] for label in column.labels
+    )
 
 
 def _is_header_again(cells: list[object], columns: list[MappedColumn]) -> bool:
     """The header repeated at a page break."""
     same = 0
     for mapped in columns:
-        value = cells[mapped.index] if mapped.index < len(cells) else None
-        if not nz.is_blank(value) and nz.split_header(_unwrap(value))[0] in {
-            nz.split_header(label)[0] for label in mapped.column.labels
-        }:
+        value = _unwrap(cells[mapped.index]) if mapped.index < len(cells) else None
+        if (
+            isinstance(value, str)
+            and value.lstrip()[:1] in _label_starts(mapped.column)
+            and nz.split_header(value)[0] in _labels_of(mapped.column)
+        ):
             same += 1
-    return same >= min(MIN_HEADER_MATCHES, len(columns))
+            if same >= MIN_HEADER_MATCHES:
+                return True
+    return same >= len(columns)
 
 
 def _is_template_row(cells: list[object], columns: list[MappedColumn]) -> bool:
@@ -384,7 +405,9 @@ def parse_rows(parsed: ParsedFile, sheet: RawSheet, start: int, columns: list[Ma
     state = _SheetState()
     width = max((m.index for m in columns), default=0) + 1
     lead_end = _lead_end(columns, width)
-    for row_number, cells in sheet.rows[start:]:
+    for position in range(start, len(sheet.rows)):
+        row_number, cells = sheet.rows[position]
+        sheet.rows[position] = (row_number, [])  # read once: a large file's raw cells go as we go
         if all(nz.is_blank(_unwrap(c)) for c in cells):
             continue
         _check_cells(parsed, row_number, cells, header_names, sheet.name)

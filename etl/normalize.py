@@ -357,7 +357,7 @@ def is_footnote(value: object) -> bool:
 
 def is_total_label(value: object) -> bool:
     """True for the labels of total rows: 合計, 小計, 総計, 計, 県計, 南会津地方振興局計, 喜多方市 計 …"""
-    if is_blank(value) or not isinstance(value, str):
+    if not isinstance(value, str) or "計" not in value:
         return False
     if re.fullmatch(r".+[\s\u3000]計", value.strip()):
         return True  # 「喜多方市 計」: a name, a space, 計

@@ -111,7 +111,8 @@ def safe_name(name: str) -> str:
     base = SAFE_NAME.sub("_", base).strip("._ ")
     stem, dot, suffix = base.rpartition(".")
     if not dot or not stem:
-        raise UploadRefused(f"ファイル名「{name}」には拡張子（.xlsx / .csv）が必要です")
+        kinds = " / ".join(SUPPORTED_SUFFIXES)
+        raise UploadRefused(f"ファイル名「{name}」には拡張子（{kinds}）が必要です")
     while (
         len(stem.encode("utf-8")) > 150
     ):  # file systems limit names in bytes (255), not characters

@@ -69,7 +69,7 @@ def order_models(models: list[Model]) -> list[Model]:
     return ordered
 
 
-BUILD_MEMORY_LIMIT = "512MB"  # DuckDB spills to disk beyond this instead of growing
+BUILD_MEMORY_LIMIT = "384MB"  # DuckDB spills to disk beyond this instead of growing
 
 
 def connect_for_build(target: Path) -> duckdb.DuckDBPyConnection:

@@ -14,6 +14,7 @@ from dashboard.formatting import NO_DATA
 from dashboard.views.data import INDICATOR_LABELS
 from etl import publish, stewardship
 from etl.errors import EtlError, ValidationFailed
+from etl.readers import SUPPORTED_SUFFIXES
 from etl.settings import Settings
 
 MART_LABELS = {"kpi_series": "KPI 時系列", "hubs": "拠点", "grants": "補助金", "grant_by_district": "地区別の補助",
@@ -143,8 +144,10 @@ def steward_panel(settings: Settings, current: Access) -> None:
         st.info(f"閲覧のみ: {reason}", icon=":material/visibility:")
         _history(settings, current)
         return
-    files = st.file_uploader(f"拠点一覧・補助金・協同組合・公表値のファイル（.xlsx / .csv、{settings.upload_max_mb}MBまで）",
-                             type=["xlsx", "csv"], accept_multiple_files=True, key="uploads")  # fmt: skip
+    kinds = " / ".join(SUPPORTED_SUFFIXES)
+    files = st.file_uploader(f"拠点一覧・補助金・協同組合・公表値のファイル（{kinds}、{settings.upload_max_mb}MBまで）",
+                             type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES], accept_multiple_files=True,
+                             key="uploads")  # fmt: skip
     try:
         saved = _save(settings, files or [])
     except EtlError as exc:  # e.g. the uploads folder is full or read-only
