@@ -446,7 +446,8 @@ def _rows(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pd.DataFra
 
 
 def _diff(before: pd.DataFrame, after: pd.DataFrame, keys: list[str]) -> tuple[int, int, int]:
-    values = [c for c in after.columns if c not in keys and c not in IGNORED]
+    # Columns both builds have: a build made before a column was added is still comparable.
+    values = [c for c in after.columns if c not in keys and c not in IGNORED and c in before]
 
     def keyed(frame: pd.DataFrame) -> dict:
         return {
@@ -462,8 +463,10 @@ def _diff(before: pd.DataFrame, after: pd.DataFrame, keys: list[str]) -> tuple[i
 def _kpi(con: duckdb.DuckDBPyConnection, schema: str) -> pd.DataFrame:
     if schema not in ("cand", "cur"):  # the two attached databases: an allow-list, not input
         raise ValueError(schema)
-    columns = "pref_code, indicator, fiscal_year, basis, value"
-    return con.execute(f"select {columns} from {schema}.kpi_series where kind = 'actual'").df()  # noqa: S608
+    frame = con.execute(f"select * from {schema}.kpi_series where kind = 'actual'").df()  # noqa: S608
+    if "unknown_rows" not in frame:  # a build made before counts kept their unknown rows
+        frame["unknown_rows"] = pd.NA
+    return frame[["pref_code", "indicator", "fiscal_year", "basis", "value", "unknown_rows"]]
 
 
 def compare(current: Path | None, candidate: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -485,11 +488,18 @@ def compare(current: Path | None, candidate: Path) -> tuple[pd.DataFrame, pd.Dat
         con.close()
     keys = ["pref_code", "indicator", "fiscal_year", "basis"]
     kpi = before.merge(after, on=keys, how="outer", suffixes=("_before", "_after"))
-    moved = kpi[
-        kpi["value_before"].astype("Float64").fillna(-1)
-        != kpi["value_after"].astype("Float64").fillna(-1)
-    ]
-    kpi = moved.rename(columns={"value_before": "before", "value_after": "after"}).sort_values(keys)
+
+    def differs(column: str) -> pd.Series:
+        before_, after_ = (kpi[f"{column}_{side}"].astype("Float64") for side in ("before", "after"))
+        if column == "unknown_rows":  # a build made before the column existed says nothing
+            return (before_.notna() & after_.notna() & (before_ != after_)).fillna(False)
+        return before_.fillna(-1) != after_.fillna(-1)
+
+    moved = kpi[differs("value") | differs("unknown_rows")]
+    kpi = moved.rename(
+        columns={"value_before": "before", "value_after": "after",
+                 "unknown_rows_before": "unknown_before", "unknown_rows_after": "unknown_after"}
+    ).sort_values(keys)[[*keys, "before", "after", "unknown_before", "unknown_after"]]  # fmt: skip
     return pd.DataFrame(rows), kpi.reset_index(drop=True)
 
 

@@ -150,7 +150,10 @@ def test_safe_name(name, stored):
 def test_safe_name_refuses_a_name_without_extension(name):
     with pytest.raises(UploadRefused) as info:
         safe_name(name)
-    assert str(info.value) == f"ファイル名「{name}」には拡張子（.xlsx / .csv）が必要です"
+    assert (
+        str(info.value)
+        == f"ファイル名「{name}」には拡張子（.xlsx / .xlsm / .csv / .tsv / .txt）が必要です"
+    )
 
 
 # --- save_upload -------------------------------------------------------------------------------
@@ -254,7 +257,7 @@ REFUSALS = {
         20,
         "README",
         lambda: b"a,b\n",
-        "ファイル名「README」には拡張子（.xlsx / .csv）が必要です",
+        "ファイル名「README」には拡張子（.xlsx / .xlsm / .csv / .tsv / .txt）が必要です",
     ),
 }
 
@@ -517,6 +520,28 @@ PREVIEWS = {
 }
 
 
+def test_compare_with_a_build_made_before_a_column_existed(sample_settings, tmp_path):
+    import shutil
+
+    import duckdb
+
+    current = publish.current_path(sample_settings.warehouse_dir)
+    older = tmp_path / "older.duckdb"
+    shutil.copy(current, older)
+    with duckdb.connect(str(older)) as con:  # as builds were before unknown_rows
+        con.execute(
+            "create or replace table kpi_series as select * exclude (unknown_rows) from kpi_series"
+        )
+        con.execute("update kpi_series set value = 40 where pref_code = '07' and fiscal_year = 2024"
+                    " and indicator = 'rmo_in_hubs' and basis = 'survey_list'")  # fmt: skip
+    changes, kpi = stewardship.compare(older, current)
+    assert dict(zip(changes["mart"], changes["changed"], strict=True))["kpi_series"] == 1
+    assert kpi[["indicator", "fiscal_year", "before", "after"]].values.tolist() == [
+        ["rmo_in_hubs", 2024, 40, 47]
+    ]
+    assert kpi["unknown_before"].isna().all() and (kpi["unknown_after"] == 0).all()
+
+
 @pytest.mark.parametrize("case", PREVIEWS)
 def test_preview_reports_changes_per_mart_and_kpi(sample_settings, private, case):
     uploads, removed, changed_marts, kpi = PREVIEWS[case]
@@ -547,6 +572,8 @@ def test_preview_reports_changes_per_mart_and_kpi(sample_settings, private, case
         "basis",
         "before",
         "after",
+        "unknown_before",
+        "unknown_after",
     ]
     assert result.candidate == folder / "preview.duckdb" and result.candidate.exists()
     assert "データテスト" in lines
@@ -986,8 +1013,8 @@ def test_panel_upload_preview_and_publish(steward_app, published):
         ["規則チェック", 0, 0, 0],
     ]
     assert kpi.values.tolist() == [
-        ["07", "小さな拠点数", 2024, "拠点一覧", 59, 60],
-        ["07", "拠点内の地域運営組織数", 2024, "拠点一覧", 47, 48],
+        ["07", "小さな拠点数", 2024, "拠点一覧", "59", "60"],
+        ["07", "拠点内の地域運営組織数", 2024, "拠点一覧", "47", "48"],
     ]
     first = publish.current_build_id(published.warehouse_dir)
     at.button(key="publish").click().run()

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import Access
-from dashboard.formatting import NO_DATA
+from dashboard.formatting import NO_DATA, count_with_unknown
 from dashboard.views.data import INDICATOR_LABELS
 from etl import publish, stewardship
 from etl.errors import EtlError, ValidationFailed
@@ -88,8 +88,12 @@ def _preview(settings: Settings, saved: list) -> None:
         st.caption("KPI の値は変わりません。")
     else:
         st.markdown("**KPI の値（公開前 → 公開後）**")
-        kpi = result.kpi.assign(indicator=result.kpi["indicator"].map(lambda i: INDICATOR_LABELS.get(i, i)),
-                                basis=result.kpi["basis"].map({"survey_list": "拠点一覧", "published": "公表値"}))  # fmt: skip
+        frame = result.kpi
+        kpi = frame.assign(indicator=frame["indicator"].map(lambda i: INDICATOR_LABELS.get(i, i)),
+                           basis=frame["basis"].map({"survey_list": "拠点一覧", "published": "公表値"}),
+                           before=[count_with_unknown(v, u) for v, u in zip(frame["before"], frame["unknown_before"], strict=True)],
+                           after=[count_with_unknown(v, u) for v, u in zip(frame["after"], frame["unknown_after"], strict=True)],
+                           ).drop(columns=["unknown_before", "unknown_after"])  # fmt: skip
         st.dataframe(kpi.rename(columns={"pref_code": "都道府県", "indicator": "指標", "fiscal_year": "年度",
                                                 "basis": "根拠", "before": "公開前", "after": "公開後"}),
                      hide_index=True, placeholder=NO_DATA)  # fmt: skip

@@ -15,6 +15,8 @@ select
     cast(lists.value as varchar) as value,
     lists.pref_code || ' ' || lists.fiscal_year || '年度 ' || lists.indicator
         || ': 一覧から数えると' || coalesce(cast(lists.value as varchar), 'データなし')
+        || case when coalesce(lists.unknown_rows, 0) > 0 and lists.value is not null
+                then '（ほか不明' || cast(lists.unknown_rows as varchar) || '）' else '' end
         || '、公表値は' || cast(published.value as varchar) || '（' || published.source || '）' as message
 from lists
 join published
