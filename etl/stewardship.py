@@ -490,7 +490,9 @@ def compare(current: Path | None, candidate: Path) -> tuple[pd.DataFrame, pd.Dat
     kpi = before.merge(after, on=keys, how="outer", suffixes=("_before", "_after"))
 
     def differs(column: str) -> pd.Series:
-        before_, after_ = (kpi[f"{column}_{side}"].astype("Float64") for side in ("before", "after"))
+        before_, after_ = (
+            kpi[f"{column}_{side}"].astype("Float64") for side in ("before", "after")
+        )
         if column == "unknown_rows":  # a build made before the column existed says nothing
             return (before_.notna() & after_.notna() & (before_ != after_)).fillna(False)
         return before_.fillna(-1) != after_.fillna(-1)
