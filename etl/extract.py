@@ -337,33 +337,15 @@ def _is_footnote_row(cells: list[object]) -> bool:
     return len({str(c) for c in filled}) == 1
 
 
-@functools.lru_cache(maxsize=64)
-def _labels_of(column: Column) -> frozenset[str]:
-    return frozenset(nz.split_header(label)[0] for label in column.labels)
-
-
-@functools.lru_cache(maxsize=64)
-def _label_starts(column: Column) -> frozenset[str]:
-    """First characters a header of the column can start with (a cheap test before parsing)."""
-    return frozenset(nz.nfkc(label)[:1] for label in column.labels) | frozenset(
-        label[:1] for label in column.labels
-    )
-
-
-def _is_header_again(cells: list[object], columns: list[MappedColumn]) -> bool:
-    """The header repeated at a page break."""
+def _is_header_again(cells: list[object], header_texts: dict[int, str]) -> bool:
+    """The header repeated at a page break: the header's own texts in its own columns."""
     same = 0
-    for mapped in columns:
-        value = _unwrap(cells[mapped.index]) if mapped.index < len(cells) else None
-        if (
-            isinstance(value, str)
-            and value.lstrip()[:1] in _label_starts(mapped.column)
-            and nz.split_header(value)[0] in _labels_of(mapped.column)
-        ):
+    for index, text in header_texts.items():
+        if index < len(cells) and isinstance(cells[index], str) and cells[index].strip() == text:
             same += 1
             if same >= MIN_HEADER_MATCHES:
                 return True
-    return same >= len(columns)
+    return same == len(header_texts)
 
 
 def _is_template_row(cells: list[object], columns: list[MappedColumn]) -> bool:
@@ -381,6 +363,12 @@ def _is_template_row(cells: list[object], columns: list[MappedColumn]) -> bool:
 def _check_cells(parsed: ParsedFile, row: int, cells: list[object], header_names: dict[int, str],
                  sheet: str | None) -> None:  # fmt: skip
     """Control characters and oversized text anywhere in a row, read or not."""
+    texts = [c for c in cells if isinstance(c, str)]
+    joined = "".join(texts)
+    if not CONTROL_CHARS.search(joined) and len(joined) <= MAX_CELL_CHARS and len(texts) == sum(
+        1 for c in cells if isinstance(c, str | MergedCopy)
+    ):
+        return  # the common case: one test for the whole row
     for index, value in enumerate(cells):
         value = _unwrap(value)
         if not isinstance(value, str):
@@ -401,8 +389,10 @@ class _SheetState:
 
 
 def parse_rows(parsed: ParsedFile, sheet: RawSheet, start: int, columns: list[MappedColumn],
-               header_names: dict[int, str]) -> _SheetState:  # fmt: skip
+               header_names: dict[int, str], header_cells: list[object]) -> _SheetState:  # fmt: skip
     state = _SheetState()
+    used = {m.index for m in columns}
+    header_texts = {i: str(c).strip() for i, c in enumerate(header_cells) if i in used}
     width = max((m.index for m in columns), default=0) + 1
     lead_end = _lead_end(columns, width)
     for position in range(start, len(sheet.rows)):
@@ -414,7 +404,7 @@ def parse_rows(parsed: ParsedFile, sheet: RawSheet, start: int, columns: list[Ma
         why = (
             "合計・小計の行" if _is_total_row(cells, lead_end)
             else "注記の行" if _is_footnote_row(cells)
-            else "ページごとに繰り返された見出し行" if _is_header_again(cells, columns)
+            else "ページごとに繰り返された見出し行" if _is_header_again(cells, header_texts)
             else "番号だけの様式の行" if _is_template_row(cells, columns)
             else None
         )  # fmt: skip
@@ -525,7 +515,8 @@ def _read_sheet(tables: dict, path: Path, sha256: str, sheet: RawSheet,
     if parsed.problems:
         return
     header_names = {index: written for index, written, *_ in header}
-    state = parse_rows(parsed, sheet, position + 1 + unit_row, columns, header_names)
+    header_cells = [_unwrap(c) for c in sheet.rows[position][1]]
+    state = parse_rows(parsed, sheet, position + 1 + unit_row, columns, header_names, header_cells)
     _note_sheet(parsed, sheet, state, spans)
 
 
