@@ -21,7 +21,7 @@ SHOWN_ROWS = 5
 
 
 def _place(parsed: ParsedFile, record: dict | None = None) -> str:
-    sheet = (record or {}).get("source_sheet")
+    sheet = (record or {}).get("source_sheet") or (None if record else parsed.sheet)
     where = f"{parsed.name}" + (f"［{sheet}］" if sheet else "")
     return where + (f" {record['source_row']}行目" if record else "")
 
@@ -43,10 +43,10 @@ def _survey_years(parsed: list[ParsedFile]) -> None:
             continue
         for year_key in sorted({(r.get("pref_code"), r.get("fiscal_year")) for r in item.records}):
             other = first.setdefault(year_key, item)
-            if other is not item and other.name != item.name:
+            if other is not item:
                 pref, year = year_key
                 reason = (
-                    f"{year}年度の小さな拠点の一覧が「{other.name}」にもあります。"
+                    f"{year}年度の小さな拠点の一覧が「{_place(other)}」にもあります。"
                     "1つの調査年度は1つのファイルにしてください（同じ拠点が二重に数えられます）"
                 )
                 item.problem(None, parsed_year_column(item), str(year), reason)
@@ -67,10 +67,10 @@ def _same_rows(parsed: list[ParsedFile]) -> None:
             earlier = seen.get(key)
             if earlier is None:
                 seen[key] = (item, record)
-            elif earlier[0] is not item and earlier[0].name != item.name:
+            elif earlier[0] is not item:  # another file, or another table of this workbook
                 clashes.append((record, *earlier))
         for record, other, other_record in clashes[:SHOWN_ROWS]:
-            reason = f"{_place(other, other_record)}と同じ行です（同じ年度・市町村・地区などが2つのファイルにあります）"
+            reason = f"{_place(other, other_record)}と同じ行です（同じ年度・市町村・地区などが2か所にあります）"
             item.problem(record, None, None, reason)
         if len(clashes) > SHOWN_ROWS:
             names = "、".join(sorted({o.name for _, o, _ in clashes}))

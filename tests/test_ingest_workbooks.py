@@ -402,3 +402,13 @@ def test_a_malformed_number_in_the_sheet_xml_is_a_problem_not_a_crash(tmp_path, 
     parsed = one(path, ctx)
     assert [(p.sheet, p.row) for p in parsed.problems] == [("一覧", 2)]
     assert "壊れています" in parsed.problems[0].reason
+
+
+def test_the_same_row_in_two_tables_of_one_workbook_is_refused(tmp_path, ctx):
+    from etl.build import validate_files
+
+    with_note = [[*GRANT_HEADER, "備考"], [*grant(), "メモ"]]
+    path = workbook(tmp_path / "g.xlsx", {"県北": with_note, "県北(再掲)": [GRANT_HEADER, grant()]})
+    problems = [p for t in validate_files([path], ctx) for p in t.problems]
+    assert [(p.sheet, p.row) for p in problems] == [("県北(再掲)", 2)]
+    assert "g.xlsx［県北］ 2行目と同じ行です" in problems[0].reason

@@ -681,3 +681,31 @@ def test_data_view_warnings(load, db):
 )
 def test_source_link(source, expected):
     assert _link(source) == expected
+
+
+def test_data_view_load_log_lists_files_read_and_entries_skipped(load):
+    log = build_data_view(load, FUKUSHIMA).load_log
+    assert list(log.columns)[:7] == [
+        "ファイル",
+        "シート",
+        "状態",
+        "種類",
+        "行数",
+        "除いた合計行",
+        "読み方・読み飛ばした理由",
+    ]
+    skipped = log[log["状態"] == "読み飛ばし"]
+    assert skipped[["ファイル", "種類", "行数", "読み方・読み飛ばした理由"]].values.tolist() == [
+        ["README.md", "", "", "説明書きのファイルです"],
+        ["manifest.json", "", "", "データではない管理用のファイルです"],
+    ]
+    read = log[log["状態"] == "読み込み"].set_index("ファイル")
+    assert read.loc["fukushima_survey_r06_2024.csv", ["種類", "行数", "文字コード"]].tolist() == [
+        "拠点一覧",
+        59,
+        "utf-8-sig",
+    ]
+    assert read.loc["fukushima_survey_r05_2023.xlsx", ["シート", "文字コード"]].tolist() == [
+        "一覧",
+        "（Excel）",
+    ]

@@ -1,3 +1,4 @@
-select file, kind, rows, dropped_rows, encoding, sha256, is_sample, build_id, built_at
+-- Every column: builds made before load_log had sheet/status/note still read (the view fills in).
+select *
 from load_log
-order by file
+order by file, sheet

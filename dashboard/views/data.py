@@ -18,6 +18,13 @@ INDICATOR_LABELS = {
     "rmo_total_somu": "地域運営組織数（総務省調査）",
 }
 KIND_LABELS = {"actual": "実績", "target": "目標", "derived": "算出値"}
+INPUT_KIND_LABELS = {"survey": "拠点一覧", "grants": "補助金交付実績", "cooperatives": "協同組合",
+                     "published_counts": "公表値"}  # fmt: skip
+LOG_COLUMNS = {
+    "file": "ファイル", "sheet": "シート", "status": "状態", "kind": "種類", "rows": "行数",
+    "dropped_rows": "除いた合計行", "note": "読み方・読み飛ばした理由", "encoding": "文字コード",
+    "sha256": "sha256", "is_sample": "サンプル", "build_id": "版", "built_at": "取込日時（UTC）",
+}  # fmt: skip
 URL = re.compile(
     r"((?:https?://)?(?:[a-z0-9-]+\.)+(?:go\.jp|lg\.jp|net|jp)(?:/[A-Za-z0-9_./%?=&#~-]*)?)"
 )
@@ -51,12 +58,23 @@ def _sources(frame: pd.DataFrame, option: ProfileOption) -> pd.DataFrame:
                                "source": "出典", "link": "リンク"})  # fmt: skip
 
 
+def _load_log(log: pd.DataFrame) -> pd.DataFrame:
+    """Files read and entries skipped. A skipped entry has no kind, rows or encoding: blank
+    (not applicable), never 「データなし」 (unknown)."""
+    log = log.reindex(columns=list(LOG_COLUMNS))
+    skipped = log["status"].eq("skipped")
+    log["status"] = skipped.map({True: "読み飛ばし", False: "読み込み"})
+    log["kind"] = log["kind"].map(lambda k: INPUT_KIND_LABELS.get(k, k))
+    log["encoding"] = log["encoding"].where(log["encoding"].notna() | skipped, "（Excel）")
+    log["sheet"] = log["sheet"].fillna("")
+    log["note"] = log["note"].fillna("")
+    for column in ("kind", "encoding", "sha256", "rows", "dropped_rows"):
+        log[column] = log[column].astype(object).where(~skipped, "")
+    return log.rename(columns=LOG_COLUMNS)
+
+
 def build_data_view(load: Loader, option: ProfileOption) -> DataView:
-    log = load("load_log")
-    log["encoding"] = log["encoding"].fillna("（xlsx）")
-    log = log.rename(columns={
-        "file": "ファイル", "kind": "種類", "rows": "行数", "dropped_rows": "除いた合計行", "encoding": "文字コード",
-        "sha256": "sha256", "is_sample": "サンプル", "build_id": "版", "built_at": "取込日時（UTC）"})  # fmt: skip
+    log = _load_log(load("load_log"))
     quality = load("quality_report")
     # A file-level message has no row, column or value: blank (not applicable), not unknown.
     quality[["row", "column", "value"]] = (
