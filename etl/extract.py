@@ -365,8 +365,10 @@ def _check_cells(parsed: ParsedFile, row: int, cells: list[object], header_names
     """Control characters and oversized text anywhere in a row, read or not."""
     texts = [c for c in cells if isinstance(c, str)]
     joined = "".join(texts)
-    if not CONTROL_CHARS.search(joined) and len(joined) <= MAX_CELL_CHARS and len(texts) == sum(
-        1 for c in cells if isinstance(c, str | MergedCopy)
+    if (
+        not CONTROL_CHARS.search(joined)
+        and len(joined) <= MAX_CELL_CHARS
+        and len(texts) == sum(1 for c in cells if isinstance(c, str | MergedCopy))
     ):
         return  # the common case: one test for the whole row
     for index, value in enumerate(cells):
