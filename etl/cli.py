@@ -75,13 +75,19 @@ def cmd_validate(args, settings) -> int:
     if args.format == "json":  # a missing file is one more problem: stdout stays one JSON list
         print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
     else:
+        shown: set[tuple] = set()
         for item in parsed:
             state = "OK" if item.ok else f"{len(item.problems)}件の問題"
-            print(f"{item.name}: {item.kind or '不明'} {len(item.records)}行 — {state}")
+            sheets = f"［{item.sheet}］" if item.sheet else ""
+            print(f"{item.name}{sheets}: {item.kind or '不明'} {len(item.records)}行 — {state}")
             for problem in item.problems:
                 print(f"  {problem}")
             for warning in item.warnings:
                 print(f"  (警告) {warning}")
+            for sheet, reason in item.skipped_sheets:
+                if (item.name, sheet) not in shown:
+                    shown.add((item.name, sheet))
+                    print(f"  (読み飛ばし) シート「{sheet}」: {reason}")
     return 1 if problems else 0
 
 

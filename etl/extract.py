@@ -523,7 +523,7 @@ def _read_sheet(tables: dict, path: Path, sha256: str, sheet: RawSheet,
 
 
 def _note_sheet(parsed: ParsedFile, sheet: RawSheet, state: _SheetState, spans) -> None:
-    where = f"シート「{sheet.name}」" if sheet.name else ""
+    where = f"シート「{sheet.name}」: " if sheet.name else ""
     for header in state.no_unit:
         reason = (
             "金額の単位（円・千円）がどこにも書かれていません。見出しに（円）や（千円）を書くか、"
@@ -541,7 +541,9 @@ def _note_sheet(parsed: ParsedFile, sheet: RawSheet, state: _SheetState, spans) 
                 None, None, None, f"{why}を除きました（{_rows_text(rows)}行目）", sheet.name
             )
     if spans:
-        parsed.notes.append(f"{where}結合されたセルの値を各行に補いました（{len(spans)}か所）")
+        note = f"縦に結合されたセルの値を各行に補いました（{len(spans)}か所）"
+        parsed.notes.append(where + note)
+        parsed.warn(None, None, None, note, sheet.name)
 
 
 def _apply_check_marks(parsed: ParsedFile) -> None:
@@ -556,7 +558,9 @@ def _apply_check_marks(parsed: ParsedFile) -> None:
             for record in blanks:
                 record[name] = False
             header = parsed.headers[name]
-            parsed.notes.append(f"列「{header}」は○印と空欄だけのため、空欄を「無」としました")
+            note = f"列「{header}」は○印と空欄だけのため、空欄を「無」としました"
+            parsed.notes.append(note)
+            parsed.warn(None, header, None, note)
 
 
 def read_file(path: Path, max_bytes: int | None = None) -> list[ParsedFile]:
