@@ -99,8 +99,8 @@ def _load_inputs(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], sampl
             "header_row": item.header_row, "is_sample": item.sha256 in samples, "status": "loaded",
             "note": "。".join(item.notes) or None,
         })  # fmt: skip
-        warnings += [{"file": w.file, "row": w.row, "column": w.column, "value": w.value, "message": w.reason}
-                     for w in item.warnings]  # fmt: skip
+        warnings += [{"file": w.file + (f"［{w.sheet}］" if w.sheet else ""), "row": w.row, "column": w.column,
+                      "value": w.value, "message": w.reason} for w in item.warnings]  # fmt: skip
     entries = _skipped_sheets(parsed) + [(name, None, reason) for name, reason in skipped]
     for name, sheet, reason in entries:
         files.append({"file": name, "sha256": "", "kind": None, "rows": 0, "dropped_rows": 0,
