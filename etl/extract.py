@@ -189,18 +189,32 @@ def _matches(kind: Kind, header) -> set[str]:
     return {table[label].name for _, _, label, _ in header if label in table}
 
 
+def _best_kind(cells: list[object]) -> tuple[int, Kind] | None:
+    header = _header_cells(cells)
+    best: tuple[int, Kind] | None = None
+    for kind in KINDS.values():
+        names = _matches(kind, header)
+        if kind.identified_by(names) and len(names) >= MIN_HEADER_MATCHES:
+            if best is None or len(names) > best[0]:
+                best = (len(names), kind)
+    return best
+
+
 def find_header(sheet: RawSheet) -> tuple[int, Kind, list[tuple[int, str, str, str | None]]] | None:
-    """The first row (within the top rows) that reads as the header of a known kind."""
-    for position, (_, cells) in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
-        header = _header_cells(cells)
-        best: tuple[int, Kind] | None = None
-        for kind in KINDS.values():
-            names = _matches(kind, header)
-            if kind.identified_by(names) and len(names) >= MIN_HEADER_MATCHES:
-                if best is None or len(names) > best[0]:
-                    best = (len(names), kind)
-        if best:
-            return position, best[1], header
+    """The first row (within the top rows) that reads as the header of a known kind.
+
+    In a header written over two rows (「事業費（千円）」 over 総事業費 and 補助対象経費), the lower
+    row names every column: it is the header when it reads as the same kind at least as well."""
+    rows = sheet.rows[:HEADER_SCAN_ROWS]
+    for position, (_, cells) in enumerate(rows):
+        best = _best_kind(cells)
+        if best is None:
+            continue
+        if position + 1 < len(rows):
+            lower = _best_kind(rows[position + 1][1])
+            if lower is not None and lower[1] is best[1] and lower[0] >= best[0]:
+                position += 1
+        return position, best[1], _header_cells(rows[position][1])
     return None
 
 
@@ -269,11 +283,27 @@ def _resolve_units(parsed: ParsedFile, sheet: RawSheet, position: int, header) -
         # a group header right above (「金額（千円）」 merged over the amount columns)
         if index not in units and index < len(above) and nz.find_unit(_unwrap(above[index])):
             units[index] = nz.find_unit(_unwrap(above[index]))
-    title_unit = nz.find_unit(parsed.titles.get(sheet.name, ""))
+    title_unit = _title_unit(sheet, position)
     if title_unit:
         for index, *_ in header:
             units.setdefault(index, title_unit)
     return units, unit_row
+
+
+def _title_unit(sheet: RawSheet, position: int) -> str | None:
+    """The unit a title row states for the whole table: 「令和6年度 補助金（単位：千円）」 or a row
+    of 「（千円）」 alone. A row of several cells (a group header such as 「事業費（千円）」 over some
+    columns) speaks of its own columns only; two title units that disagree state nothing."""
+    found = set()
+    for _, cells in sheet.rows[:position]:
+        texts = {str(_unwrap(c)).strip() for c in cells if not nz.is_blank(_unwrap(c))}
+        if len(texts) != 1:
+            continue
+        (text,) = texts
+        unit = nz.find_unit(text)
+        if unit and ("単位" in nz.nfkc(text) or _unit_only(text)):
+            found.add(unit)
+    return found.pop() if len(found) == 1 else None
 
 
 def _unit_only(cell: object) -> bool:

@@ -367,7 +367,8 @@ def test_local_mode_says_so_and_shows_the_uploader(data_page, monkeypatch):
     assert "閲覧専用モード" not in texts(at)
     [uploader] = at.get("file_uploader")
     assert (
-        uploader.label == "拠点一覧・補助金・協同組合・公表値のファイル（.xlsx / .csv、20MBまで）"
+        uploader.label
+        == "拠点一覧・補助金・協同組合・公表値のファイル（.xlsx / .xlsm / .csv / .tsv / .txt、20MBまで）"
     )
     assert (uploader.allowed_type, uploader.accept_multiple_files) == ([".xlsx", ".csv"], True)
 

@@ -412,3 +412,36 @@ def test_the_same_row_in_two_tables_of_one_workbook_is_refused(tmp_path, ctx):
     problems = [p for t in validate_files([path], ctx) for p in t.problems]
     assert [(p.sheet, p.row) for p in problems] == [("県北(再掲)", 2)]
     assert "g.xlsx［県北］ 2行目と同じ行です" in problems[0].reason
+
+
+def test_a_group_header_speaks_only_of_its_own_columns(tmp_path, ctx):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(
+        ["年度", "市町村", "地区名", "事業区分", "事業費（千円）", None, "補助金額", "状態"]
+    )
+    sheet.append([None, None, None, None, "総事業費", "補助対象経費", None, None])
+    sheet.append(["令和5年度", "伊達市", "掛田地区", "計画策定事業", 600, 500, 400000, "完了"])
+    for column in "ABCDGH":
+        sheet.merge_cells(f"{column}1:{column}2")
+    sheet.merge_cells("E1:F1")
+    book.save(tmp_path / "g.xlsx")
+    parsed = one(tmp_path / "g.xlsx", ctx)
+    # 補助金額 is not under 「事業費（千円）」: its unit is stated nowhere, so it is not guessed
+    assert [(p.column, "単位" in p.reason) for p in parsed.problems] == [("補助金額", True)]
+
+
+def test_title_rows_that_disagree_on_the_unit_state_none(tmp_path, ctx):
+    rows = [["補助金交付実績（単位：千円）"], ["単位：円"], NO_UNIT_HEADER, no_unit_row()]
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert sorted(p.column for p in parsed.problems) == ["補助対象経費", "補助金額"]
+
+
+def test_too_many_cells_are_refused(tmp_path, ctx, monkeypatch):
+    from etl import readers
+
+    monkeypatch.setattr(readers, "MAX_CELLS", 50)
+    rows = [GRANT_HEADER] + [grant(district=f"地区{i}") for i in range(10)]
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert [(p.sheet, p.row) for p in parsed.problems] == [("一覧", 7)]
+    assert "セルが多すぎます" in parsed.problems[0].reason
