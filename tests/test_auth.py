@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import MODE_TEXT, Access, resolve, role_for
 from etl.build import build
+from etl.readers import SUPPORTED_SUFFIXES
 from etl.settings import PROJECT_DIR, load_settings
 from tests.conftest import SAMPLE_DIR, settings_for
 
@@ -370,7 +371,10 @@ def test_local_mode_says_so_and_shows_the_uploader(data_page, monkeypatch):
         uploader.label
         == "拠点一覧・補助金・協同組合・公表値のファイル（.xlsx / .xlsm / .csv / .tsv / .txt、20MBまで）"
     )
-    assert (uploader.allowed_type, uploader.accept_multiple_files) == ([".xlsx", ".csv"], True)
+    assert (uploader.allowed_type, uploader.accept_multiple_files) == (
+        list(SUPPORTED_SUFFIXES),
+        True,
+    )
 
 
 def test_the_oidc_user_is_named_with_the_role_in_the_sidebar(data_page):
