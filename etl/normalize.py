@@ -199,6 +199,8 @@ def parse_fiscal_year(value: object) -> int | None:
         if inner and parse_fiscal_year(inner.group(1)) != year:
             raise ValueError("西暦と和暦が一致しません")
         return _check_year(year)
+    if any(p.match(text) for p in DATE_PATTERNS):  # a date written as text: its fiscal year
+        return _check_year(fiscal_year_of(parse_date(text)))
     raise ValueError("年度として読めません（例: 令和6年度, R6, 2024）")
 
 

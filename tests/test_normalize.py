@@ -38,6 +38,11 @@ from etl import normalize as nz
         ("-", None),
         ("―", None),
         ("不明", None),
+        # a date (a cell or its text) is read as the fiscal year it falls in: April to March
+        (dt.date(2024, 3, 31), 2023),
+        (dt.datetime(2024, 4, 1), 2024),
+        ("2024/3/31", 2023),
+        ("令和6年4月1日", 2024),
     ],
 )
 def test_parse_fiscal_year(value, expected):
@@ -57,6 +62,7 @@ def test_parse_fiscal_year(value, expected):
         ("abc", "年度として読めません"),
         ("来年度", "年度として読めません"),
         ("2024.5", "年度として読めません"),
+        ("2024/13/1", "存在しない日付"),
     ],
 )
 def test_parse_fiscal_year_rejects(value, reason):
