@@ -55,7 +55,7 @@ def make_context(settings: Settings, profile: str | None = None) -> Context:
     key = profile or settings.default_profile
     if key not in profiles:
         raise EtlError(f"プロファイル「{key}」がありません（{', '.join(profiles)}）")
-    max_bytes = settings.input_max_mb * 1_000_000
+    max_bytes = settings.input_max_mb * 1024 * 1024  # MB as the upload limit counts it
     return Context(load_reference(settings.reference_dir), profiles, key, input_max_bytes=max_bytes)
 
 

@@ -97,7 +97,9 @@ def _resolve_municipality(parsed: ParsedFile, record: dict, ctx: Context) -> Non
         return  # the code cell is already reported
     code, name = record.get("municipality_code"), record.get("municipality_name")
     pref_name = record.get("pref_name")
-    stated = _pref_in(parsed.title_of(record))
+    # The file's prefecture: its title's, else the profile's (`--profile`): a file that states
+    # none is never moved to another prefecture by one of its codes.
+    stated = _pref_in(parsed.title_of(record)) or ctx.profiles[ctx.default_profile].pref_code
     if pref_name is not None:
         stated = pref_code_of(pref_name)
         if stated is None:
@@ -107,15 +109,15 @@ def _resolve_municipality(parsed: ParsedFile, record: dict, ctx: Context) -> Non
             return
     if code:
         if stated and code[:2] != stated:
-            reason = (
-                f"市町村コード{code}は{_pref_label(code[:2])}のコードですが、"
-                f"{'この行の都道府県' if pref_name else 'タイトル'}は{_pref_label(stated)}です"
-            )
+            said = (
+                "この行の都道府県" if pref_name
+                else "タイトル" if _pref_in(parsed.title_of(record))
+                else "このファイルの都道府県（プロファイル）"
+            )  # fmt: skip
+            reason = f"市町村コード{code}は{_pref_label(code[:2])}のコードですが、{said}は{_pref_label(stated)}です"
             parsed.problem(record, headers["municipality_code"], code, reason)
             return
-        pref = code[:2]
-    else:
-        pref = stated or ctx.profiles[ctx.default_profile].pref_code
+    pref = stated
     record["pref_code"] = pref
     if pref not in ctx.reference.pref_codes:
         reason = f"{_pref_label(pref)}の市町村は参照データ（municipalities.csv）にありません"
@@ -215,7 +217,7 @@ def _finish_survey(parsed: ParsedFile, ctx: Context) -> None:
             parsed.problem(record, parsed.headers.get("rmo_name"), record["rmo_name"], reason)
     _check_one_year(parsed, years)
     _check_duplicates(
-        parsed, ("fiscal_year", "municipality_code", "district_name", "hub_name"), "拠点"
+        parsed, ("fiscal_year", "municipality_code", "district_key", "hub_name"), "拠点"
     )
 
 
@@ -268,7 +270,7 @@ def _finish_grants(parsed: ParsedFile, ctx: Context) -> None:
             parsed.problem(row, headers.get("bureau"), bureau, reason)
     _check_duplicates(
         parsed,
-        ("fiscal_year", "municipality_code", "district_name", "program_id"),
+        ("fiscal_year", "municipality_code", "district_key", "program_id"),
         "同じ年度・地区・事業区分の行",
     )
 
@@ -332,23 +334,26 @@ def _check_grant_labels(parsed: ParsedFile, record: dict, profile: Profile, defa
 
 
 def _check_grant_amounts(parsed: ParsedFile, record: dict, headers: dict) -> None:
-    row = record
+    """Amounts against the status and against each other; a cell already reported is left out."""
+    failed = record.get("_failed", set())
+    grant_failed = bool({"grant_yen", "decided_yen", "actual_yen"} & failed)
     grant_column = grant_header(headers)
-    if {"grant_yen", "decided_yen", "actual_yen"} & record.get("_failed", set()):
-        return  # the amount cell itself is already reported
-    grant, eligible, total = (
-        record.get(k) for k in ("grant_yen", "eligible_cost_yen", "total_cost_yen")
+    grant, eligible, total, decided = (
+        None if k in failed else record.get(k)
+        for k in ("grant_yen", "eligible_cost_yen", "total_cost_yen", "decided_yen")
     )
-    if grant is None and record.get("status") not in ("採択", "取下げ"):
-        parsed.problem(row, grant_column, None, "補助金額が空です（採択・取下げ以外は必須）")
+    if not grant_failed and grant is None and record.get("status") not in ("採択", "取下げ"):
+        reason = "補助金額が空です（採択・取下げ以外は必須）"
+        parsed.problem(record, grant_column, None, reason)
     if grant == 0 and record.get("status") != "取下げ":
-        parsed.problem(row, grant_column, 0, "補助金額が0円です（未定なら空欄にしてください）")
-    if grant is not None and eligible is not None and grant > eligible:
-        parsed.problem(row, grant_column, grant, "補助金額が補助対象経費を超えています")
+        reason = "補助金額が0円です（未定なら空欄にしてください）"
+        parsed.problem(record, grant_column, 0, reason)
+    for amount, column in ((grant, grant_column), (decided, headers.get("decided_yen"))):
+        if amount is not None and eligible is not None and amount > eligible:
+            parsed.problem(record, column, amount, "補助金額が補助対象経費を超えています")
     if eligible is not None and total is not None and eligible > total:
-        parsed.problem(
-            row, headers["eligible_cost_yen"], eligible, "補助対象経費が総事業費を超えています"
-        )
+        reason = "補助対象経費が総事業費を超えています"
+        parsed.problem(record, headers["eligible_cost_yen"], eligible, reason)
 
 
 def _finish_cooperatives(parsed: ParsedFile, ctx: Context) -> None:
@@ -397,7 +402,18 @@ FINISHERS = {
 def parse_file(path: Path, ctx: Context) -> list[ParsedFile]:
     """Read, parse and check one input file: one ParsedFile per table, `problems` listing
     everything wrong with it."""
-    return [_check_table(parsed, ctx) for parsed in read_file(path, ctx.input_max_bytes)]
+    tables = read_file(path, ctx.input_max_bytes, bureau_totals(ctx))
+    return [_check_table(parsed, ctx) for parsed in tables]
+
+
+def bureau_totals(ctx: Context) -> frozenset[str]:
+    """Subtotal labels made of a bureau's name and 計 (会津計, 県北計), for every profile."""
+    return frozenset(
+        nz.match_key(f"{bureau}{suffix}計")
+        for profile in ctx.profiles.values()
+        for bureau in profile.bureaus
+        for suffix in ("", profile.bureau_label)
+    )
 
 
 def _check_table(parsed: ParsedFile, ctx: Context) -> ParsedFile:
@@ -409,13 +425,13 @@ def _check_table(parsed: ParsedFile, ctx: Context) -> ParsedFile:
         for written, official in sorted(parsed.variants):
             parsed.notes.append(f"市町村名「{written}」を「{official}」として読みました（異体字）")
             parsed.warn(None, None, written, f"市町村名を「{official}」として読みました（異体字）")
-    FINISHERS[parsed.kind](parsed, ctx)
     for record in parsed.records:
         if "district_name" in record:  # keys that match districts and hubs across files and years
-            record["district_key"] = nz.match_key(record.get("district_name") or "")
+            record["district_key"] = nz.district_key(record.get("district_name") or "")
             record["hub_key"] = (
                 f"{record['district_key']}|{nz.match_key(record.get('hub_name') or '')}"
             )
+    FINISHERS[parsed.kind](parsed, ctx)
     columns = OUTPUT_COLUMNS[parsed.kind]
     parsed.records = [{c: r.get(c) for c in (*columns, "source_sheet")} for r in parsed.records]
     return parsed

@@ -62,6 +62,7 @@ def cmd_build(args, settings) -> int:
 
 def cmd_validate(args, settings) -> int:
     from etl.build import make_context, validate_files
+    from etl.readers import not_data_reason
 
     ctx = make_context(settings, args.profile)
     paths = [Path(p) for p in args.files]
@@ -69,6 +70,9 @@ def cmd_validate(args, settings) -> int:
     if missing and args.format != "json":
         raise EtlError(f"ファイルがありません: {', '.join(str(p) for p in missing)}")
     paths = [p for p in paths if p not in missing]
+    # as `build` does: Excel's ~$ lock files, READMEs … (a glob picks them up) are not data
+    skipped = [(p.name, not_data_reason(p)) for p in paths if not_data_reason(p)]
+    paths = [p for p in paths if not not_data_reason(p)]
     parsed = validate_files(paths, ctx, progress=lambda message: _step(args, message))
     problems = [Problem(p.name, None, None, None, "ファイルがありません") for p in missing]
     problems += [p for item in parsed for p in item.problems]
@@ -88,6 +92,8 @@ def cmd_validate(args, settings) -> int:
                 if (item.name, sheet) not in shown:
                     shown.add((item.name, sheet))
                     print(f"  (読み飛ばし) シート「{sheet}」: {reason}")
+        for name, reason in skipped:
+            print(f"{name}: 読み飛ばし（{reason}）")
     return 1 if problems else 0
 
 

@@ -15,16 +15,27 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl import layout
 from etl import normalize as nz
 from etl.errors import Problem
+from etl.layout import MergedCopy, unwrap
 from etl.readers import RawSheet, UncachedFormula, UnreadableFile, read_workbook, sha256_of
-from etl.schemas import KINDS, SERVICES, Column, Kind
+from etl.schemas import IDENTITY_COLUMNS, KINDS, SERVICES, Column, Kind
 
-HEADER_SCAN_ROWS = 200
-MIN_HEADER_MATCHES = 3
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NUMERIC_PARSERS = ("amount", "int")
+EXCEL_ERRORS = {
+    "#REF!",
+    "#N/A",
+    "#VALUE!",
+    "#DIV/0!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+}
 SERVICE_SYNONYMS = {
     "移動": (
         "移動",
@@ -76,6 +87,7 @@ class ParsedFile:
     explicit_bool: set[str] = field(default_factory=set)  # tick columns that also say 無/不明
     variants: set[tuple[str, str]] = field(default_factory=set)  # (as written, official name)
     rows_loaded: int = 0  # set when the records are loaded into a build (and let go)
+    _cells_reported: set[tuple] = field(default_factory=set, repr=False)
 
     @property
     def name(self) -> str:
@@ -99,10 +111,16 @@ class ParsedFile:
         row, record_sheet = self._where(row)
         sheet = sheet or record_sheet
         if row is not None and column is not None:
-            if any(p.row == row and p.column == column and p.sheet == sheet for p in self.problems):
+            if (sheet, row, column) in self._cells_reported:
                 return
+            self._cells_reported.add((sheet, row, column))
         shown = None if nz.is_blank(value) else str(value)
         self.problems.append(Problem(self.name, row, column, shown, reason, sheet))
+
+    def note(self, text: str, sheet: str | None = None, column: str | None = None) -> None:
+        """How the file was read: in load_log, and as a warning in the quality report."""
+        self.notes.append((f"シート「{sheet}」: " if sheet else "") + text)
+        self.warn(None, column, None, text, sheet)
 
     def warn(self, row, column: str | None, value: object, reason: str,
              sheet: str | None = None) -> None:  # fmt: skip
@@ -174,154 +192,15 @@ def parse_cell(column: Column, value: object, unit: str | None) -> object:
         return _PARSERS[column.parser](value, unit)
 
 
-def _header_cells(cells: list[object]) -> list[tuple[int, str, str, str | None]]:
-    out = []
-    for index, cell in enumerate(cells):
-        if nz.is_blank(cell) or isinstance(cell, UncachedFormula):
-            continue
-        label, unit = nz.split_header(cell)
-        out.append((index, str(cell).replace("\n", " ").strip(), label, unit))
-    return out
-
-
-def _matches(kind: Kind, header) -> set[str]:
-    table = kind.by_label()
-    return {table[label].name for _, _, label, _ in header if label in table}
-
-
-def _best_kind(cells: list[object]) -> tuple[int, Kind] | None:
-    header = _header_cells(cells)
-    best: tuple[int, Kind] | None = None
-    for kind in KINDS.values():
-        names = _matches(kind, header)
-        if kind.identified_by(names) and len(names) >= MIN_HEADER_MATCHES:
-            if best is None or len(names) > best[0]:
-                best = (len(names), kind)
-    return best
-
-
-def find_header(sheet: RawSheet) -> tuple[int, Kind, list[tuple[int, str, str, str | None]]] | None:
-    """The first row (within the top rows) that reads as the header of a known kind.
-
-    In a header written over two rows (「事業費（千円）」 over 総事業費 and 補助対象経費), the lower
-    row names every column: it is the header when it reads as the same kind at least as well."""
-    rows = sheet.rows[:HEADER_SCAN_ROWS]
-    for position, (_, cells) in enumerate(rows):
-        best = _best_kind(cells)
-        if best is None:
-            continue
-        if position + 1 < len(rows):
-            lower = _best_kind(rows[position + 1][1])
-            if lower is not None and lower[1] is best[1] and lower[0] >= best[0]:
-                position += 1
-        return position, best[1], _header_cells(rows[position][1])
-    return None
-
-
-def _fill_merges(sheet: RawSheet, header_row: int | None) -> list[tuple[int, int]]:
-    """Give every cell of a merged range its value (Excel shows it across the range).
-
-    Returns the merged ranges over data rows that span several rows, as (first, last) rows:
-    a number merged over rows cannot be given to each row (it would be counted twice)."""
-    by_number = {number: cells for number, cells in sheet.rows}
-    spans = []
-    for first_row, first_col, last_row, last_col in sheet.merges:
-        top = by_number.get(first_row)
-        if top is None or first_col > len(top):
-            continue
-        value = top[first_col - 1]
-        for number in range(first_row, last_row + 1):
-            cells = by_number.get(number)
-            if cells is None:
-                continue
-            if len(cells) < last_col:
-                cells.extend([None] * (last_col - len(cells)))
-            for col in range(first_col, last_col + 1):
-                if (number, col) != (first_row, first_col):
-                    cells[col - 1] = (
-                        MergedCopy(value) if header_row and number > header_row else value
-                    )
-        if header_row and last_row > first_row and last_row > header_row:
-            spans.append((first_row, first_col, last_row, last_col))
-    return spans
-
-
-def _header_view(sheet: RawSheet) -> RawSheet:
-    """The top rows with merged cells filled, to find a header written over two rows."""
-    rows = [(number, list(cells)) for number, cells in sheet.rows[:HEADER_SCAN_ROWS]]
-    view = RawSheet(sheet.name, rows, sheet.encoding, merges=sheet.merges)
-    _fill_merges(view, None)
-    return view
-
-
-class MergedCopy:
-    """A value a vertically merged cell gives to the rows below its first (fill-down)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: object):
-        self.value = value
-
-
-def _unwrap(value: object) -> object:
-    return value.value if isinstance(value, MergedCopy) else value
-
-
-def _resolve_units(parsed: ParsedFile, sheet: RawSheet, position: int, header) -> tuple[
-        dict[int, str], bool]:  # fmt: skip
-    """Units of the amount columns from a unit row under the header, a group header above it,
-    or the title rows; and whether the row under the header is a unit row (not data)."""
-    units: dict[int, str] = {}
-    unit_row = False
-    below = sheet.rows[position + 1][1] if position + 1 < len(sheet.rows) else []
-    filled = [(i, c) for i, c in enumerate(below) if not nz.is_blank(c)]
-    if filled and all(_unit_only(c) for _, c in filled):
-        unit_row = True
-        units.update({i: nz.find_unit(f"({nz.nfkc(c).strip('()（）')})") for i, c in filled})
-    above = sheet.rows[position - 1][1] if position > 0 else []
-    for index, *_ in header:
-        # a group header right above (「金額（千円）」 merged over the amount columns)
-        if index not in units and index < len(above) and nz.find_unit(_unwrap(above[index])):
-            units[index] = nz.find_unit(_unwrap(above[index]))
-    title_unit = _title_unit(sheet, position)
-    if title_unit:
-        for index, *_ in header:
-            units.setdefault(index, title_unit)
-    return units, unit_row
-
-
-def _title_unit(sheet: RawSheet, position: int) -> str | None:
-    """The unit a title row states for the whole table: 「令和6年度 補助金（単位：千円）」 or a row
-    of 「（千円）」 alone. A row of several cells (a group header such as 「事業費（千円）」 over some
-    columns) speaks of its own columns only; two title units that disagree state nothing."""
-    found = set()
-    for _, cells in sheet.rows[:position]:
-        texts = {str(_unwrap(c)).strip() for c in cells if not nz.is_blank(_unwrap(c))}
-        if len(texts) != 1:
-            continue
-        (text,) = texts
-        unit = nz.find_unit(text)
-        if unit and ("単位" in nz.nfkc(text) or _unit_only(text)):
-            found.add(unit)
-    return found.pop() if len(found) == 1 else None
-
-
-def _unit_only(cell: object) -> bool:
-    text = re.sub(r"[\s()（）\[\]【】]", "", nz.nfkc(cell)).removeprefix("単位").strip(":：")
-    return text in ("円", "千円")
-
-
-def map_columns(parsed: ParsedFile, kind: Kind, header, header_row: int,
+def map_columns(parsed: ParsedFile, kind: Kind, header: layout.Header, header_row: int,
                 units: dict[int, str], sheet: str | None) -> list[MappedColumn]:  # fmt: skip
     table = kind.by_label()
     mapped: dict[str, MappedColumn] = {}
     for index, written, label, unit in header:
         column = table.get(label)
         if column is None:
-            parsed.warn(
-                header_row, written, None, "この列は読み込みません（名前が別名表にありません）",
-                sheet,
-            )  # fmt: skip
+            reason = "この列は読み込みません（名前が別名表にありません）"
+            parsed.warn(header_row, written, None, reason, sheet)
             continue
         if column.name in mapped:
             other = mapped[column.name].header
@@ -341,60 +220,30 @@ def map_columns(parsed: ParsedFile, kind: Kind, header, header_row: int,
     if kind.name != "published_counts" and not {"municipality_code", "municipality_name"} & set(
         mapped
     ):
-        parsed.problem(
-            header_row, "市町村コード／市町村名", None, "市町村を表す列がありません", sheet
-        )
+        reason = "市町村を表す列がありません"
+        parsed.problem(header_row, "市町村コード／市町村名", None, reason, sheet)
     for problem in kind.conflicts(set(mapped)):
         parsed.problem(header_row, None, None, problem, sheet)
     return list(mapped.values())
 
 
-def _lead_end(columns: list[MappedColumn], width: int) -> int:
-    """Cells left of the first numeric column: where a row's labels (合計, 小計 …) are written."""
-    numeric = [m.index for m in columns if m.column.parser in NUMERIC_PARSERS]
-    return min(numeric) if numeric else width
-
-
-def _is_total_row(cells: list[object], lead_end: int) -> bool:
-    return any(nz.is_total_label(_unwrap(c)) for c in cells[:lead_end])
-
-
-def _is_footnote_row(cells: list[object]) -> bool:
-    first = next((c for c in map(_unwrap, cells) if not nz.is_blank(c)), None)
-    if not nz.is_footnote(first):
-        return False
-    filled = [_unwrap(c) for c in cells if not nz.is_blank(_unwrap(c))]
-    return len({str(c) for c in filled}) == 1
-
-
-def _is_header_again(cells: list[object], header_texts: dict[int, str]) -> bool:
-    """The header repeated at a page break: the header's own texts in its own columns."""
-    same = 0
-    for index, text in header_texts.items():
-        if index < len(cells) and isinstance(cells[index], str) and cells[index].strip() == text:
-            same += 1
-            if same >= MIN_HEADER_MATCHES:
-                return True
-    return same == len(header_texts)
-
-
-def _is_template_row(cells: list[object], columns: list[MappedColumn]) -> bool:
-    """A row of the form with only its running number filled in."""
-    used = {m.index for m in columns}
-    rest = [c for i, c in enumerate(cells) if i not in used and not nz.is_blank(c)]
-    mapped_blank = all(
-        nz.is_blank(_unwrap(cells[m.index])) for m in columns if m.index < len(cells)
-    )
-    return mapped_blank and all(
-        isinstance(c, int) or re.fullmatch(r"\d+", nz.nfkc(c)) for c in rest
-    )
-
-
 def _check_cells(parsed: ParsedFile, row: int, cells: list[object], header_names: dict[int, str],
-                 sheet: str | None) -> None:  # fmt: skip
-    """Control characters and oversized text anywhere in a row, read or not."""
+                 sheet: RawSheet) -> None:  # fmt: skip
+    """Control characters, oversized text, and values where the header has no column."""
     texts = [c for c in cells if isinstance(c, str)]
     joined = "".join(texts)
+    width = max(header_names, default=-1) + 1
+    beyond = [i for i, c in enumerate(cells[width:], width) if not nz.is_blank(unwrap(c))]
+    if beyond and not all(isinstance(cells[i], MergedCopy) for i in beyond):
+        column = f"{beyond[0] + 1}列目"
+        value = unwrap(cells[beyond[0]])
+        if sheet.delimiter:  # text: a value past the header is a split cell, not a memo
+            reason = (
+                "見出しより右の列に値があります（カンマを含む金額が引用符なしで書かれていませんか）"
+            )
+            parsed.problem(row, column, value, reason, sheet.name)
+        else:
+            parsed.warn(row, column, value, "見出しのない列の値は読み込みません", sheet.name)
     if (
         not CONTROL_CHARS.search(joined)
         and len(joined) <= MAX_CELL_CHARS
@@ -402,44 +251,121 @@ def _check_cells(parsed: ParsedFile, row: int, cells: list[object], header_names
     ):
         return  # the common case: one test for the whole row
     for index, value in enumerate(cells):
-        value = _unwrap(value)
+        value = unwrap(value)
         if not isinstance(value, str):
             continue
         column = header_names.get(index, f"{index + 1}列目")
         if CONTROL_CHARS.search(value):
             shown = CONTROL_CHARS.sub(lambda m: f"\\x{ord(m.group()):02x}", value[:50])
-            parsed.problem(row, column, shown, "制御文字が含まれています", sheet)
+            parsed.problem(row, column, shown, "制御文字が含まれています", sheet.name)
         elif len(value) > MAX_CELL_CHARS:
             reason = f"セルの文字数が多すぎます（{len(value):,}文字。{MAX_CELL_CHARS:,}文字まで）"
-            parsed.problem(row, column, value[:50] + "…", reason, sheet)
+            parsed.problem(row, column, value[:50] + "…", reason, sheet.name)
 
 
 @dataclass
-class _SheetState:
+class _Sheet:
+    """One sheet being read: its columns and what its rows that are not data were."""
+
+    sheet: RawSheet
+    columns: list[MappedColumn]
+    header_names: dict[int, str]  # every header cell, read or not
+    header_texts: dict[int, str]  # the mapped columns' header texts (a repeated header)
+    group_texts: dict[int, str]  # the group header row above, if any
+    total_labels: frozenset[str]
     skipped: dict[str, list[int]] = field(default_factory=dict)  # why → rows
-    no_unit: dict[str, int] = field(default_factory=dict)  # amount header → first row
+    no_unit: set[str] = field(default_factory=set)  # amount headers without a unit anywhere
+
+    @property
+    def used(self) -> set[int]:
+        return {m.index for m in self.columns}
+
+    @property
+    def lead_end(self) -> int:
+        """Cells left of the first numeric column: where a row's labels (合計 …) are written."""
+        numeric = [m.index for m in self.columns if m.column.parser in NUMERIC_PARSERS]
+        return min(numeric) if numeric else max(self.used, default=0) + 1
 
 
-def parse_rows(parsed: ParsedFile, sheet: RawSheet, start: int, columns: list[MappedColumn],
-               header_names: dict[int, str], header_cells: list[object]) -> _SheetState:  # fmt: skip
-    state = _SheetState()
-    used = {m.index for m in columns}
-    header_texts = {i: str(c).strip() for i, c in enumerate(header_cells) if i in used}
-    width = max((m.index for m in columns), default=0) + 1
-    lead_end = _lead_end(columns, width)
+def _not_data(parsed: ParsedFile, state: _Sheet, row: int, cells: list[object]) -> str | None:
+    """Why a row of the table is not data (None when it is)."""
+    if layout.is_total_row(cells, state.lead_end, state.total_labels):
+        return "合計・小計の行"
+    if layout.is_footnote_row(cells):
+        return "注記の行"
+    if layout.same_texts(cells, state.header_texts) >= min(layout.MIN_HEADER_MATCHES,
+                                                            len(state.header_texts)):  # fmt: skip
+        if layout.same_texts(cells, state.header_texts) < len(state.header_texts):
+            reason = "繰り返された見出し行が最初の見出しと違います（単位や列が変わる場合はシートを分けてください）"
+            parsed.problem(row, None, None, reason, state.sheet.name)
+        return "ページごとに繰り返された見出し行"
+    if state.group_texts and layout.same_texts(cells, state.group_texts) >= min(
+        layout.MIN_HEADER_MATCHES, len(state.group_texts)
+    ):
+        return "ページごとに繰り返された見出し行"
+    if layout.is_template_row(cells, state.used):
+        return "番号だけの様式の行"
+    if layout.is_example_row(cells):
+        return "記入例の行"
+    if layout.is_section_heading(cells):
+        return "区切りの見出しの行"
+    return None
+
+
+def _parse_value(parsed: ParsedFile, state: _Sheet, record: dict, mapped: MappedColumn,
+                 raw: object, row: int) -> None:  # fmt: skip
+    """One cell into the record, or a problem; a failed cell is marked so later checks skip it."""
+    name, value = mapped.column.name, unwrap(raw)
+    reason = None
+    if isinstance(value, UncachedFormula):
+        reason = (f"数式（{value}）の計算結果が保存されていません。"
+                  "Excel で開いて保存し直すか、値として貼り付けてください")  # fmt: skip
+        value = None
+    elif isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+        reason = f"セルが Excel のエラー値（{value.strip()}）です。数式の参照先を確かめてください"
+    elif (
+        isinstance(raw, MergedCopy)
+        and not nz.is_blank(value)
+        and (mapped.column.parser in NUMERIC_PARSERS or name in IDENTITY_COLUMNS)
+    ):
+        reason = "このセルは結合されたセルの一部です（結合された値がどの行のものか決められません）"
+    if reason is None:
+        try:
+            record[name] = parse_cell(mapped.column, value, mapped.unit)
+        except UnitUnknown:
+            state.no_unit.add(mapped.header)
+            reason = ""
+        except ValueError as exc:
+            reason = str(exc)
+    if reason is not None:
+        record[name] = None
+        record.setdefault("_failed", set()).add(name)
+        if reason:
+            parsed.problem(row, mapped.header, value, reason, state.sheet.name)
+        return
+    if mapped.column.parser == "amount" and mapped.unit == "千円" and isinstance(value, str):
+        text = re.sub(r"\s+", "", nz.nfkc(value))
+        if text.endswith("円") and not text.endswith("千円"):
+            reason = "千円の列ですが、このセルは円で書かれているため円として読みました"
+            parsed.warn(row, mapped.header, value, reason, state.sheet.name)
+    if mapped.column.parser == "bool":
+        if nz.is_blank(value):
+            record.setdefault("_blank", set()).add(name)
+        elif nz.nfkc(value) not in nz.CHECK_MARKS:
+            parsed.explicit_bool.add(name)
+    if record[name] is None and mapped.column.required and not mapped.column.blank_ok:
+        parsed.problem(row, mapped.header, value, "必須項目が空です", state.sheet.name)
+
+
+def parse_rows(parsed: ParsedFile, state: _Sheet, start: int) -> None:
+    sheet = state.sheet
     for position in range(start, len(sheet.rows)):
         row_number, cells = sheet.rows[position]
         sheet.rows[position] = (row_number, [])  # read once: a large file's raw cells go as we go
-        if all(nz.is_blank(_unwrap(c)) for c in cells):
+        if all(nz.is_blank(unwrap(c)) for c in cells):
             continue
-        _check_cells(parsed, row_number, cells, header_names, sheet.name)
-        why = (
-            "合計・小計の行" if _is_total_row(cells, lead_end)
-            else "注記の行" if _is_footnote_row(cells)
-            else "ページごとに繰り返された見出し行" if _is_header_again(cells, header_texts)
-            else "番号だけの様式の行" if _is_template_row(cells, columns)
-            else None
-        )  # fmt: skip
+        _check_cells(parsed, row_number, cells, state.header_names, sheet)
+        why = _not_data(parsed, state, row_number, cells)
         if why:
             state.skipped.setdefault(why, []).append(row_number)
             if why == "合計・小計の行":
@@ -448,58 +374,12 @@ def parse_rows(parsed: ParsedFile, sheet: RawSheet, start: int, columns: list[Ma
         record: dict[str, object] = {
             "source_file": parsed.name, "source_sheet": sheet.name, "source_row": row_number,
         }  # fmt: skip
-        for mapped in columns:
+        for mapped in state.columns:
             raw = cells[mapped.index] if mapped.index < len(cells) else None
-            value = _unwrap(raw)
-            if isinstance(value, UncachedFormula):
-                record[mapped.column.name] = None
-                record.setdefault("_failed", set()).add(mapped.column.name)
-                reason = (
-                    f"数式（{value}）の計算結果が保存されていません。"
-                    "Excel で開いて保存し直すか、値として貼り付けてください"
-                )
-                parsed.problem(row_number, mapped.header, None, reason, sheet.name)
-                continue
-            if isinstance(raw, MergedCopy) and mapped.column.parser in NUMERIC_PARSERS:
-                if not nz.is_blank(value):
-                    reason = "数値のセルが複数の行にまたがって結合されています（どの行の値か決められません）"
-                    parsed.problem(row_number, mapped.header, value, reason, sheet.name)
-                    continue
-            try:
-                record[mapped.column.name] = parse_cell(mapped.column, value, mapped.unit)
-            except UnitUnknown:
-                record[mapped.column.name] = None
-                record.setdefault("_failed", set()).add(mapped.column.name)
-                state.no_unit.setdefault(mapped.header, row_number)
-                continue
-            except ValueError as exc:
-                record[mapped.column.name] = None
-                record.setdefault("_failed", set()).add(mapped.column.name)
-                parsed.problem(row_number, mapped.header, value, str(exc), sheet.name)
-                continue
-            if mapped.column.parser == "bool":
-                record.setdefault("_blank", set())
-                if nz.is_blank(value):
-                    record["_blank"].add(mapped.column.name)
-                elif nz.nfkc(value) not in nz.CHECK_MARKS:
-                    parsed.explicit_bool.add(mapped.column.name)
-            if record[mapped.column.name] is None and mapped.column.required:
-                if not mapped.column.blank_ok:
-                    parsed.problem(row_number, mapped.header, value, "必須項目が空です", sheet.name)
-        if sheet.hidden_rows and row_number in sheet.hidden_rows:
+            _parse_value(parsed, state, record, mapped, raw, row_number)
+        if row_number in sheet.hidden_rows:
             state.skipped.setdefault("_hidden", []).append(row_number)
         parsed.records.append(record)
-    return state
-
-
-def _title(sheet: RawSheet, position: int) -> str:
-    seen: list[str] = []
-    for _, cells in sheet.rows[:position]:
-        for cell in cells:
-            text = str(_unwrap(cell)).strip()
-            if not nz.is_blank(cell) and text not in seen:  # merged titles repeat their text
-                seen.append(text)
-    return " ".join(seen)
 
 
 def _rows_text(rows: list[int]) -> str:
@@ -507,73 +387,69 @@ def _rows_text(rows: list[int]) -> str:
     return shown + (f" ほか{len(rows) - 20}行" if len(rows) > 20 else "")
 
 
-def _looks_like_table(sheet: RawSheet) -> bool:
-    """Two or more rows of three or more filled cells: data, not a cover sheet (表紙)."""
-    wide = 0
-    for _, cells in sheet.rows:
-        if sum(1 for c in cells if not nz.is_blank(c)) >= 3:
-            wide += 1
-            if wide >= 2:
-                return True
-    return False
+def no_header_problem(path: Path, sheet: str | None) -> Problem:
+    kinds = "、".join(k.label for k in KINDS.values())
+    reason = f"見出し行が見つかりません（{kinds}のいずれの形式とも一致しません）"
+    return Problem(path.name, None, None, None, reason, sheet)
 
 
-def _read_sheet(tables: dict, path: Path, sha256: str, sheet: RawSheet,
-                skipped: list[tuple[str, str]], problems: list[Problem]) -> None:  # fmt: skip
-    found = find_header(_header_view(sheet))
+def _read_sheet(tables: dict[str, ParsedFile], path: Path, sha256: str, sheet: RawSheet,
+                skipped: list[tuple[str, str]], problems: list[Problem],
+                total_labels: frozenset[str]) -> None:  # fmt: skip
+    found = layout.find_header(layout.header_view(sheet))
     if found is None:
-        label = sheet.name or path.name
-        if sheet.name is None or _looks_like_table(sheet):
-            kinds = "、".join(k.label for k in KINDS.values())
-            reason = f"見出し行が見つかりません（{kinds}のいずれの形式とも一致しません）"
-            problems.append(Problem(path.name, None, None, None, reason, sheet.name))
+        if sheet.name is None or layout.looks_like_table(sheet):
+            problems.append(no_header_problem(path, sheet.name))
         else:
-            skipped.append((label, "表の見出し行がないシート（表紙など）です"))
+            skipped.append((sheet.name, "表の見出し行がないシート（表紙など）です"))
         return
-    position, kind, header = found
+    position, kind = found
     header_row = sheet.rows[position][0]
-    spans = _fill_merges(sheet, header_row)
-    header = _header_cells(sheet.rows[position][1])  # merged header cells are filled now
-    key = (kind.name, tuple(sorted(_matches(kind, header))))
-    parsed = tables.get(key)
-    if parsed is None:
-        parsed = tables[key] = ParsedFile(path=path, sha256=sha256, kind=kind.name)
+    view = layout.header_view(sheet, header_row)
+    units, unit_row = layout.resolve_units(
+        view, position, layout.header_cells(view.rows[position][1]), sheet
+    )
+    spans = layout.fill_merges(sheet, header_row)
+    header = layout.header_cells(sheet.rows[position][1])  # merged header cells are filled now
+    parsed = tables.get(kind.name)
+    if parsed is None:  # the visible sheets of one kind are one table
+        parsed = tables[kind.name] = ParsedFile(path=path, sha256=sha256, kind=kind.name)
         parsed.header_row, parsed.encoding = header_row, sheet.encoding
-        parsed.title = _title(sheet, position)
-    parsed.titles[sheet.name] = _title(sheet, position)
+        parsed.title = layout.title_text(layout.title_block(sheet, position))
+    parsed.titles[sheet.name] = layout.title_text(layout.title_block(sheet, position))
     parsed.sheet = "、".join(filter(None, [parsed.sheet, sheet.name])) or None
-    units, unit_row = _resolve_units(parsed, sheet, position, header)
+    before = len(parsed.problems)
     columns = map_columns(parsed, kind, header, header_row, units, sheet.name)
-    if parsed.problems:
-        return
-    header_names = {index: written for index, written, *_ in header}
-    header_cells = [_unwrap(c) for c in sheet.rows[position][1]]
-    state = parse_rows(parsed, sheet, position + 1 + unit_row, columns, header_names, header_cells)
-    _note_sheet(parsed, sheet, state, spans)
+    if len(parsed.problems) > before:
+        return  # this sheet's header is wrong: its rows cannot be read (other sheets still are)
+    group = layout.group_row(layout.title_block(sheet, position)) or []
+    used = {m.index for m in columns}
+    cells = sheet.rows[position][1]
+    state = _Sheet(
+        sheet, columns, {index: written for index, written, *_ in header},
+        {i: str(unwrap(cells[i])).strip() for i in used if i < len(cells)},
+        {i: str(unwrap(group[i])).strip() for i in used if i < len(group) and not nz.is_blank(unwrap(group[i]))},
+        total_labels,
+    )  # fmt: skip
+    parse_rows(parsed, state, position + 1 + unit_row)
+    _note_sheet(parsed, state, spans)
 
 
-def _note_sheet(parsed: ParsedFile, sheet: RawSheet, state: _SheetState, spans) -> None:
-    where = f"シート「{sheet.name}」: " if sheet.name else ""
-    for header in state.no_unit:
+def _note_sheet(parsed: ParsedFile, state: _Sheet, spans) -> None:
+    name = state.sheet.name
+    for header in sorted(state.no_unit):
         reason = (
             "金額の単位（円・千円）がどこにも書かれていません。見出しに（円）や（千円）を書くか、"
-            "タイトル行に「単位：千円」のように書いてください"
+            "表の上に「（単位：千円）」のように書いてください"
         )
-        parsed.problem(None, header, None, reason, sheet.name)
+        parsed.problem(None, header, None, reason, name)
     for why, rows in state.skipped.items():
         if why == "_hidden":
-            parsed.notes.append(f"{where}非表示の行も読み込みました（{_rows_text(rows)}行目）")
-            parsed.warn(None, None, None, f"非表示の行も読み込みました（{_rows_text(rows)}行目）",
-                        sheet.name)  # fmt: skip
+            parsed.note(f"非表示の行も読み込みました（{_rows_text(rows)}行目）", name)
         else:
-            parsed.notes.append(f"{where}{why}を除きました（{_rows_text(rows)}行目）")
-            parsed.warn(
-                None, None, None, f"{why}を除きました（{_rows_text(rows)}行目）", sheet.name
-            )
+            parsed.note(f"{why}を除きました（{_rows_text(rows)}行目）", name)
     if spans:
-        note = f"縦に結合されたセルの値を各行に補いました（{len(spans)}か所）"
-        parsed.notes.append(where + note)
-        parsed.warn(None, None, None, note, sheet.name)
+        parsed.note(f"縦に結合されたセルの値を各行に補いました（{len(spans)}か所）", name)
 
 
 def _apply_check_marks(parsed: ParsedFile) -> None:
@@ -588,37 +464,34 @@ def _apply_check_marks(parsed: ParsedFile) -> None:
             for record in blanks:
                 record[name] = False
             header = parsed.headers[name]
-            note = f"列「{header}」は○印と空欄だけのため、空欄を「無」としました"
-            parsed.notes.append(note)
-            parsed.warn(None, header, None, note)
+            parsed.note(
+                f"列「{header}」は○印と空欄だけのため、空欄を「無」としました", column=header
+            )
 
 
-def read_file(path: Path, max_bytes: int | None = None) -> list[ParsedFile]:
-    """Header detection and cell parsing for one file (no cross-row or reference checks)."""
-    sha256 = sha256_of(path)
+def read_file(path: Path, max_bytes: int | None = None,
+              total_labels: frozenset[str] = frozenset()) -> list[ParsedFile]:  # fmt: skip
+    """Header detection and cell parsing for one file (no cross-row or reference checks).
 
-    def refused(problem: Problem) -> list[ParsedFile]:
-        return [ParsedFile(path=path, sha256=sha256, problems=[problem])]
-
+    `total_labels` are match keys of labels that mark a subtotal row besides the usual ones
+    (会津計: a bureau of a profile followed by 計)."""
     size = path.stat().st_size
-    if max_bytes is not None and size > max_bytes:
-        reason = f"ファイルが大きすぎます（{size / 1e6:,.1f}MB。上限{max_bytes / 1e6:,.0f}MB: KYOTEN_INPUT_MAX_MB）"
-        return refused(Problem(path.name, None, None, None, reason))
+    if max_bytes is not None and size > max_bytes:  # refused before it is even read
+        reason = f"ファイルが大きすぎます（{size / 2**20:,.1f}MB。上限{max_bytes / 2**20:,.0f}MB: KYOTEN_INPUT_MAX_MB）"
+        return [ParsedFile(path, "", problems=[Problem(path.name, None, None, None, reason)])]
+    sha256 = sha256_of(path)
     try:
         book = read_workbook(path)
     except UnreadableFile as exc:
-        return refused(exc.problem)
-    tables: dict[tuple, ParsedFile] = {}
+        return [ParsedFile(path=path, sha256=sha256, problems=[exc.problem])]
+    tables: dict[str, ParsedFile] = {}
     skipped = list(book.skipped)
     problems: list[Problem] = []
     for sheet in book.sheets:
-        _read_sheet(tables, path, sha256, sheet, skipped, problems)
+        _read_sheet(tables, path, sha256, sheet, skipped, problems, total_labels)
     out = list(tables.values())
     if not out:
-        if not problems:
-            kinds = "、".join(k.label for k in KINDS.values())
-            reason = f"見出し行が見つかりません（{kinds}のいずれの形式とも一致しません）"
-            problems.append(Problem(path.name, None, None, None, reason))
+        problems = problems or [no_header_problem(path, None)]
         return [ParsedFile(path=path, sha256=sha256, problems=problems, skipped_sheets=skipped)]
     out[0].problems.extend(problems)
     for parsed in out:

@@ -21,14 +21,27 @@ ERA_LAST_YEAR = {"平成": 31, "昭和": 64, "H": 31, "S": 64}
 TRUE_WORDS = {"有", "あり", "有り", "○", "〇", "◯", "●", "はい", "yes", "y", "true", "1", "済"}
 CHECK_MARKS = {"○", "〇", "◯", "●", "✓", "✔", "☑", "レ"}  # a box ticked; a blank box means 無
 TRUE_WORDS |= CHECK_MARKS
-FALSE_WORDS = {"無", "なし", "無し", "×", "✕", "x", "いいえ", "no", "n", "false", "0"}
+FALSE_WORDS = {"無", "なし", "無し", "×", "✕", "x", "いいえ", "no", "n", "false", "0", "☐", "□"}
 
 UNIT_PATTERN = re.compile(
     r"^(?P<label>.*?)[(\[【<〈《](?:単位[:：]?)?(?P<unit>[^()\[\]【】<>〈〉《》]*)[)\]】>〉》]$"
 )
-HEADER_MARKS = re.compile(r"(?:[※*＊†‡]\d*|\d\))+$|^[※*＊†‡]+")
+# Footnote marks after a header: ※1, *, †, (注1), （注）, 1) — never part of the label.
+HEADER_MARKS = re.compile(r"(?:[※*＊†‡]\d*|\((?:注|※)?\d*\)|(?<![(\d])\d{1,2}\))$")
+LEADING_MARKS = re.compile(r"^[※*＊†‡]+")
+NOTE_WORDS = {
+    "税込",
+    "税抜",
+    "税込み",
+    "税抜き",
+    "注",
+    "予定",
+    "見込",
+}  # bracketed notes, not units
+MAX_HEADER_CHARS = 200  # a longer cell is text, not a column header
 UNIT_IN_TEXT = re.compile(
-    r"単位\s*[:：]?\s*(?P<unit>千円|円)|[(（【\[]\s*(?P<bare>千円|円)\s*[)）】\]]"
+    r"単位\s*(?:は|[:：])?\s*(?P<unit>千円|円)|(?P<before>千円|円)\s*単位"
+    r"|[(（【\[]\s*(?P<bare>千円|円)\s*[)）】\]]"
 )
 ERA_PATTERN = re.compile(
     r"^(?P<era>令和|平成|昭和|R|H|S)\.?\s*(?P<num>元|\d{1,2})\s*(?:年度|年)?"
@@ -69,6 +82,13 @@ def clean_text(value: object) -> str | None:
 def match_key(value: object) -> str:
     """A key for comparing names: NFKC, no spaces, no line breaks."""
     return re.sub(r"\s+", "", nfkc(value))
+
+
+def district_key(value: object) -> str:
+    """The key that matches a district across files and years: its name without spaces, width
+    or a trailing 地区 (東野沢地区 and 東野沢 are one district)."""
+    key = match_key(value)
+    return key.removesuffix("地区") or key
 
 
 def _number_text(value: object) -> str | None:
@@ -333,10 +353,21 @@ def parse_municipality_code(value: object) -> str | None:
 def split_header(value: object) -> tuple[str, str | None]:
     """A header cell as (label, unit): '補助金額\\n（千円）' → ('補助金額', '千円').
 
-    Footnote marks are not part of the label: 補助金額（千円）※1, 状態※2, 補助金額【千円】."""
-    text = HEADER_MARKS.sub("", re.sub(r"\s+", "", nfkc(value)))
+    Footnote marks are not part of the label: 補助金額（千円）※1, 状態※2, 補助金額【千円】,
+    実績額（注1）; nor is a bracketed note such as （税込）."""
+    text = re.sub(r"\s+", "", nfkc(value))
+    if len(text) > MAX_HEADER_CHARS:
+        return text, None
+    text = LEADING_MARKS.sub("", text)
+    for _ in range(4):  # a few marks in a row: 補助金額（千円）※1※2
+        stripped = HEADER_MARKS.sub("", text)
+        if stripped == text:
+            break
+        text = stripped
     match = UNIT_PATTERN.match(text)
     if match and match["label"]:
+        if match["unit"] in NOTE_WORDS:
+            return split_header(match["label"])
         return match["label"], match["unit"] or None
     return text, None
 
@@ -346,7 +377,14 @@ def find_unit(text: object) -> str | None:
     if is_blank(text):
         return None
     match = UNIT_IN_TEXT.search(nfkc(text))
-    return None if match is None else match["unit"] or match["bare"]
+    return None if match is None else match["unit"] or match["before"] or match["bare"]
+
+
+def states_unit(text: object) -> bool:
+    """True for a text that states a unit in words (単位：千円, 千円単位), not just a label's
+    bracket (事業費（千円）): such a statement speaks of the whole table."""
+    match = None if is_blank(text) else UNIT_IN_TEXT.search(nfkc(text))
+    return bool(match) and not match["bare"]
 
 
 FOOTNOTE_PATTERN = re.compile(r"^[(（]?(注|※|\*|出典|資料|備考|参考)")
@@ -366,7 +404,10 @@ def is_total_label(value: object) -> bool:
     text = re.sub(r"\s+", "", nfkc(value))
     if text in {"計", "合計", "小計", "総計", "累計", "総合計", "中計"}:
         return True
-    if re.match(r"^(合計|小計|総計)", text) or re.search(r"(合計|小計|総計)(\(.*\))?$", text):
+    # 合計(県北), 小計 …, 県北小計 — but not 合計特殊出生率… or 小計画… (words that start alike)
+    if re.match(r"^(合計|小計|総計|累計)(?:$|[(\[【・:：-]|計)", text):
+        return True
+    if re.search(r"(合計|小計|総計)(\(.*\))?$", text):
         return True
     return bool(
         re.fullmatch(

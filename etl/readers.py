@@ -9,6 +9,7 @@ zip bomb is refused in seconds instead of being inflated.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
@@ -16,6 +17,7 @@ import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -112,6 +114,12 @@ def sniff_type(path: Path) -> str:
             raise _refuse(path, "壊れたxlsxファイルです")
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
+        with path.open("rb") as handle:
+            start = handle.read(1 << 20)
+        if "EncryptedPackage".encode("utf-16-le") in start:
+            raise _refuse(
+                path, "パスワードで保護されたファイルは読めません。保護を外して保存し直してください"
+            )
         raise _refuse(path, "旧形式のExcel（.xls）は読めません。.xlsx で保存し直してください")
     if suffix in EXCEL_SUFFIXES:
         raise _refuse(path, "xlsxファイルの中身ではありません")
@@ -174,6 +182,13 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     raise UnreadableFile(_undecodable(data, worst, name))
 
 
+def _excel_text(cell: str) -> str:
+    """="07208" (how spreadsheets export a code to keep its leading zero) is the text 07208."""
+    if cell.startswith('="') and cell.endswith('"') and len(cell) >= 3:
+        return cell[2:-1].replace('""', '"')
+    return cell
+
+
 def _delimiter(text: str, suffix: str) -> str:
     if suffix == ".tsv":
         return "\t"
@@ -191,7 +206,7 @@ def _read_text(path: Path) -> list[RawSheet]:
     try:
         # Rows numbered 1, 2, 3 … as a spreadsheet shows them (a cell's line breaks do not count).
         for number, cells in enumerate(reader, 1):
-            rows.append((number, list(cells)))
+            rows.append((number, [_excel_text(c) for c in cells]))
     except csv.Error as exc:
         raise _refuse(path, f"区切りテキストとして読めません（{exc}）", len(rows) + 1) from exc
     return [RawSheet(None, rows, encoding, delimiter=delimiter)]
@@ -222,36 +237,66 @@ def check_archive(path: Path) -> None:
 
 
 class _Parser(WorkSheetParser):
-    """openpyxl's sheet parser that also tells a formula without a saved result from a blank,
-    and reads numbers shown in a 和暦 date format as dates."""
+    """openpyxl's sheet parser that reads a number as Excel shows it: a formula without a saved
+    result is not a blank, an error value is not text, a date shown as a year is that year, a
+    number in a 和暦 or Japanese built-in date format is a date, and #,##0, (thousands) shows
+    the number divided by 1,000."""
 
-    era_styles: frozenset[int] = frozenset()
+    actions: dict[int, object] = {}
 
     def parse_cell(self, element):
         cell = super().parse_cell(element)
-        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+        value, action = cell["value"], self.actions.get(cell["style_id"])
+        if value is None and element.find(FORMULA_TAG) is not None:
             cell["value"] = UncachedFormula(element.findtext(FORMULA_TAG))
-        elif cell["style_id"] in self.era_styles and isinstance(cell["value"], int | float):
-            cell["value"] = from_excel(cell["value"], self.epoch)
+        elif action is None or isinstance(value, bool) or value is None:
+            pass
+        elif action in ("date", "year") and isinstance(value, int | float):
+            date = from_excel(value, self.epoch)
+            cell["value"] = date.year if action == "year" else date
+        elif action == "year" and isinstance(value, dt.datetime):
+            cell["value"] = value.year  # shown as 2024年度 / 令和6年度: the year it shows
+        elif isinstance(action, int) and isinstance(value, int | float):
+            cell["value"] = _shown(value, action)
         return cell
 
 
-ERA_FORMAT = re.compile(r"g{1,3}\s*e{1,2}")  # ggge: 令和6 (Excel's Japanese era tokens)
+def _shown(value: int | float, thousands: int) -> Decimal:
+    """A number as a format with trailing commas shows it: 432000 in #,##0, is 432."""
+    if isinstance(value, float) and abs(value - round(value)) < 1e-6:
+        value = round(value)  # binary float noise of a computed yen amount
+    return Decimal(repr(value)) / (1000**thousands)
 
 
-def _era_styles(book) -> frozenset[int]:
-    """Style ids whose number format shows 和暦 (ggge年…): their numbers are dates."""
-    out = set()
+ERA_TOKENS = re.compile(r"g{1,3}\s*e{1,2}")  # ggge: 令和6 (Excel's Japanese era tokens)
+# Japanese Excel's built-in date formats, written without a <numFmt> (ids 27-36, 50-58): 和暦 and
+# 年月日; 32 and 33 are times.
+JA_BUILTIN_DATES = frozenset({*range(27, 32), *range(34, 37), *range(50, 59)})
+THOUSANDS = re.compile(r"[0#?](,+)(?![0#?,])")
+
+
+def _format_of(book, style) -> str:
+    if style.numFmtId >= 164 and style.numFmtId - 164 < len(book._number_formats):
+        return book._number_formats[style.numFmtId - 164]
+    return BUILTIN_FORMATS.get(style.numFmtId) or ""
+
+
+def _style_actions(book) -> dict[int, object]:
+    """What each cell style's number format means for the value shown: 'date' (a number shown as
+    a date), 'year' (a date shown only as its year), or how many thousands a format divides by."""
+    out: dict[int, object] = {}
     for index, style in enumerate(book._cell_styles):
-        fmt = (
-            book._number_formats[style.numFmtId - 164]
-            if style.numFmtId >= 164 and style.numFmtId - 164 < len(book._number_formats)
-            else BUILTIN_FORMATS.get(style.numFmtId)
-        )
-        stripped = re.sub(r'"[^"]*"|\[[^\]]*\]', "", fmt or "")
-        if ERA_FORMAT.search(stripped) and index not in book._date_formats:
-            out.add(index)
-    return frozenset(out)
+        fmt = _format_of(book, style)
+        code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", fmt.split(";")[0])
+        is_date = index in book._date_formats or ERA_TOKENS.search(code)
+        if style.numFmtId in JA_BUILTIN_DATES or is_date:
+            year_only = not re.search(r"[mdhsMDHS]", code)
+            out[index] = (
+                "year" if year_only and (ERA_TOKENS.search(code) or "y" in code.lower()) else "date"
+            )
+        elif (match := THOUSANDS.search(code)) is not None:
+            out[index] = len(match.group(1))
+    return out
 
 
 def _merges(parser: WorkSheetParser) -> tuple[tuple[int, int, int, int], ...]:
@@ -264,14 +309,14 @@ def _merges(parser: WorkSheetParser) -> tuple[tuple[int, int, int, int], ...]:
     return tuple(out)
 
 
-def _read_sheet(path: Path, book, sheet, era_styles, budget: list[int]) -> RawSheet:
+def _read_sheet(path: Path, book, sheet, actions, budget: list[int]) -> RawSheet:
     rows: list[tuple[int, list[object]]] = []
     hidden: set[int] = set()
     number = 0
     with book._archive.open(sheet._worksheet_path) as source:
         parser = _Parser(source, book.shared_strings, data_only=True, epoch=book.epoch,
                          date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)  # fmt: skip
-        parser.era_styles = era_styles
+        parser.actions = actions
         try:
             for number, cells in parser.parse():
                 budget[0] -= max(len(cells), 1)
@@ -314,14 +359,14 @@ def _read_workbook(path: Path) -> Workbook:
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad file
         raise _refuse(path, f"xlsxとして開けません（{type(exc).__name__}）") from exc
     try:
-        era_styles = _era_styles(book)
+        actions = _style_actions(book)
         budget = [MAX_CELLS]
         sheets, skipped = [], []
         for sheet in book.worksheets:
             if sheet.sheet_state != "visible":
                 skipped.append((sheet.title, "非表示のシートは読みません"))
                 continue
-            sheets.append(_read_sheet(path, book, sheet, era_styles, budget))
+            sheets.append(_read_sheet(path, book, sheet, actions, budget))
         return Workbook(sheets, skipped)
     finally:
         book.close()

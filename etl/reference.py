@@ -60,20 +60,26 @@ class Reference:
         return self._by_code.get(code)
 
     @staticmethod
-    def _candidates(name: str) -> list[str]:
+    def _candidates(pref_code: str, name: str) -> list[str]:
+        """The name as written, without its prefecture (only if it is this prefecture: 山形県金山町
+        is never 福島県's 金山町) and without a 郡 name."""
         key = match_key(name)
-        candidates = [key, re.sub(r"^.{2,3}?[都道府県]", "", key)]
-        candidates.append(re.sub(r"^.+?郡(?=.+[町村]$)", "", candidates[-1]))
-        return candidates
+        prefix = re.match(r"^(北海道|.{2,3}?[都府県])(?=.)", key)
+        if prefix and PREF_CODE_BY_KEY.get(prefix.group(1)) is not None:
+            if PREF_CODE_BY_KEY[prefix.group(1)] != pref_code:
+                return []
+            key = key[prefix.end() :]
+        return [key, re.sub(r"^.+?郡(?=.+[町村]$)", "", key)]
 
     def code_for_name(self, pref_code: str, name: str) -> str | None:
         """Resolve a municipality name within one prefecture, tolerating 県名 and 郡名 prefixes
         and the variant characters of the reference table (桧枝岐村 is 檜枝岐村)."""
-        for candidate in self._candidates(name):
+        candidates = self._candidates(pref_code, name)
+        for candidate in candidates:
             code = self._by_name.get((pref_code, candidate))
             if code:
                 return code
-        for candidate in self._candidates(name):
+        for candidate in candidates:
             code = self._by_folded.get((pref_code, self.fold(candidate)))
             if code:
                 return code
@@ -81,7 +87,8 @@ class Reference:
 
     def is_variant_spelling(self, pref_code: str, name: str) -> bool:
         """True when a name matched only through the variant-character table."""
-        return not any(self._by_name.get((pref_code, c)) for c in self._candidates(name))
+        candidates = self._candidates(pref_code, name)
+        return not any(self._by_name.get((pref_code, c)) for c in candidates)
 
 
 def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:

@@ -137,8 +137,13 @@ GRANTS = Kind(
         Column("eligible_cost_yen", "補助対象経費", "amount", ("補助対象事業費",)),
         # The grant figure: 補助金額 as such, or 交付決定額 and/or 実績額 (実績額 where present).
         Column("grant_yen", "補助金額", "amount", ("補助額", "補助金")),
-        Column("decided_yen", "交付決定額", "amount", ("補助金交付決定額", "交付決定額（補助金）")),
-        Column("actual_yen", "実績額", "amount", ("補助金実績額", "確定額", "補助金確定額")),
+        Column("decided_yen", "交付決定額", "amount", ("補助金交付決定額", "交付決定", "決定額")),
+        Column(
+            "actual_yen",
+            "実績額",
+            "amount",
+            ("補助金実績額", "確定額", "補助金確定額", "確定", "実績"),
+        ),
         Column("amount_basis", "金額区分", "text", ("補助金額の区分",)),
         Column("implementing_body", "事業実施主体", "text", ("実施主体",)),
         Column("is_indirect", "間接補助の有無", "bool", ("間接補助",)),
@@ -178,6 +183,10 @@ PUBLISHED = Kind(
         Column("source", "source", "text", ("出典",), True),
     ),
 )
+
+# Columns that name the thing a row counts: merged over several rows they cannot be copied
+# to each (one hub written over two district rows is one hub, not two).
+IDENTITY_COLUMNS = {"hub_name", "cooperative_name"}
 
 KINDS: dict[str, Kind] = {k.name: k for k in (SURVEY, GRANTS, COOPERATIVES, PUBLISHED)}
 

@@ -24,6 +24,7 @@ import resource
 import secrets
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import unicodedata
@@ -295,17 +296,24 @@ def _child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def _memory_limit(kind: int, megabytes: int) -> Callable[[], None]:
-    """A preexec_fn that caps one memory resource of the child (computed here, not after fork)."""
+# The child caps its own memory and then becomes the command (exec keeps the limit): no code
+# runs between fork and exec in the threaded web server (a preexec_fn could deadlock there).
+_LIMITED_EXEC = (
+    "import os, resource, sys\n"
+    "kind, limit = getattr(resource, sys.argv[1]), int(sys.argv[2])\n"
+    "resource.setrlimit(kind, (limit, limit))\n"
+    "os.execv(sys.argv[3], sys.argv[3:])\n"
+)
+
+
+def _limited(command: list[str], kind: int, megabytes: int) -> list[str]:
+    """`command` run under a cap of one memory resource (RLIMIT_AS or RLIMIT_DATA)."""
     limit = megabytes * 1024 * 1024
     _, hard = resource.getrlimit(kind)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
-
-    def apply() -> None:  # runs in the forked child before exec: nothing but the system call
-        resource.setrlimit(kind, (limit, limit))
-
-    return apply
+    name = "RLIMIT_AS" if kind == resource.RLIMIT_AS else "RLIMIT_DATA"
+    return [sys.executable, "-c", _LIMITED_EXEC, name, str(limit), *command]
 
 
 def _run_limited(
@@ -314,7 +322,7 @@ def _run_limited(
     """Run `command` with the validation limits; each stderr line goes to `progress` (in this
     thread). Raises _TimedOut after killing the child when it runs past the time limit."""
     process = subprocess.Popen(  # our own interpreter and module, no shell
-        command,
+        _limited(command, memory, settings.validate_max_mem_mb),
         cwd=PROJECT_DIR,
         env=_child_env(settings),
         stdin=subprocess.DEVNULL,
@@ -323,7 +331,6 @@ def _run_limited(
         text=True,
         encoding="utf-8",
         errors="replace",
-        preexec_fn=_memory_limit(memory, settings.validate_max_mem_mb),
     )
     lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
     out: list[str] = []

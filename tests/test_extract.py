@@ -479,7 +479,7 @@ def test_rmo_name_without_rmo_names_the_cell_as_written(tmp_path, ctx, has_rmo):
         ([grant(status="検討中")], [(2, "状態", "検討中")], "採択・交付決定・完了・取下げ"),
         (
             [grant(), grant(year="R3", program="計画策定", amount="100000")],
-            [(3, None, "2021 / 07213 / 掛田地区 / plan")],
+            [(3, None, "2021 / 07213 / 掛田 / plan")],
             "2行目と重複",
         ),
     ],

@@ -65,9 +65,19 @@ def where(parsed: ParsedFile) -> list[tuple]:
             "07201",
             "市町村コード07201は福島県のコードですが、この行の都道府県は宮城県です",
         ),
-        (None, "04100", "宮城県の市町村は参照データ（municipalities.csv）にありません"),
+        ("宮城県", "04100", "宮城県の市町村は参照データ（municipalities.csv）にありません"),
+        (
+            None,
+            "31201",
+            "市町村コード31201は鳥取県のコードですが、このファイルの都道府県（プロファイル）は福島県です",
+        ),
     ],
-    ids=["tottori-code-under-fukushima", "fukushima-code-under-miyagi", "prefecture-not-loaded"],
+    ids=[
+        "tottori-code-under-fukushima",
+        "fukushima-code-under-miyagi",
+        "prefecture-not-loaded",
+        "no-prefecture-stated-uses-the-profile",
+    ],
 )
 def test_a_code_of_another_prefecture_is_a_cell_error(tmp_path, ctx, pref, code, reason):
     rows = [
@@ -201,10 +211,10 @@ def test_a_control_character_anywhere_in_a_cell_is_an_error_for_that_cell(tmp_pa
         "完了",
         "メモ\x07",
     ]
-    path = text_file(tmp_path / "g.csv", [GRANT_HEADER, *filler, bad])
+    path = text_file(tmp_path / "g.csv", [[*GRANT_HEADER, "メモ"], *filler, bad])
     assert path.stat().st_size > 4096  # the NUL is past the first 4 KiB
     parsed = one(path, ctx)
-    assert where(parsed) == [(202, "地区名", "掛田\\x00地区"), (202, "8列目", "メモ\\x07")]
+    assert where(parsed) == [(202, "地区名", "掛田\\x00地区"), (202, "メモ", "メモ\\x07")]
     assert all(p.reason == "制御文字が含まれています" for p in parsed.problems)
 
 
@@ -264,3 +274,53 @@ def test_different_years_in_two_files_are_fine(tmp_path, ctx):
     first = text_file(tmp_path / "a.csv", survey_rows("R5"))
     second = text_file(tmp_path / "b.csv", survey_rows("R6"))
     assert problems_of(validate_files([first, second], ctx)) == []
+
+
+@pytest.mark.parametrize(
+    "name", ["山形県金山町", "山形県最上郡金山町", "北海道伊達市", "宮城県伊達市"]
+)
+def test_a_name_that_says_another_prefecture_is_never_read_as_this_one(tmp_path, ctx, name):
+    rows = [GRANT_HEADER, ["令和5年度", name, "掛田地区", "計画策定事業", 500000, 400000, "完了"]]
+    parsed = one(text_file(tmp_path / "g.csv", rows), ctx)
+    assert where(parsed) == [(2, "市町村", name)]
+    assert parsed.problems[0].reason == "福島県の市町村名にありません"
+
+
+def test_an_excel_error_value_is_a_problem_not_text(tmp_path, ctx):
+    rows = [GRANT_HEADER, ["令和5年度", "伊達市", "#REF!", "計画策定事業", 500000, "#N/A", "完了"]]
+    parsed = one(text_file(tmp_path / "g.csv", rows), ctx)
+    assert where(parsed) == [(2, "地区名", "#REF!"), (2, "補助金額（円）", "#N/A")]
+    assert all("エラー値" in p.reason for p in parsed.problems)
+
+
+def test_a_value_right_of_the_header_in_text_is_a_split_cell(tmp_path, ctx):
+    path = tmp_path / "g.csv"  # 1,080,000 written without quotes: the amount would read as 1
+    path.write_text(",".join(GRANT_HEADER) + "\n令和5年度,伊達市,掛田地区,計画策定事業,1200000,1,080,000,完了\n",
+                    encoding="utf-8")  # fmt: skip
+    parsed = one(path, ctx)
+    assert (2, "8列目", "000") in where(parsed) or (2, "9列目", "完了") in where(parsed)
+    assert any("引用符なし" in p.reason for p in parsed.problems)
+
+
+def test_excel_text_formula_keeps_a_code_s_leading_zero(tmp_path, ctx):
+    path = tmp_path / "s.csv"
+    path.write_text('調査年度,市町村コード,小さな拠点の名称,地区名\nR6,="07213",霊山の里,掛田地区\n',
+                    encoding="utf-8")  # fmt: skip
+    parsed = one(path, ctx)
+    assert (parsed.problems, [r["municipality_code"] for r in parsed.records]) == ([], ["07213"])
+
+
+def test_a_cell_in_yen_inside_a_column_in_thousands_is_read_in_yen_and_noted(tmp_path, ctx):
+    header = [*GRANT_HEADER[:4], "補助対象経費（千円）", "補助金額（千円）", "状態"]
+    rows = [header, ["令和5年度", "伊達市", "掛田地区", "計画策定事業", "500", "432円", "完了"]]
+    parsed = one(text_file(tmp_path / "g.csv", rows), ctx)
+    assert [(r["eligible_cost_yen"], r["grant_yen"]) for r in parsed.records] == [(500000, 432)]
+    assert any("円として読みました" in w.reason for w in parsed.warnings)
+
+
+def test_one_grant_written_two_ways_in_two_files_is_refused(tmp_path, ctx):
+    first = text_file(tmp_path / "a.csv", [GRANT_HEADER, ["令和5年度", "伊達市", "東野沢地区", "計画策定事業", 500000, 432000, "完了"]])  # fmt: skip
+    second = text_file(tmp_path / "b.csv", [GRANT_HEADER, ["R5", "伊達市", "東野沢", "計画策定", 500000, 432000, "完了"]])  # fmt: skip
+    problems = problems_of(validate_files([first, second], ctx))
+    assert [(f, r) for f, r, _ in problems] == [("b.csv", 2)]
+    assert "a.csv 2行目と同じ行です" in problems[0][2]

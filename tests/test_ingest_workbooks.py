@@ -404,14 +404,14 @@ def test_a_malformed_number_in_the_sheet_xml_is_a_problem_not_a_crash(tmp_path, 
     assert "壊れています" in parsed.problems[0].reason
 
 
-def test_the_same_row_in_two_tables_of_one_workbook_is_refused(tmp_path, ctx):
+def test_the_same_row_on_two_sheets_of_one_workbook_is_refused(tmp_path, ctx):
     from etl.build import validate_files
 
     with_note = [[*GRANT_HEADER, "備考"], [*grant(), "メモ"]]
     path = workbook(tmp_path / "g.xlsx", {"県北": with_note, "県北(再掲)": [GRANT_HEADER, grant()]})
     problems = [p for t in validate_files([path], ctx) for p in t.problems]
     assert [(p.sheet, p.row) for p in problems] == [("県北(再掲)", 2)]
-    assert "g.xlsx［県北］ 2行目と同じ行です" in problems[0].reason
+    assert "シート「県北」2行目と重複しています" in problems[0].reason
 
 
 def test_a_group_header_speaks_only_of_its_own_columns(tmp_path, ctx):
@@ -445,3 +445,168 @@ def test_too_many_cells_are_refused(tmp_path, ctx, monkeypatch):
     parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
     assert [(p.sheet, p.row) for p in parsed.problems] == [("一覧", 7)]
     assert "セルが多すぎます" in parsed.problems[0].reason
+
+
+def test_a_number_format_that_shows_thousands_is_read_as_shown(tmp_path, ctx):
+    header = [*GRANT_HEADER[:5], "補助対象経費（千円）", "補助金額（千円）", "状態"]
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    book.active.append(grant(amount=432000, eligible=480000))  # yen, shown as 432 and 480
+    for cell in ("F2", "G2"):
+        book.active[cell].number_format = "#,##0,"
+    book.save(tmp_path / "g.xlsx")
+    parsed = one(tmp_path / "g.xlsx", ctx)
+    assert parsed.problems == []
+    assert [(r["eligible_cost_yen"], r["grant_yen"]) for r in parsed.records] == [(480000, 432000)]
+
+
+@pytest.mark.parametrize("fmt", ['yyyy"年度"', '[$-ja-JP-x-gannen]ggge"年度"'])
+def test_a_date_shown_only_as_its_year_is_that_year(tmp_path, ctx, fmt):
+    book = openpyxl.Workbook()
+    book.active.append(GRANT_HEADER)
+    book.active.append(grant(year=dt.datetime(2024, 1, 15)))  # shown as 2024年度 / 令和6年度
+    book.active["A2"].number_format = fmt
+    book.save(tmp_path / "g.xlsx")
+    parsed = one(tmp_path / "g.xlsx", ctx)
+    assert (parsed.problems, [r["fiscal_year"] for r in parsed.records]) == ([], [2024])
+
+
+def test_a_japanese_builtin_date_format_is_a_date(tmp_path, ctx):
+    path = workbook(tmp_path / "g.xlsx", {"一覧": [GRANT_HEADER, grant(year=45383)]})
+    data = io.BytesIO()
+    with zipfile.ZipFile(path) as original, zipfile.ZipFile(data, "w") as out:
+        for item in original.infolist():
+            content = original.read(item.filename)
+            if item.filename.endswith("styles.xml"):  # the second cell style: built-in id 58
+                content = content.replace(b'<cellXfs count="1">', b'<cellXfs count="2">').replace(
+                    b"</cellXfs>",
+                    b'<xf numFmtId="58" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/></cellXfs>',
+                )
+            if item.filename.endswith("sheet1.xml"):
+                content = content.replace(b'<c r="A2" t="n">', b'<c r="A2" s="1" t="n">')
+            out.writestr(item, content)
+    path.write_bytes(data.getvalue())
+    parsed = one(path, ctx)
+    assert (parsed.problems, [r["fiscal_year"] for r in parsed.records]) == ([], [2024])
+
+
+def test_a_repeated_header_with_another_unit_is_refused(tmp_path, ctx):
+    rows = [[*GRANT_HEADER[:5], "補助対象経費（千円）", "補助金額（千円）", "状態"], grant(amount=400, eligible=500),
+            [*GRANT_HEADER[:5], "補助対象経費（円）", "補助金額（円）", "状態"], grant("川俣町", "山木屋地区", 300000)]  # fmt: skip
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert [(p.row, "最初の見出しと違います" in p.reason) for p in parsed.problems] == [(3, True)]
+
+
+@pytest.mark.parametrize("name", ["合計特殊出生率向上のためのサロン", "小計画づくり支援"])
+def test_a_project_name_that_starts_like_a_total_is_data(tmp_path, ctx, name):
+    header = [*GRANT_HEADER[:5], "事業名", *GRANT_HEADER[5:]]
+    row = grant()
+    rows = [header, [*row[:5], name, *row[5:]]]
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert (parsed.problems, len(parsed.records), parsed.dropped_rows) == ([], 1, [])
+
+
+def test_a_bureau_subtotal_without_a_suffix_is_not_data(tmp_path, ctx):
+    rows = [GRANT_HEADER, grant(bureau="会津", muni="喜多方市", district="山都地区"),
+            [None, "会津計", None, None, None, 500000, 400000, None]]  # fmt: skip
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert (parsed.problems, len(parsed.records), parsed.dropped_rows) == ([], 1, [3])
+
+
+def test_example_rows_and_section_headings_are_not_data(tmp_path, ctx):
+    rows = [["No.", *GRANT_HEADER], ["記入例", *grant("福島市", "○○地区")], ["【県北地方振興局】"],
+            [1, *grant()], ["■会津"], [2, *grant("喜多方市", "山都地区", bureau="会津")]]  # fmt: skip
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert parsed.problems == []
+    assert [r["source_row"] for r in parsed.records] == [4, 6]
+    assert any("記入例の行を除きました（2行目）" in n for n in parsed.notes)
+    assert any("区切りの見出しの行を除きました（3, 5行目）" in n for n in parsed.notes)
+
+
+def test_a_hub_name_merged_over_two_rows_is_refused(tmp_path, ctx):
+    book = openpyxl.Workbook()
+    for row in (SURVEY_HEADER, ["R5", "07213", "伊達市", "霊山の里", "掛田地区"],
+                ["R5", "07213", "伊達市", None, "石田地区"]):  # fmt: skip
+        book.active.append(row)
+    book.active.merge_cells("D2:D3")
+    book.save(tmp_path / "s.xlsx")
+    parsed = one(tmp_path / "s.xlsx", ctx)
+    assert [(p.row, p.column) for p in parsed.problems] == [(3, "小さな拠点の名称")]
+
+
+def test_a_summary_table_above_does_not_lend_its_unit(tmp_path, ctx):
+    rows = [["1 振興局別の集計（単位：千円）"], ["振興局", "件数", "金額"], ["県北", 1, 400], [],
+            ["2 明細"], NO_UNIT_HEADER, no_unit_row(500000, 400000)]  # fmt: skip
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert sorted(p.column for p in parsed.problems) == ["補助対象経費", "補助金額"]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [
+            ["令和5年度 補助金交付実績", None, None, None, None, None, "（単位：千円）"],
+            NO_UNIT_HEADER,
+            no_unit_row(),
+        ],
+        [["※金額は千円単位"], NO_UNIT_HEADER, no_unit_row()],
+        [NO_UNIT_HEADER, no_unit_row(), [], ["注）単位：千円"]],
+    ],
+    ids=["title-and-unit-in-one-row", "unit-in-words", "unit-in-a-note-below"],
+)
+def test_units_stated_in_words_around_the_table(tmp_path, ctx, rows):
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert parsed.problems == []
+    assert [r["grant_yen"] for r in parsed.records] == [400_000]
+
+
+def test_a_unit_row_with_other_units_and_merged_header_cells(tmp_path, ctx):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(
+        ["年度", "市町村", "地区名", "事業区分", "補助対象経費", "補助金額", "補助率", "状態"]
+    )
+    sheet.append([None, None, None, None, "（千円）", "（千円）", "（％）", None])
+    sheet.append(["令和5年度", "伊達市", "掛田地区", "計画策定事業", 500, 400, 80, "完了"])
+    for column in "ABCDH":
+        sheet.merge_cells(f"{column}1:{column}2")
+    book.save(tmp_path / "g.xlsx")
+    parsed = one(tmp_path / "g.xlsx", ctx)
+    assert parsed.problems == []
+    assert [(r["eligible_cost_yen"], r["grant_yen"]) for r in parsed.records] == [
+        (500_000, 400_000)
+    ]
+
+
+def test_a_two_row_header_with_short_sub_labels(tmp_path, ctx):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["年度", "市町村", "地区名", "事業区分", "補助金額（千円）", None, "状態"])
+    sheet.append([None, None, None, None, "交付決定", "確定", None])
+    sheet.append(["令和5年度", "伊達市", "掛田地区", "計画策定事業", 450, 420, "完了"])
+    for column in "ABCDG":
+        sheet.merge_cells(f"{column}1:{column}2")
+    sheet.merge_cells("E1:F1")
+    book.save(tmp_path / "g.xlsx")
+    parsed = one(tmp_path / "g.xlsx", ctx)
+    assert parsed.problems == []
+    assert [(r["decided_yen"], r["actual_yen"], r["grant_yen"]) for r in parsed.records] == [
+        (450_000, 420_000, 420_000)
+    ]
+
+
+def test_a_note_mark_after_an_amount_header_keeps_the_column(tmp_path, ctx):
+    header = ["年度", "市町村", "地区名", "事業区分", "交付決定額（円）", "実績額(注1)", "状態"]
+    rows = [header, ["令和5年度", "伊達市", "掛田地区", "計画策定事業", 450000, 400000, "完了"],
+            ["（単位：円）"]]  # fmt: skip
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert parsed.problems == []
+    assert [(r["grant_yen"], r["amount_basis"]) for r in parsed.records] == [(400000, "実績額")]
+
+
+def test_every_sheet_is_checked_even_when_one_has_problems(tmp_path, ctx):
+    bad = [GRANT_HEADER, grant(amount="abc")]
+    no_unit = [NO_UNIT_HEADER, no_unit_row()]
+    path = workbook(tmp_path / "g.xlsx", {"県北": bad, "会津": no_unit})
+    problems = [(p.sheet, p.column) for t in tables(path, ctx) for p in t.problems]
+    assert ("県北", "補助金額（円）") in problems and ("会津", "補助金額") in problems
