@@ -78,11 +78,6 @@ def _pref_in(text: str) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
-def file_pref_code(parsed: ParsedFile, ctx: Context) -> str:
-    """The prefecture a file speaks of when its rows do not say: its title, else the profile."""
-    return _pref_in(parsed.title) or ctx.profiles[ctx.default_profile].pref_code
-
-
 def _pref_label(code: str) -> str:
     return PREF_NAME_BY_CODE.get(code, code)
 
@@ -153,15 +148,10 @@ def _check_duplicates(parsed: ParsedFile, key_columns: tuple[str, ...], label: s
     for record in parsed.records:
         key = tuple(nz.match_key(record.get(c) or "") for c in key_columns)
         if key in seen:
-            reason = f"{label}が{_row_label(seen[key])}と重複しています"
+            reason = f"{label}が{parsed.place(seen[key], with_file=False)}と重複しています"
             parsed.problem(record, None, " / ".join(k for k in key if k), reason)
         else:
             seen[key] = record
-
-
-def _row_label(record: dict) -> str:
-    sheet = record.get("source_sheet")
-    return f"{'シート「' + sheet + '」' if sheet else ''}{record['source_row']}行目"
 
 
 def _check_year(parsed: ParsedFile, record: dict, first: int, last: int, what: str) -> bool:
@@ -179,12 +169,12 @@ def _check_year(parsed: ParsedFile, record: dict, first: int, last: int, what: s
 
 
 def _fy(year: int) -> str:
-    era = (
-        f"令和{year - 2018 if year > 2019 else '元'}年度"
-        if year >= 2019
-        else f"平成{year - 1988}年度"
-    )
-    return f"{era}（{year}）"
+    """令和6年度（2024）: the 和暦 of a fiscal year beside its 西暦."""
+    for era, first in (("令和", 2019), ("平成", 1989), ("昭和", 1926)):
+        if year >= first:
+            number = year - first + 1
+            return f"{era}{'元' if number == 1 else number}年度（{year}）"
+    return f"{year}年度"
 
 
 def _finish_survey(parsed: ParsedFile, ctx: Context) -> None:

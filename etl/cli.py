@@ -19,10 +19,9 @@ import duckdb
 import pandas as pd
 
 from etl import publish
-from etl.errors import DataTestFailed, EtlError, Problem, ValidationFailed
+from etl.errors import UNCHANGED, DataTestFailed, EtlError, Problem, ValidationFailed
 from etl.settings import PROJECT_DIR, load_settings
 
-UNCHANGED = "公開中のデータは変わっていません。"
 COMMANDS = ("build", "validate", "status", "boundaries", "sample")  # `preview` is for the app only
 
 

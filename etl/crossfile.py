@@ -20,12 +20,6 @@ ROW_KEYS = {
 SHOWN_ROWS = 5
 
 
-def _place(parsed: ParsedFile, record: dict | None = None) -> str:
-    sheet = (record or {}).get("source_sheet") or (None if record else parsed.sheet)
-    where = f"{parsed.name}" + (f"［{sheet}］" if sheet else "")
-    return where + (f" {record['source_row']}行目" if record else "")
-
-
 def _same_file(parsed: list[ParsedFile]) -> None:
     first: dict[str, ParsedFile] = {}
     for item in parsed:
@@ -46,7 +40,7 @@ def _survey_years(parsed: list[ParsedFile]) -> None:
             if other is not item:
                 pref, year = year_key
                 reason = (
-                    f"{year}年度の小さな拠点の一覧が「{_place(other)}」にもあります。"
+                    f"{year}年度の小さな拠点の一覧が「{other.place()}」にもあります。"
                     "1つの調査年度は1つのファイルにしてください（同じ拠点が二重に数えられます）"
                 )
                 item.problem(None, parsed_year_column(item), str(year), reason)
@@ -70,7 +64,7 @@ def _same_rows(parsed: list[ParsedFile]) -> None:
             elif earlier[0] is not item:  # another file, or another table of this workbook
                 clashes.append((record, *earlier))
         for record, other, other_record in clashes[:SHOWN_ROWS]:
-            reason = f"{_place(other, other_record)}と同じ行です（同じ年度・市町村・地区などが2か所にあります）"
+            reason = f"{other.place(other_record)}と同じ行です（同じ年度・市町村・地区などが2か所にあります）"
             item.problem(record, None, None, reason)
         if len(clashes) > SHOWN_ROWS:
             names = "、".join(sorted({o.name for _, o, _ in clashes}))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+UNCHANGED = "公開中のデータは変わっていません。"  # said after every refusal: nothing was published
+
 
 @dataclass(frozen=True, order=True)
 class Problem:

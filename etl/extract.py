@@ -128,6 +128,14 @@ class ParsedFile:
         shown = None if nz.is_blank(value) else str(value)
         self.warnings.append(Problem(self.name, row, column, shown, reason, sheet or record_sheet))
 
+    def place(self, record: dict | None = None, with_file: bool = True) -> str:
+        """Where a row is, as people read it: 「a.xlsx［県北］ 5行目」 or 「シート「県北」5行目」."""
+        sheet = (record or {}).get("source_sheet") or (None if record else self.sheet)
+        if with_file:
+            where = self.name + (f"［{sheet}］" if sheet else "")
+            return where + (f" {record['source_row']}行目" if record else "")
+        return (f"シート「{sheet}」" if sheet else "") + f"{record['source_row']}行目"
+
     def title_of(self, record: dict) -> str:
         return self.titles.get(record.get("source_sheet"), self.title)
 

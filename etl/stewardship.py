@@ -38,7 +38,7 @@ import pandas as pd
 from etl import publish
 from etl.build import disk_message, remove_build_file
 from etl.cli import build_command, preview_command, validate_command
-from etl.errors import DataTestFailed, EtlError, Problem, ValidationFailed
+from etl.errors import UNCHANGED, DataTestFailed, EtlError, Problem, ValidationFailed
 from etl.readers import SUPPORTED_SUFFIXES, UnreadableFile, check_type
 from etl.settings import PROJECT_DIR, SETTINGS, Settings
 
@@ -67,7 +67,6 @@ IGNORED = {
 }  # where a row came from is not a change
 
 
-UNCHANGED = "公開中のデータは変わっていません。"
 # What a child that ran out of memory leaves on stderr: Python, DuckDB, glibc, OpenBLAS, the loader.
 MEMORY_SIGNS = ("MemoryError", "Out of Memory", "bad_alloc", "bad allocation", "Cannot allocate memory",
                 "failed to map segment", "Memory allocation", "pthread_create failed")  # fmt: skip

@@ -237,3 +237,12 @@ def test_iter_input_files(tmp_path):
         "manifest.json",
         "~$b_grants.xlsx",
     ]
+
+
+def test_a_password_protected_workbook_is_named_as_such(tmp_path):
+    # an encrypted .xlsx is an OLE container holding an EncryptedPackage stream, like an old .xls
+    data = OLE_HEADER + b"\x00" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 100
+    path = write(tmp_path, "locked.xlsx", data)
+    with pytest.raises(UnreadableFile) as info:
+        read_sheets(path)
+    assert "パスワード" in info.value.problem.reason
