@@ -100,15 +100,15 @@ def generate(root: Path, seed: int = 7) -> dict[str, Path]:
                          rng.randint(200, 5000), rng.randint(2, 30), "有" if has_rmo else "無",
                          f"{name}協議会" if has_rmo else "", "任意団体" if has_rmo else "", "移動、買い物、見守り"])  # fmt: skip
         _write_csv(inputs / f"survey_{year}.csv", rows)
-    rows = [["年度", "市町村コード", "市町村名", "地区名", "事業区分", "事業名", "総事業費（円）", "補助対象経費（円）",
-             "補助金額（円）", "状態"]]  # fmt: skip
+    rows = [["年度", "都道府県", "市町村コード", "市町村名", "地区名", "事業区分", "事業名", "総事業費（円）",
+             "補助対象経費（円）", "補助金額（円）", "状態"]]  # fmt: skip
     per_year = GRANT_ROWS // len(GRANT_YEARS)
     for year in GRANT_YEARS:
         for i in range(per_year):
             m = munis[i % len(munis)]
             program = "計画策定事業" if (i // len(munis)) % 2 == 0 else "小さな拠点づくり事業"
             eligible = rng.randrange(300, 2000) * 1000
-            rows.append([f"R{year - 2018}", m["code"], m["name"], f"地区{i // len(munis):02d}", program, "事業",
+            rows.append([f"R{year - 2018}", PREF_NAME_BY_CODE[m["pref_code"]], m["code"], m["name"], f"地区{i // len(munis):02d}", program, "事業",
                          eligible + 100_000, eligible, eligible * 9 // 10 // 1000 * 1000, "完了"])  # fmt: skip
     _write_csv(inputs / "grants.csv", rows)
     return paths

@@ -82,65 +82,67 @@ def _pref_label(code: str) -> str:
     return PREF_NAME_BY_CODE.get(code, code)
 
 
-def _resolve_municipality(parsed: ParsedFile, record: dict, ctx: Context) -> None:
-    """Set pref_code and municipality_code; report what does not resolve or disagrees.
-
-    The prefecture a row is in is stated by its 都道府県 cell, else by its sheet's title; a
-    code of another prefecture than the stated one is an error, never a move or a drop."""
-    headers = parsed.headers
-    if "municipality_code" in record.get("_failed", ()):
-        return  # the code cell is already reported
-    code, name = record.get("municipality_code"), record.get("municipality_name")
+def _row_pref(parsed: ParsedFile, record: dict, ctx: Context) -> tuple[str, str] | None:
+    """The prefecture a row is in and what says so: its 都道府県 cell, else its sheet's title,
+    else the profile (`--profile`): a file that states none is never moved to another
+    prefecture by one of its codes. None when the 都道府県 cell is not a prefecture."""
     pref_name = record.get("pref_name")
-    # The file's prefecture: its title's, else the profile's (`--profile`): a file that states
-    # none is never moved to another prefecture by one of its codes.
-    stated = _pref_in(parsed.title_of(record)) or ctx.profiles[ctx.default_profile].pref_code
     if pref_name is not None:
         stated = pref_code_of(pref_name)
         if stated is None:
-            parsed.problem(
-                record, headers.get("pref_name"), pref_name, "都道府県名として読めません"
-            )
-            return
-    if code:
-        if stated and code[:2] != stated:
-            said = (
-                "この行の都道府県" if pref_name
-                else "タイトル" if _pref_in(parsed.title_of(record))
-                else "このファイルの都道府県（プロファイル）"
-            )  # fmt: skip
-            reason = f"市町村コード{code}は{_pref_label(code[:2])}のコードですが、{said}は{_pref_label(stated)}です"
-            parsed.problem(record, headers["municipality_code"], code, reason)
-            return
-    pref = stated
+            reason = "都道府県名として読めません"
+            parsed.problem(record, parsed.headers.get("pref_name"), pref_name, reason)
+            return None
+        return stated, "この行の都道府県"
+    titled = _pref_in(parsed.title_of(record))
+    if titled:
+        return titled, "タイトル"
+    return ctx.profiles[ctx.default_profile].pref_code, "このファイルの都道府県（プロファイル）"
+
+
+def _resolve_municipality(parsed: ParsedFile, record: dict, ctx: Context) -> bool:
+    """Set pref_code and municipality_code; report what does not resolve or disagrees (a code
+    of another prefecture than the stated one is an error, never a move or a drop)."""
+    headers = parsed.headers
+    if "municipality_code" in record.get("_failed", ()):
+        return False  # the code cell is already reported
+    code, name = record.get("municipality_code"), record.get("municipality_name")
+    found = _row_pref(parsed, record, ctx)
+    if found is None:
+        return False
+    pref, said = found
+    if code and code[:2] != pref:
+        reason = f"市町村コード{code}は{_pref_label(code[:2])}のコードですが、{said}は{_pref_label(pref)}です"
+        parsed.problem(record, headers["municipality_code"], code, reason)
+        return False
     record["pref_code"] = pref
     if pref not in ctx.reference.pref_codes:
         reason = f"{_pref_label(pref)}の市町村は参照データ（municipalities.csv）にありません"
         column = headers.get("municipality_code") or headers.get("pref_name")
-        parsed.problem(record, column, code or pref_name, reason)
-        return
+        parsed.problem(record, column, code or record.get("pref_name"), reason)
+        return False
     if code:
         muni = ctx.reference.municipality(code)
         if muni is None:
             parsed.problem(record, headers["municipality_code"], code, "市町村表にないコードです")
-            return
+            return False
         if name and ctx.reference.code_for_name(pref, name) != code:
             reason = f"市町村名とコードが一致しません（{code}は{muni.name}）"
             parsed.problem(record, headers["municipality_name"], name, reason)
-            return
+            return False
+    elif not name:
+        parsed.problem(record, headers.get("municipality_name"), None, "市町村が空です")
+        return False
     else:
-        if not name:
-            parsed.problem(record, headers.get("municipality_name"), None, "市町村が空です")
-            return
         code = ctx.reference.code_for_name(pref, name)
         if code is None:
             reason = f"{_pref_label(pref)}の市町村名にありません"
             parsed.problem(record, headers["municipality_name"], name, reason)
-            return
+            return False
         record["municipality_code"] = code
     if name and ctx.reference.is_variant_spelling(pref, name):
-        official = ctx.reference.municipality(code).name
-        parsed.variants.add((nz.clean_text(name), official))
+        parsed.variants.add((nz.clean_text(name), ctx.reference.municipality(code).name))
+    return True
 
 
 def _check_duplicates(parsed: ParsedFile, key_columns: tuple[str, ...], label: str) -> None:
@@ -243,6 +245,8 @@ def _finish_grants(parsed: ParsedFile, ctx: Context) -> None:
     default_basis = next((b for b, words in AMOUNT_BASES.items() if amount_label in words), None)
     for record in parsed.records:
         row, headers = record, parsed.headers
+        if "municipality" in record.get("_failed", ()):
+            continue  # its prefecture is not known: the municipality is already reported
         profile = ctx.profile_for(record.get("pref_code", ""))
         if profile is None:
             reason = "この都道府県のプロファイルがありません"
@@ -411,7 +415,8 @@ def _check_table(parsed: ParsedFile, ctx: Context) -> ParsedFile:
         return parsed  # no header, or the header itself is wrong: nothing to check row by row
     if parsed.kind != "published_counts":
         for record in parsed.records:
-            _resolve_municipality(parsed, record, ctx)
+            if not _resolve_municipality(parsed, record, ctx):
+                record.setdefault("_failed", set()).add("municipality")
         for written, official in sorted(parsed.variants):
             parsed.notes.append(f"市町村名「{written}」を「{official}」として読みました（異体字）")
             parsed.warn(None, None, written, f"市町村名を「{official}」として読みました（異体字）")

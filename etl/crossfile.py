@@ -41,7 +41,7 @@ def _survey_years(parsed: list[ParsedFile]) -> None:
                 pref, year = year_key
                 reason = (
                     f"{year}年度の小さな拠点の一覧が「{other.place()}」にもあります。"
-                    "1つの調査年度は1つのファイルにしてください（同じ拠点が二重に数えられます）"
+                    "1つの調査年度は1つのファイルにしてください（振興局ごとに分けるときは1つのブックのシートに。同じ拠点が二重に数えられないため）"
                 )
                 item.problem(None, parsed_year_column(item), str(year), reason)
 

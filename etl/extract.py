@@ -295,27 +295,30 @@ class _Sheet:
         return min(numeric) if numeric else max(self.used, default=0) + 1
 
 
-def _not_data(parsed: ParsedFile, state: _Sheet, row: int, cells: list[object]) -> str | None:
-    """Why a row of the table is not data (None when it is)."""
+def _not_data(parsed: ParsedFile, state: _Sheet, row: int, cells: list[object],
+              values: list[object]) -> str | None:  # fmt: skip
+    """Why a row of the table is not data (None when it is); `values` are its filled cells."""
     if layout.is_total_row(cells, state.lead_end, state.total_labels):
         return "合計・小計の行"
-    if layout.is_footnote_row(cells):
+    if layout.is_footnote_row(values):
         return "注記の行"
-    if layout.same_texts(cells, state.header_texts) >= min(layout.MIN_HEADER_MATCHES,
-                                                            len(state.header_texts)):  # fmt: skip
-        if layout.same_texts(cells, state.header_texts) < len(state.header_texts):
+    header = len(state.header_texts)
+    same = layout.same_texts(cells, state.header_texts) if len(values) >= min(3, header) else 0
+    if same >= min(layout.MIN_HEADER_MATCHES, header):
+        if same < header:
             reason = "繰り返された見出し行が最初の見出しと違います（単位や列が変わる場合はシートを分けてください）"
             parsed.problem(row, None, None, reason, state.sheet.name)
         return "ページごとに繰り返された見出し行"
-    if state.group_texts and layout.same_texts(cells, state.group_texts) >= min(
-        layout.MIN_HEADER_MATCHES, len(state.group_texts)
+    group = len(state.group_texts)
+    if group and layout.same_texts(cells, state.group_texts) >= min(
+        layout.MIN_HEADER_MATCHES, group
     ):
         return "ページごとに繰り返された見出し行"
-    if layout.is_template_row(cells, state.used):
+    if len(values) < header and layout.is_template_row(cells, state.used):
         return "番号だけの様式の行"
-    if layout.is_example_row(cells):
+    if layout.is_example_row(values):
         return "記入例の行"
-    if layout.is_section_heading(cells):
+    if layout.is_section_heading(values):
         return "区切りの見出しの行"
     return None
 
@@ -370,10 +373,11 @@ def parse_rows(parsed: ParsedFile, state: _Sheet, start: int) -> None:
     for position in range(start, len(sheet.rows)):
         row_number, cells = sheet.rows[position]
         sheet.rows[position] = (row_number, [])  # read once: a large file's raw cells go as we go
-        if all(nz.is_blank(unwrap(c)) for c in cells):
+        values = layout.filled(cells)
+        if not values:
             continue
         _check_cells(parsed, row_number, cells, state.header_names, sheet)
-        why = _not_data(parsed, state, row_number, cells)
+        why = _not_data(parsed, state, row_number, cells, values)
         if why:
             state.skipped.setdefault(why, []).append(row_number)
             if why == "合計・小計の行":

@@ -231,10 +231,14 @@ def is_total_row(cells: list[object], lead_end: int, total_labels: frozenset[str
     return False
 
 
-def is_footnote_row(cells: list[object]) -> bool:
+def one_text(values: list[object]) -> bool:
+    """The row's filled cells hold one text (a merged note or heading repeats it)."""
+    return bool(values) and isinstance(values[0], str) and all(v == values[0] for v in values)
+
+
+def is_footnote_row(values: list[object]) -> bool:
     """A note under (or inside) the table: 注）…, ※…, 出典：…, or a unit alone (（単位：円））."""
-    values = filled(cells)
-    if not values or len({str(v) for v in values}) != 1:
+    if not one_text(values):
         return False
     return nz.is_footnote(values[0]) or nz.states_unit(values[0])
 
@@ -256,9 +260,9 @@ def is_template_row(cells: list[object], used: set[int]) -> bool:
     return all(isinstance(c, int) or re.fullmatch(r"\d+", nz.nfkc(c)) for c in rest)
 
 
-def is_example_row(cells: list[object]) -> bool:
+def is_example_row(values: list[object]) -> bool:
     """A filled-in example of the form: 記入例, （例）, 【入力例】 in one of its first cells."""
-    for value in filled(cells)[:3]:
+    for value in values[:3]:
         if (
             isinstance(value, str)
             and re.sub(r"[\s()（）【】\[\]<>＜＞]", "", value) in EXAMPLE_LABELS
@@ -267,10 +271,9 @@ def is_example_row(cells: list[object]) -> bool:
     return False
 
 
-def is_section_heading(cells: list[object]) -> bool:
+def is_section_heading(values: list[object]) -> bool:
     """A heading between groups of rows: 【会津地方振興局】, ■県北, 相双地域 — one text alone."""
-    values = filled(cells)
-    if len({str(v) for v in values}) != 1 or not isinstance(values[0], str):
+    if not one_text(values):
         return False
     return bool(SECTION_HEADING.match(nz.nfkc(values[0]).strip()))
 

@@ -128,6 +128,7 @@ GRANTS = Kind(
     ),
     columns=(
         Column("fiscal_year", "年度", "fy", ("事業年度", "交付年度"), True),
+        Column("pref_name", "都道府県", "text", ("都道府県名",)),
         Column("bureau", "地方振興局", "text", ("振興局", "所管振興局", "地域", "総合事務所")),
         *MUNICIPALITY_COLUMNS,
         Column("district_name", "地区名", "text", ("対象地区", "地区", "地域名"), True),
@@ -162,6 +163,7 @@ COOPERATIVES = Kind(
     columns=(
         Column("fiscal_year", "年度", "fy", (), True),
         Column("cooperative_name", "組合名", "text", ("組合の名称",), True),
+        Column("pref_name", "都道府県", "text", ("都道府県名",)),
         *MUNICIPALITY_COLUMNS,
         Column("certified_on", "認定日", "date", ("認定年月日",)),
         Column("members", "組合員数", "int", ("組合員",)),
