@@ -52,6 +52,44 @@ def hidden_sheet_without_header(path: Path) -> Path:
     return path
 
 
+def uncached_formula(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    book.active.title = "一覧"
+    for r in [GRANT_HEADER, [*row()[:5], "=E2*0.8", "完了"]]:
+        book.active.append(r)
+    book.save(path)
+    return path
+
+
+def zip_bomb(path: Path) -> Path:
+    import io
+    import zipfile
+
+    hidden_sheet_without_header(path)
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(path) as original,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename.endswith("sheet1.xml"):
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (1 << 25))
+            out.writestr(item.filename, data)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def survey_of_two_years(path: Path) -> Path:
+    lines = [
+        "調査年度,市町村コード,小さな拠点の名称,地区名",
+        "R6,07213,霊山の里,掛田地区",
+        "R5,07213,月舘の里,月舘地区",
+    ]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
 # Each kind of refused file: (writer, file name, what the problem names).
 REFUSED = {
     "impossible-year": (
@@ -78,6 +116,14 @@ REFUSED = {
         "bad.csv",
         (None, 2, "地区名"),
     ),  # fmt: skip
+    "other-prefecture": (
+        lambda p: grants_csv(p, row(muni="鳥取市")),
+        "bad.csv",
+        (None, 2, "市町村"),
+    ),
+    "uncached-formula": (uncached_formula, "bad.xlsx", ("一覧", 2, "補助金額（円）")),
+    "zip-bomb": (zip_bomb, "bad.xlsx", (None, None, None)),
+    "survey-of-two-years": (survey_of_two_years, "bad.csv", (None, 3, "調査年度")),
 }
 
 
@@ -132,6 +178,31 @@ def test_files_that_are_clearly_not_data_are_skipped_and_listed(fresh_settings, 
     with duckdb.connect(str(result.path), read_only=True) as con:
         skipped = con.execute("select file from load_log where status = 'skipped'").fetchall()
     assert {f for (f,) in skipped} >= {".DS_Store", "README.txt"}
+
+
+def test_load_log_lists_the_sheets_read_and_skipped(fresh_settings, sample_copy):
+    book = openpyxl.Workbook()
+    book.active.title = "表紙"
+    book.active.append(["令和5年度 補助金交付実績"])
+    for title, hidden in (("県北", False), ("R4(旧)", True), ("会津", False)):
+        sheet = book.create_sheet(title)
+        sheet.append(GRANT_HEADER)
+        district = {"県北": "月舘地区", "R4(旧)": "古い地区", "会津": "山都地区"}[title]
+        sheet.append(row(muni="伊達市" if title != "会津" else "喜多方市", district=district))
+        sheet.sheet_state = "hidden" if hidden else "visible"
+    book.save(sample_copy / "grants_by_bureau.xlsx")
+    result = build(fresh_settings, sample_copy)
+    import duckdb
+
+    with duckdb.connect(str(result.path), read_only=True) as con:
+        log = con.execute(
+            "select sheet, status, rows, note from load_log where file = 'grants_by_bureau.xlsx' order by status, sheet"
+        ).fetchall()
+    assert log == [
+        ("県北、会津", "loaded", 2, None),
+        ("R4(旧)", "skipped", 0, "非表示のシートは読みません"),
+        ("表紙", "skipped", 0, "表の見出し行がないシート（表紙など）です"),
+    ]
 
 
 def test_an_input_file_over_the_size_limit_is_refused(tmp_path):
