@@ -283,6 +283,8 @@ class _Sheet:
     total_labels: frozenset[str]
     skipped: dict[str, list[int]] = field(default_factory=dict)  # why → rows
     no_unit: set[str] = field(default_factory=set)  # amount headers without a unit anywhere
+    sums_all: dict[str, int] = field(default_factory=dict)  # numeric column → sum of data rows
+    sums_since: dict[str, int] = field(default_factory=dict)  # … since the last total row
 
     @property
     def used(self) -> set[int]:
@@ -295,10 +297,42 @@ class _Sheet:
         return min(numeric) if numeric else max(self.used, default=0) + 1
 
 
+def _unlabelled_total(state: _Sheet, cells: list[object]) -> bool:
+    """A row of sums without a label: every label cell blank, and each number it holds the sum
+    of the data rows above it (all of them, or those since the last total row)."""
+    numbers: dict[str, int] = {}
+    for mapped in state.columns:
+        value = unwrap(cells[mapped.index]) if mapped.index < len(cells) else None
+        if mapped.column.parser not in NUMERIC_PARSERS:
+            if not nz.is_blank(value):
+                return False
+            continue
+        try:
+            number = parse_cell(mapped.column, value, mapped.unit)
+        except ValueError:
+            return False
+        if number is not None:
+            numbers[mapped.column.name] = number
+    return bool(numbers) and any(
+        all(sums.get(name) == number for name, number in numbers.items())
+        for sums in (state.sums_all, state.sums_since)
+    )
+
+
+def _count(state: _Sheet, record: dict) -> None:
+    for mapped in state.columns:
+        value = record.get(mapped.column.name)
+        if mapped.column.parser in NUMERIC_PARSERS and isinstance(value, int):
+            for sums in (state.sums_all, state.sums_since):
+                sums[mapped.column.name] = sums.get(mapped.column.name, 0) + value
+
+
 def _not_data(parsed: ParsedFile, state: _Sheet, row: int, cells: list[object],
               values: list[object]) -> str | None:  # fmt: skip
     """Why a row of the table is not data (None when it is); `values` are its filled cells."""
     if layout.is_total_row(cells, state.lead_end, state.total_labels):
+        return "合計・小計の行"
+    if len(values) < len(state.columns) and _unlabelled_total(state, cells):
         return "合計・小計の行"
     if layout.is_footnote_row(values):
         return "注記の行"
@@ -382,6 +416,7 @@ def parse_rows(parsed: ParsedFile, state: _Sheet, start: int) -> None:
             state.skipped.setdefault(why, []).append(row_number)
             if why == "合計・小計の行":
                 parsed.dropped_rows.append(row_number)
+                state.sums_since.clear()
             continue
         record: dict[str, object] = {
             "source_file": parsed.name, "source_sheet": sheet.name, "source_row": row_number,
@@ -391,6 +426,7 @@ def parse_rows(parsed: ParsedFile, state: _Sheet, start: int) -> None:
             _parse_value(parsed, state, record, mapped, raw, row_number)
         if row_number in sheet.hidden_rows:
             state.skipped.setdefault("_hidden", []).append(row_number)
+        _count(state, record)
         parsed.records.append(record)
 
 

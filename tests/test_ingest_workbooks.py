@@ -610,3 +610,13 @@ def test_every_sheet_is_checked_even_when_one_has_problems(tmp_path, ctx):
     path = workbook(tmp_path / "g.xlsx", {"県北": bad, "会津": no_unit})
     problems = [(p.sheet, p.column) for t in tables(path, ctx) for p in t.problems]
     assert ("県北", "補助金額（円）") in problems and ("会津", "補助金額") in problems
+
+
+def test_a_row_of_sums_without_a_label_is_a_total_only_when_it_adds_up(tmp_path, ctx):
+    sums = [None, None, None, None, None, 1000000, 700000, None]
+    rows = [GRANT_HEADER, grant(), grant("川俣町", "山木屋地区", 300000), sums]
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert (parsed.problems, parsed.dropped_rows) == ([], [4])
+    wrong = [*sums[:6], 123456, None]  # not the sum: a row that lost its labels, not a total
+    parsed = one(workbook(tmp_path / "h.xlsx", {"一覧": [*rows[:3], wrong]}), ctx)
+    assert parsed.dropped_rows == [] and {p.row for p in parsed.problems} == {4}
