@@ -200,11 +200,36 @@ def _limit_notes(active: list[dict], rules: RuleSet, names: dict[str, str], curr
     return notes, finish
 
 
+OVER, NEXT_YEAR, ROOM = "上限超過", "来年度に上限", "余裕"
+
+
+def _over_limits(active: list[dict], rules: RuleSet, names: dict[str, str],
+                 cap_left: int | None) -> list[str]:  # fmt: skip
+    """The limits a district has already gone past, whatever the year (a wrong past is shown)."""
+    over = []
+    if cap_left is not None and cap_left < 0:
+        over.append(f"累計上限を{-cap_left / 1000:,.0f}千円超えています")
+    for rule_id, programs, years in rules.max_years:
+        used = _years_used(active, programs)
+        if used > years:
+            label = "・".join(names.get(p, p) for p in programs)
+            over.append(f"{rule_id}: {label}が上限の{years}か年度を超えています（{used}か年度）")
+    for rule_id, programs, years in rules.windows:
+        in_rule = _years(active, lambda r, p=programs: r["program"] in p)
+        if in_rule and in_rule[-1] > in_rule[0] + years - 1:
+            end = in_rule[0] + years - 1
+            over.append(
+                f"{rule_id}: 最長{years}か年度の期間（{fy_label(end)}まで）を過ぎて補助があります"
+            )
+    return over
+
+
 def budget_table(
     grants: pd.DataFrame, rules: RuleSet, program_names: dict[str, str], current_fy: int
 ) -> pd.DataFrame:
     """Per district: cap used and left, years used and left per rule, the FY it must finish by,
-    and what would stop it next year (for districts with a grant this year)."""
+    what it has already gone past (any year), what would stop it next year (for districts with
+    a grant this year), and its status: 上限超過 / 来年度に上限 / 余裕."""
     rows = []
     for key, records in _by_district(grants).items():
         active = [r for r in records if not r["is_withdrawn"]]
@@ -220,11 +245,13 @@ def budget_table(
         )
         cap_left = None if rules.cap_yen is None else rules.cap_yen - used
         notes, finish = _limit_notes(active, rules, program_names, current_fy, cap_left)
+        over = _over_limits(active, rules, program_names, cap_left)
         row = {"municipality_code": key[0], "district_key": key[1], "municipality_name": first["municipality_name"],
                "bureau": first["bureau"], "district_name": first["district_name"], "cap_yen": rules.cap_yen,
                "cap_used_yen": used, "cap_left_yen": cap_left, "finish_by_fy": finish,
                "active_this_year": any(r["fiscal_year"] == current_fy for r in active),
-               "limits_next_year": "、".join(notes), "hits_limit_next_year": bool(notes)}  # fmt: skip
+               "limits_next_year": "、".join(notes), "hits_limit_next_year": bool(notes),
+               "over_limits": "、".join(over), "status": OVER if over else NEXT_YEAR if notes else ROOM}  # fmt: skip
         for rule_id, programs, years in rules.max_years:
             label = "・".join(program_names.get(p, p) for p in programs)
             row[f"years:{rule_id}:{label}"] = f"{_years_used(active, programs)}/{years}"

@@ -182,3 +182,45 @@ def test_sample_pipeline(sample_settings):
     # Cohort: 12 districts began projects by FY2023; 10 of them appear in the 2023/2024 lists.
     assert (forecast.cohort, forecast.converted, forecast.pending) == (12, 10, 10)
     assert forecast.forecast == pytest.approx(59 + 10 * 10 / 12)
+
+
+@pytest.mark.parametrize(
+    ("grants", "status", "over"),
+    [
+        # past the cap in an earlier year, nothing this year: still 上限超過, never blank
+        ([grant("07001", "A", 2023, "plan", 500_000), grant("07001", "A", 2024, "project", 4_720_000)],
+         pl.OVER, ["累計上限を220千円超えています"]),
+        # four project years against three allowed
+        ([grant("07001", "A", y, "project", 100_000) for y in (2021, 2022, 2023, 2024)],
+         pl.OVER, ["R5: 小さな拠点づくり事業が上限の3か年度を超えています（4か年度）"]),
+        # a grant after the 5-year window
+        ([grant("07001", "A", 2019, "plan", 100_000), grant("07001", "A", 2024, "project", 100_000)],
+         pl.OVER, ["R5: 最長5か年度の期間（令和5年度 (2023)まで）を過ぎて補助があります"]),
+        ([grant("07001", "A", 2025, "plan", 100_000), grant("07001", "A", 2026, "plan", 100_000)], pl.NEXT_YEAR, []),
+        ([grant("07001", "A", 2025, "plan", 100_000), grant("07001", "A", 2026, "project", 100_000)], pl.ROOM, []),
+    ],
+)  # fmt: skip
+def test_budget_status_names_limits_already_past(grants, status, over):
+    row = budget(grants)
+    assert (row["status"], row["over_limits"].split("、") if row["over_limits"] else []) == (
+        status,
+        over,
+    )
+
+
+def test_sample_districts_past_a_limit_are_shown_as_such(sample_settings):
+    from dashboard.filters import Filters, build_profile_options
+    from dashboard.views.pipeline import build_pipeline
+
+    load = direct_loader(Warehouse(sample_settings.warehouse_dir))
+    option = build_profile_options(load)["fukushima"]
+    view = build_pipeline(load, Filters("fukushima", option.first_fy, option.last_fy, ()), option)
+    table = view.budget.set_index("地区名")
+    assert table.loc["早森田地区", "状況"] == "上限超過"
+    assert "累計上限を220千円超えています" in table.loc["早森田地区", "超過・来年度の制約"]
+    assert table.loc["東倉沢地区", "状況"] == "上限超過"
+    assert "上限の3か年度を超えています（4か年度）" in table.loc["東倉沢地区", "超過・来年度の制約"]
+    assert (
+        "データなし" not in set(table["超過・来年度の制約"])
+        and not table["超過・来年度の制約"].isna().any()
+    )

@@ -79,7 +79,12 @@ def _budget_display(budget: pd.DataFrame, label: str) -> pd.DataFrame:
         "残り（千円）": budget["cap_left_yen"].map(sen_yen),
         **{title: budget[column] for column, title in years.items()},
         "終了期限": budget["finish_by_fy"].map(lambda y: fy_label(int(y)) if pd.notna(y) else None),
-        "来年度の制約": budget["limits_next_year"].replace("", None),
+        "状況": budget["status"],
+        # what is past and what stops next year; 「なし」 when nothing does (never データなし)
+        "超過・来年度の制約": [
+            "、".join(t for t in (over, notes) if t) or "なし"
+            for over, notes in zip(budget["over_limits"], budget["limits_next_year"], strict=True)
+        ],
     })  # fmt: skip
     return table
 
