@@ -49,12 +49,22 @@ def updated_text(info: pd.Series, *, with_time: bool = False) -> str:
     return f"データ更新 {stamp}（版 {info['build_id']}）"
 
 
-def latest_list_text(survey_years: pd.DataFrame) -> str:
-    """The newest hub list of the survey_years query: 「最新の拠点一覧 令和6年度 (2024)（2024-05-31時点）」."""
+def latest_list_text(survey_years: pd.DataFrame, to_fy: int | None = None) -> str:
+    """The hub list the view's stock figures come from: the newest at or before the end of the
+    selected period. 「拠点一覧 令和6年度 (2024)（2024-05-31時点）」."""
+    if to_fy is not None:
+        survey_years = survey_years[survey_years["fiscal_year"] <= to_fy]
     if survey_years.empty:
         return f"拠点一覧 {NO_DATA}"
     latest = survey_years.iloc[-1]
-    return f"最新の拠点一覧 {fy_label(int(latest['fiscal_year']))}（{latest['as_of']}時点）"
+    return f"拠点一覧 {fy_label(int(latest['fiscal_year']))}（{latest['as_of']}時点）"
+
+
+def fy_range_label(from_fy: int, to_fy: int) -> str:
+    """A period of fiscal years: 令和8年度 (2026) alone, else 令和2年度～令和8年度 (2020～2026)."""
+    if from_fy == to_fy:
+        return fy_label(from_fy)
+    return f"{wareki(from_fy)}年度～{wareki(to_fy)}年度 ({from_fy}～{to_fy})"
 
 
 def is_missing(value: object) -> bool:

@@ -53,7 +53,9 @@ def test_slides_and_titles(deck):
 def test_title_slide_says_scope_as_of_and_sample(deck, sample_pack):
     text = texts(deck.slides[0])
     assert (
-        sample_pack.scope in text and "最新の拠点一覧" in text and "サンプルデータ（架空）" in text
+        sample_pack.scope in text
+        and "拠点一覧 令和6年度 (2024)" in text
+        and "サンプルデータ（架空）" in text
     )
 
 

@@ -115,9 +115,22 @@ def test_overview_spend_card_names_the_years_and_unknown_amounts(load, db):
     )
     assert unknown > 0
     card = build_overview(load, ALL_YEARS, FUKUSHIMA).cards[-1]
-    assert card.help == (
-        f"令和2年度 (2020)～令和8年度 (2026)、取下げを除く。金額未定の{unknown}件は含まない"
-    )
+    # the label states the period (a sum over it: not the same metric as one year's grants)
+    assert card.label == "補助金額（令和2年度～令和8年度 (2020～2026)の累計）"
+    assert card.help == f"取下げを除く。金額未定の{unknown}件は含まない"
+    one_year = build_overview(load, Filters("fukushima", 2026, 2026, ()), FUKUSHIMA).cards[-1]
+    assert one_year.label == "補助金額（令和8年度 (2026)）"
+
+
+def test_stock_cards_are_as_of_the_end_of_the_selected_period(load):
+    # with R2–R3 selected, the hubs card is the R2 list's 48, not the latest 59
+    cards = build_overview(load, Filters("fukushima", 2020, 2021, ()), FUKUSHIMA).cards
+    hubs = next(card for card in cards if card.metric == "hubs_vs_target")
+    assert hubs.value == "48 / 60拠点"
+    assert hubs.help.startswith("令和2年度 (2020)")
+    subset = build_overview(load, Filters("fukushima", 2020, 2023, ("会津",)), FUKUSHIMA).cards
+    latest = next(card for card in subset if card.metric == "subset_hubs")
+    assert "令和5年度 (2023)" in latest.help
 
 
 def test_overview_fukushima_grade_and_outlook(load):
@@ -239,9 +252,10 @@ def test_overview_spend_follows_the_year_range(load, db):
     spend = spend_yen(db, "07", 2021, 2023)
     assert spend > 0
     card = build_overview(load, Filters("fukushima", 2021, 2023, ()), FUKUSHIMA).cards[-1]
-    assert (card.value, card.help) == (
+    assert (card.label, card.value, card.help) == (
+        "補助金額（令和3年度～令和5年度 (2021～2023)の累計）",
         man_yen(spend),
-        "令和3年度 (2021)～令和5年度 (2023)、取下げを除く",
+        "取下げを除く",
     )
 
 

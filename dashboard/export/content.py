@@ -70,9 +70,9 @@ def direct_views(load: Loader):
     return lambda name, *arguments: builders[name](load, *arguments)
 
 
-def _as_of(load: Loader, option: ProfileOption) -> tuple[str, bool]:
+def _as_of(load: Loader, option: ProfileOption, to_fy: int | None) -> tuple[str, bool]:
     info = load("build_info").iloc[0]
-    listed = latest_list_text(load("survey_years", pref=option.pref_code))
+    listed = latest_list_text(load("survey_years", pref=option.pref_code), to_fy)
     return f"{listed} ／ {updated_text(info)}", bool(info["is_sample"])
 
 
@@ -118,18 +118,18 @@ def _spend_headline(load: Loader, filters: Filters, option: ProfileOption) -> Ca
 def _headlines(overview, load: Loader, filters: Filters, option: ProfileOption) -> list[Card]:
     """Four numbers: the prefecture's hubs against the target, then RMOs and their share (or,
     with bureaus selected, the selection's hubs and RMOs), and the grant spend of the year."""
-    cards = {card.label: card for card in overview.cards}
-    hubs = cards["拠点数 / 目標"]
+    cards = {card.metric: card for card in overview.cards}
+    hubs = cards["hubs_vs_target"]
     first = replace(hubs, label="小さな拠点数 / 目標")
     if filters.bureaus:
         where = "・".join(filters.bureaus)
-        subset, rmo = cards["選択地域の拠点数"], cards["選択地域の地域運営組織"]
+        subset, rmo = cards["subset_hubs"], cards.get("subset_rmo", Card("", NO_DATA))
         middle = [
             replace(subset, label=f"拠点数（{where}）"),
             replace(rmo, label=f"地域運営組織（{where}）"),
         ]
     else:
-        rmo, share = cards["地域運営組織"], cards["組織のある拠点の割合"]
+        rmo, share = cards["rmo_in_hubs"], cards["rmo_share"]
         middle = [replace(rmo, label="地域運営組織（拠点内）"),
                   replace(share, label="地域運営組織のある拠点の割合", delta=_share_change(load, option))]  # fmt: skip
     return [first, *middle, _spend_headline(load, filters, option)]
@@ -165,7 +165,7 @@ def build_pack(load: Loader, filters: Filters, option: ProfileOption, boundaries
         else None
     )
     sources = view("data", option).sources
-    as_of, is_sample = _as_of(load, option)
+    as_of, is_sample = _as_of(load, option, filters.to_fy)
     label = option.bureau_label
     charts = [
         Chart("trajectory", "拠点数の推移と目標", overview.trajectory, overview.trajectory_caption)

@@ -48,7 +48,7 @@ def page_header(title: str, filters: Filters, option: ProfileOption) -> None:
     info = load("build_info").iloc[0]
     if bool(info["is_sample"]):
         st.info(SAMPLE_NOTICE, icon=":material/science:")
-    listed = latest_list_text(load("survey_years", pref=option.pref_code))
+    listed = latest_list_text(load("survey_years", pref=option.pref_code), filters.to_fy)
     st.caption(
         f"{md_escape(scope_text(filters, option))}  \n{listed} ／ {updated_text(info, with_time=True)}"
     )

@@ -13,6 +13,7 @@ from dashboard.formatting import (
     NO_DATA,
     count_with_unknown,
     fy_label,
+    fy_range_label,
     man_yen,
     pct_text,
     share_text,
@@ -28,6 +29,7 @@ class Card:
     value: str
     delta: str | None = None
     help: str | None = None
+    metric: str = ""  # what the card shows, for the exports (never found by its label)
 
 
 @dataclass
@@ -72,9 +74,14 @@ def _source_line(row: pd.Series | None) -> str | None:
     return f"{fy_label(int(row['fiscal_year']))}・{as_of}・{row['source']}"
 
 
-def _prefecture_cards(kpi_frame, option, target) -> tuple[list[Card], pd.DataFrame]:
-    hubs = kpi.actual_series(kpi_frame, option.pref_code, "hubs_total")
-    rmo = kpi.actual_series(kpi_frame, option.pref_code, "rmo_in_hubs")
+def _as_of(series: pd.DataFrame, to_fy: int | None) -> pd.DataFrame:
+    """A stock figure is as of the latest survey at or before the end of the selected period."""
+    return series if to_fy is None else series[series["fiscal_year"] <= to_fy]
+
+
+def _prefecture_cards(kpi_frame, option, target, to_fy) -> tuple[list[Card], pd.DataFrame]:
+    hubs = _as_of(kpi.actual_series(kpi_frame, option.pref_code, "hubs_total"), to_fy)
+    rmo = _as_of(kpi.actual_series(kpi_frame, option.pref_code, "rmo_in_hubs"), to_fy)
     latest_hubs = hubs.iloc[-1] if len(hubs) else None
     latest_rmo = rmo.iloc[-1] if len(rmo) else None
     hubs_text = (
@@ -83,7 +90,7 @@ def _prefecture_cards(kpi_frame, option, target) -> tuple[list[Card], pd.DataFra
         else f"{int(latest_hubs['value'])} / {target.target_value}拠点"
     )
     share = NO_DATA
-    shares = kpi.rmo_share(kpi_frame, option.pref_code)
+    shares = _as_of(kpi.rmo_share(kpi_frame, option.pref_code), to_fy)
     if latest_hubs is not None and len(shares) and shares.iloc[-1]["fiscal_year"] == latest_hubs["fiscal_year"]:  # fmt: skip
         share = share_text(shares.iloc[-1]["share"], shares.iloc[-1]["unknown_rows"])
     rule = (
@@ -96,15 +103,24 @@ def _prefecture_cards(kpi_frame, option, target) -> tuple[list[Card], pd.DataFra
         else count_with_unknown(latest_rmo["value"], latest_rmo["unknown_rows"], "組織")
     )
     return [
-        Card("拠点数 / 目標", hubs_text, _delta(hubs, "拠点"), _source_line(latest_hubs)),
-        Card("地域運営組織", rmo_text, _delta(rmo, "組織"), _source_line(latest_rmo)),
-        Card("組織のある拠点の割合", share, None, rule),
+        Card(
+            "拠点数 / 目標",
+            hubs_text,
+            _delta(hubs, "拠点"),
+            _source_line(latest_hubs),
+            "hubs_vs_target",
+        ),
+        Card(
+            "地域運営組織", rmo_text, _delta(rmo, "組織"), _source_line(latest_rmo), "rmo_in_hubs"
+        ),
+        Card("組織のある拠点の割合", share, None, rule, "rmo_share"),
     ], hubs
 
 
 def _subset_cards(subset: pd.DataFrame, option: ProfileOption, filters: Filters) -> list[Card]:
+    subset = _as_of(subset, filters.to_fy)
     if subset.empty:
-        return [Card("選択地域の拠点数", NO_DATA, None, "拠点一覧がありません")]
+        return [Card("選択地域の拠点数", NO_DATA, None, "拠点一覧がありません", "subset_hubs")]
     latest = subset.iloc[-1]
     share = NO_DATA
     known = latest["hubs"] - latest["rmo_unknown"]  # hubs whose RMO status is known
@@ -114,27 +130,30 @@ def _subset_cards(subset: pd.DataFrame, option: ProfileOption, filters: Filters)
     year = fy_label(int(latest["fiscal_year"]))
     helptext = f"{where}の拠点一覧（{year}、{latest['as_of']}時点）から集計"
     return [
-        Card("選択地域の拠点数", f"{int(latest['hubs'])}拠点", None, helptext),
+        Card("選択地域の拠点数", f"{int(latest['hubs'])}拠点", None, helptext, "subset_hubs"),
         Card(
             "選択地域の地域運営組織",
             count_with_unknown(latest["hubs_with_rmo"], latest["rmo_unknown"], "組織"),
             None,
             helptext,
+            "subset_rmo",
         ),
-        Card("選択地域の組織のある割合", share, None, helptext),
+        Card("選択地域の組織のある割合", share, None, helptext, "subset_rmo_share"),
     ]
 
 
 def _spend_card(spend: pd.DataFrame, filters: Filters) -> Card:
+    """A flow: the grants of the selected period, summed; the label states the period."""
     row = spend.iloc[0]
-    years = f"{fy_label(filters.from_fy)}～{fy_label(filters.to_fy)}"
+    period = fy_range_label(filters.from_fy, filters.to_fy)
+    label = f"補助金額（{period}{'' if filters.from_fy == filters.to_fy else 'の累計'}）"
     if int(row["records_in_prefecture"]) == 0:
-        return Card(
-            "補助金額", NO_DATA, None, "この都道府県の補助金データはまだ取り込まれていません"
-        )
+        note = "この都道府県の補助金データはまだ取り込まれていません"
+        return Card(label, NO_DATA, None, note, "grant_spend")
     unknown = int(row["unknown_amounts"])
-    note = f"{years}、取下げを除く" + (f"。金額未定の{unknown}件は含まない" if unknown else "")
-    return Card("補助金額", man_yen(row["grant_yen"] if int(row["records"]) else 0), None, note)
+    note = "取下げを除く" + (f"。金額未定の{unknown}件は含まない" if unknown else "")
+    value = man_yen(row["grant_yen"] if int(row["records"]) else 0)
+    return Card(label, value, None, note, "grant_spend")
 
 
 def _trajectory_table(
@@ -153,7 +172,7 @@ def _trajectory_table(
 def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Overview:
     target = _target(load("profiles"), option)
     kpi_frame = load("kpi_series", pref=option.pref_code)
-    cards, hubs = _prefecture_cards(kpi_frame, option, target)
+    cards, hubs = _prefecture_cards(kpi_frame, option, target, filters.to_fy)
     subset = None
     if filters.bureaus:
         subset = load("hubs_by_year", pref=option.pref_code, bureaus=filters.bureaus)
