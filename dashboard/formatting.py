@@ -49,6 +49,15 @@ def updated_text(info: pd.Series, *, with_time: bool = False) -> str:
     return f"データ更新 {stamp}（版 {info['build_id']}）"
 
 
+def jst_text(when: object) -> str:
+    """A moment as people here read it: 2026-11-30T19:01:05+09:00 (naive values are UTC)."""
+    if is_missing(when) or when == "":
+        return NO_DATA
+    stamp = pd.Timestamp(when)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp.tz_convert(JST).isoformat(timespec="seconds")
+
+
 def latest_list_text(survey_years: pd.DataFrame, to_fy: int | None = None) -> str:
     """The hub list the view's stock figures come from: the newest at or before the end of the
     selected period. 「拠点一覧 令和6年度 (2024)（2024-05-31時点）」."""

@@ -346,3 +346,17 @@ def test_with_fy_columns_then_csv_writes_unknown_years_as_no_data():
     assert to_csv_bytes(with_fy_columns(frame)).decode("utf-8-sig") == (
         "年度（和暦）,年度（西暦）,値\r\n令和2年度,2020,48\r\nデータなし,データなし,1\r\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("2026-11-30T10:01:05+00:00", "2026-11-30T19:01:05+09:00"),
+        ("2026-11-30 10:01:05", "2026-11-30T19:01:05+09:00"),  # naive: UTC, as builds record it
+        (None, NO_DATA),
+    ],
+)
+def test_times_are_shown_in_japan_time(when, expected):
+    from dashboard.formatting import jst_text
+
+    assert jst_text(when) == expected

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import Access
-from dashboard.formatting import NO_DATA, count_with_unknown
+from dashboard.formatting import NO_DATA, count_with_unknown, jst_text
 from dashboard.views.data import INDICATOR_LABELS
 from etl import publish, stewardship
 from etl.errors import EtlError, ValidationFailed
@@ -120,7 +120,7 @@ def _history(settings: Settings, current: Access) -> None:
         left, right = st.columns([5, 1], vertical_alignment="center")
         mark = "（公開中）" if row.is_current else ""
         left.text(
-            f"{row.built_at} 版 {row.build_id}{mark}  ファイル{row.files}件・拠点{row.hubs}行・補助金{row.grants}行"
+            f"{jst_text(row.built_at)} 版 {row.build_id}{mark}  ファイル{row.files}件・拠点{row.hubs}行・補助金{row.grants}行"
         )
         if current.can_steward and not row.is_current:
             if right.button("この版に戻す", key=f"rollback_{row.build_id}", icon=":material/undo:"):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.filters import ProfileOption
-from dashboard.formatting import with_fy_columns
+from dashboard.formatting import jst_text, with_fy_columns
 from dashboard.views import Loader
 
 INDICATOR_LABELS = {
@@ -23,7 +23,7 @@ INPUT_KIND_LABELS = {"survey": "拠点一覧", "grants": "補助金交付実績"
 LOG_COLUMNS = {
     "file": "ファイル", "sheet": "シート", "status": "状態", "kind": "種類", "rows": "行数",
     "dropped_rows": "除いた合計行", "note": "読み方・読み飛ばした理由", "encoding": "文字コード",
-    "sha256": "sha256", "is_sample": "サンプル", "build_id": "版", "built_at": "取込日時（UTC）",
+    "sha256": "sha256", "is_sample": "サンプル", "build_id": "版", "built_at": "取込日時（日本時間）",
 }  # fmt: skip
 URL = re.compile(
     r"((?:https?://)?(?:[a-z0-9-]+\.)+(?:go\.jp|lg\.jp|net|jp)(?:/[A-Za-z0-9_./%?=&#~-]*)?)"
@@ -62,6 +62,7 @@ def _load_log(log: pd.DataFrame) -> pd.DataFrame:
     """Files read and entries skipped. A skipped entry has no kind, rows or encoding: blank
     (not applicable), never 「データなし」 (unknown)."""
     log = log.reindex(columns=list(LOG_COLUMNS))
+    log["built_at"] = log["built_at"].map(jst_text)
     skipped = log["status"].eq("skipped")
     log["status"] = skipped.map({True: "読み飛ばし", False: "読み込み"})
     log["kind"] = log["kind"].map(lambda k: INPUT_KIND_LABELS.get(k, k))
