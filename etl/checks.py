@@ -183,7 +183,9 @@ def _finish_survey(parsed: ParsedFile, ctx: Context) -> None:
     years: dict[int, list[dict]] = {}
     for record in parsed.records:
         title = parsed.title_of(record)
-        title_year = nz.find_fiscal_year(title)
+        # a sheet without a title of its own is under the workbook's title (its first sheet's)
+        title_years = nz.find_fiscal_years(title) or nz.find_fiscal_years(parsed.title)
+        title_year = title_years[0] if len(title_years) == 1 else None
         column_year = record.get("fiscal_year")
         if column_year and title_year and column_year != title_year:
             reason = f"タイトル行の年度（{_fy(title_year)}）と一致しません"
@@ -191,8 +193,11 @@ def _finish_survey(parsed: ParsedFile, ctx: Context) -> None:
             continue
         year = column_year or title_year
         if year is None:
+            named = "、".join(_fy(y) for y in title_years)
             reason = (
-                "調査年度がわかりません（調査年度の列を設けるか、タイトル行に年度を書いてください）"
+                f"タイトルに複数の年度（{named}）があり、調査年度を決められません（調査年度の列を設けてください）"
+                if len(title_years) > 1
+                else "調査年度がわかりません（調査年度の列を設けるか、タイトル行に年度を書いてください）"
             )
             parsed.problem(record, "調査年度", None, reason)
             continue
@@ -205,12 +210,43 @@ def _finish_survey(parsed: ParsedFile, ctx: Context) -> None:
         # Without a date in the title, the survey's own date: the end of May of the survey year.
         record["as_of"] = title_date.isoformat() if in_year else f"{year}-05-31"
         if record.get("rmo_name") and record.get("has_rmo") is False:
-            reason = "地域運営組織の有無が「無」なのに名称が書かれています"
+            said = (
+                "空欄（○印だけの列なので「無」と読みます）"
+                if "has_rmo" in record.get("_read_as_no", ())
+                else "「無」"
+            )
+            reason = f"地域運営組織の有無が{said}なのに名称が書かれています"
             parsed.problem(record, parsed.headers.get("rmo_name"), record["rmo_name"], reason)
+        for column in ("population", "settlements"):  # 0 people or hamlets stands for unknown
+            if record.get(column) == 0:
+                reason = (
+                    "0は入力できません（拠点には人口・集落があります。不明なら空欄にしてください）"
+                )
+                parsed.problem(record, parsed.headers.get(column), 0, reason)
     _check_one_year(parsed, years)
     _check_duplicates(
         parsed, ("fiscal_year", "municipality_code", "district_key", "hub_name"), "拠点"
     )
+    _check_same_hub_twice(parsed)
+
+
+def _check_same_hub_twice(parsed: ParsedFile) -> None:
+    """One hub name twice in a municipality: with a blank 地区名 on either row it is the same hub
+    written twice (refused: it would be counted twice); under two districts it is noted."""
+    seen: dict[tuple, dict] = {}
+    for record in parsed.records:
+        key = (record.get("fiscal_year"), record.get("municipality_code"),
+               nz.match_key(record.get("hub_name") or ""))  # fmt: skip
+        first = seen.setdefault(key, record)
+        if first is record or first.get("district_key") == record.get("district_key"):
+            continue  # the first row, or a duplicate _check_duplicates reports
+        where = parsed.place(first, with_file=False)
+        if not first.get("district_key") or not record.get("district_key"):
+            reason = f"同じ拠点が{where}にもあります（地区名が空欄のため別の拠点とみなせません）"
+            parsed.problem(record, parsed.headers.get("hub_name"), record.get("hub_name"), reason)
+        else:
+            reason = f"同じ名前の拠点が{where}にもあります（別の地区の別の拠点として数えました）"
+            parsed.warn(record, parsed.headers.get("hub_name"), record.get("hub_name"), reason)
 
 
 def _date_in(text: str):
@@ -257,6 +293,7 @@ def _finish_grants(parsed: ParsedFile, ctx: Context) -> None:
         _check_grant_labels(parsed, record, profile, default_basis)
         _grant_figure(parsed, record)
         _check_grant_amounts(parsed, record, headers)
+        _check_plausible(parsed, record, profile)
         muni = ctx.reference.municipality(record.get("municipality_code") or "")
         bureau = record.get("bureau")
         if muni is not None and bureau and bureau_key(bureau, profile) != nz.match_key(muni.bureau):
@@ -350,6 +387,23 @@ def _check_grant_amounts(parsed: ParsedFile, record: dict, headers: dict) -> Non
         parsed.problem(record, headers["eligible_cost_yen"], eligible, reason)
 
 
+IMPLAUSIBLE_TIMES_CAP = 10  # one grant this many times a district's whole cap: a unit slip
+
+
+def _check_plausible(parsed: ParsedFile, record: dict, profile: Profile) -> None:
+    """A grant far beyond anything the programme allows is a unit slip (円 read as 千円, or a
+    thousands format): refused rather than loaded a thousand times too large."""
+    ceiling = profile.district_cap_yen * IMPLAUSIBLE_TIMES_CAP
+    for name in ("grant_yen", "decided_yen", "actual_yen"):
+        amount = record.get(name)
+        if amount is not None and amount > ceiling and name not in record.get("_failed", ()):
+            reason = (
+                f"金額が大きすぎます（地区ごとの累計上限{profile.district_cap_yen:,}円の"
+                f"{IMPLAUSIBLE_TIMES_CAP}倍を超えています）。単位（円・千円）を確かめてください"
+            )
+            parsed.problem(record, parsed.headers.get(name), f"{amount:,}円", reason)
+
+
 def _finish_cooperatives(parsed: ParsedFile, ctx: Context) -> None:
     for record in parsed.records:
         _check_year(parsed, record, FIRST_YEARS["cooperatives"], ctx.current_fy, "協同組合")
@@ -379,6 +433,9 @@ def _finish_published(parsed: ParsedFile, ctx: Context) -> None:
                 row, headers["kind"], record.get("kind"), "種別は actual / target / derived です"
             )
         record["kind"] = kind
+        if record.get("value") == 0:
+            reason = "公表値に0は入力できません（不明なら空欄にしてください）"
+            parsed.problem(row, headers["value"], 0, reason)
         horizon = PUBLISHED_TARGET_HORIZON if kind == "target" else 0
         _check_year(parsed, record, FIRST_YEARS["published_counts"], ctx.current_fy + horizon,
                     "目標値" if kind == "target" else "公表値")  # fmt: skip

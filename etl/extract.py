@@ -200,12 +200,32 @@ def parse_cell(column: Column, value: object, unit: str | None) -> object:
         return _PARSERS[column.parser](value, unit)
 
 
+def _column_unit(parsed: ParsedFile, own: str | None, stated: dict[str, set[str]], header_row: int,
+                 written: str, sheet: str | None) -> str:  # fmt: skip
+    """An amount column's unit: the one every statement of it agrees on (its header cell, a
+    unit row, a group header, the title, the notes). Disagreement is a problem, never a guess."""
+    if own is not None and own not in ("円", "千円"):
+        reason = f"金額の単位「{own}」は円・千円のどちらでもありません"
+        parsed.problem(header_row, written, None, reason, sheet)
+        return NO_UNIT
+    statements = ({"見出し": {own}} if own else {}) | stated
+    units = set().union(*statements.values()) if statements else set()
+    if len(units) > 1:
+        said = "、".join(f"{where}は{'・'.join(sorted(u))}" for where, u in statements.items())
+        reason = f"金額の単位が食い違っています（{said}）。どちらか一つにしてください"
+        parsed.problem(header_row, written, None, reason, sheet)
+        return NO_UNIT
+    return units.pop() if units else NO_UNIT
+
+
 def map_columns(parsed: ParsedFile, kind: Kind, header: layout.Header, header_row: int,
-                units: dict[int, str], sheet: str | None) -> list[MappedColumn]:  # fmt: skip
+                units: layout.UnitSources, sheet: str | None) -> list[MappedColumn]:  # fmt: skip
     table = kind.by_label()
     mapped: dict[str, MappedColumn] = {}
     for index, written, label, unit in header:
         column = table.get(label)
+        if unit and unit not in ("円", "千円") and table.get(unit) is not None:
+            column, unit = table[unit], None  # 補助金額（交付決定額） is the 交付決定額 column
         if column is None:
             reason = "この列は読み込みません（名前が別名表にありません）"
             parsed.warn(header_row, written, None, reason, sheet)
@@ -216,10 +236,7 @@ def map_columns(parsed: ParsedFile, kind: Kind, header: layout.Header, header_ro
             parsed.problem(header_row, written, None, reason, sheet)
             continue
         if column.parser == "amount":
-            unit = unit or units.get(index) or NO_UNIT
-            if unit not in ("円", "千円", NO_UNIT):
-                reason = f"金額の単位「{unit}」は円・千円のどちらでもありません"
-                parsed.problem(header_row, written, None, reason, sheet)
+            unit = _column_unit(parsed, unit, units.get(index, {}), header_row, written, sheet)
         mapped[column.name] = MappedColumn(index, column, written, unit)
         parsed.headers.setdefault(column.name, written)
     for column in kind.columns:
@@ -388,10 +405,15 @@ def _parse_value(parsed: ParsedFile, state: _Sheet, record: dict, mapped: Mapped
         if reason:
             parsed.problem(row, mapped.header, value, reason, state.sheet.name)
         return
-    if mapped.column.parser == "amount" and mapped.unit == "千円" and isinstance(value, str):
+    if (
+        mapped.column.parser == "amount"
+        and mapped.unit in ("円", "千円")
+        and isinstance(value, str)
+    ):
         text = re.sub(r"\s+", "", nz.nfkc(value))
-        if text.endswith("円") and not text.endswith("千円"):
-            reason = "千円の列ですが、このセルは円で書かれているため円として読みました"
+        own = "千円" if text.endswith("千円") else "円" if text.endswith("円") else None
+        if own and own != mapped.unit:
+            reason = f"{mapped.unit}の列ですが、このセルは{own}で書かれている（表示されている）ため{own}として読みました"
             parsed.warn(row, mapped.header, value, reason, state.sheet.name)
     if mapped.column.parser == "bool":
         if nz.is_blank(value):
@@ -511,6 +533,7 @@ def _apply_check_marks(parsed: ParsedFile) -> None:
         if blanks and len(blanks) < len(parsed.records):
             for record in blanks:
                 record[name] = False
+                record.setdefault("_read_as_no", set()).add(name)
             header = parsed.headers[name]
             parsed.note(
                 f"列「{header}」は○印と空欄だけのため、空欄を「無」としました", column=header

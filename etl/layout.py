@@ -66,12 +66,24 @@ def _best_kind(cells: list[object]) -> tuple[int, Kind] | None:
     return best
 
 
+def _complete(kind: Kind, cells: list[object]) -> bool:
+    """Whether a header row names every column the kind needs (a summary table's header above
+    the detail table names only some)."""
+    names = matches(kind, header_cells(cells))
+    needed = {c.name for c in kind.columns if c.required}
+    return needed <= names and (kind.name == "published_counts" or bool(
+        {"municipality_code", "municipality_name"} & names
+    ))  # fmt: skip
+
+
 def find_header(sheet: RawSheet) -> tuple[int, Kind] | None:
-    """The first row (within the top rows) that reads as the header of a known kind.
+    """The first row (within the top rows) that reads as the complete header of a known kind;
+    else the first that reads as a header at all (its missing columns are then reported).
 
     In a header written over two rows (「事業費（千円）」 over 総事業費 and 補助対象経費), the lower
     row names every column: it is the header when it reads as the same kind at least as well."""
     rows = sheet.rows[:HEADER_SCAN_ROWS]
+    first: tuple[int, Kind] | None = None
     for position, (_, cells) in enumerate(rows):
         best = _best_kind(cells)
         if best is None:
@@ -80,8 +92,10 @@ def find_header(sheet: RawSheet) -> tuple[int, Kind] | None:
             lower = _best_kind(rows[position + 1][1])
             if lower is not None and lower[1] is best[1] and lower[0] >= best[0]:
                 position += 1
-        return position, best[1]
-    return None
+        if _complete(best[1], rows[position][1]):
+            return position, best[1]
+        first = first or (position, best[1])
+    return first
 
 
 def fill_merges(sheet: RawSheet, header_row: int | None) -> list[tuple[int, int, int, int]]:
@@ -188,32 +202,39 @@ def _note_rows(sheet: RawSheet) -> list[list[object]]:
     return out
 
 
+UnitSources = dict[int, dict[str, set[str]]]  # column → where a unit is stated → the units
+
+
 def resolve_units(view: RawSheet, position: int, header: Header,
-                  sheet: RawSheet) -> tuple[dict[int, str], bool]:  # fmt: skip
-    """Units of the columns from, in order: a unit row under the header, a group header right
-    above it, the title rows, the notes under the table; and whether the row under the header is
-    a unit row (not data). Two table-wide statements that disagree state nothing."""
-    units: dict[int, str] = {}
+                  sheet: RawSheet) -> tuple[UnitSources, bool]:  # fmt: skip
+    """Every unit stated for each column, by where it is stated (a unit row under the header, a
+    group header right above it, the title rows, the notes under the table), and whether the row
+    under the header is a unit row (not data). The caller refuses a column whose statements
+    disagree: a table is never read in one unit where another place says the other."""
+    sources: UnitSources = {index: {} for index, *_ in header}
     unit_row = False
     below = view.rows[position + 1][1] if position + 1 < len(view.rows) else []
     own = [(i, c) for i, c in enumerate(below) if not isinstance(c, MergedCopy)]
     own = [(i, c) for i, c in own if not nz.is_blank(c)]
     if own and all(_unit_cell(c) for _, c in own):
         unit_row = True
-        units.update({i: _unit_cell(c) for i, c in own if _unit_cell(c) in ("円", "千円")})
+        for i, c in own:
+            if _unit_cell(c) in ("円", "千円") and i in sources:
+                sources[i]["見出しの下の単位行"] = {_unit_cell(c)}
     block = title_block(view, position)
     group = group_row(block)
-    for index, *_ in header:
-        if index not in units and group is not None and index < len(group):
-            unit = nz.find_unit(unwrap(group[index]))
+    above = block[-1] if block else []  # the cell right above a column speaks of that column
+    for index in sources:
+        if index < len(above):
+            unit = nz.find_unit(unwrap(above[index]))
             if unit:
-                units[index] = unit
-    stated = _stated_units(block, group) or _stated_units(_note_rows(sheet), None)
-    if len(stated) == 1:
-        (unit,) = stated
-        for index, *_ in header:
-            units.setdefault(index, unit)
-    return units, unit_row
+                sources[index]["見出しの上のまとめ見出し"] = {unit}
+    for where, stated in (("表の上のタイトル", _stated_units(block, group)),
+                          ("表の下の注記", _stated_units(_note_rows(sheet), None))):  # fmt: skip
+        if stated:
+            for index in sources:
+                sources[index][where] = stated
+    return sources, unit_row
 
 
 # --- rows that are not data ------------------------------------------------------------------

@@ -27,7 +27,9 @@ UNIT_PATTERN = re.compile(
     r"^(?P<label>.*?)[(\[【<〈《](?:単位[:：]?)?(?P<unit>[^()\[\]【】<>〈〉《》]*)[)\]】>〉》]$"
 )
 # Footnote marks after a header: ※1, *, †, (注1), （注）, 1) — never part of the label.
-HEADER_MARKS = re.compile(r"(?:[※*＊†‡]\d*|\((?:注|※)?\d*\)|(?<![(\d])\d{1,2}\))$")
+HEADER_MARKS = re.compile(
+    r"(?:[※*＊†‡]\d*|\((?:注|※)?\d*\)|(?<![(\d])\d{1,2}\)|\([A-Za-z]\)|[①-⑳]|\([①-⑳]\))$"
+)
 LEADING_MARKS = re.compile(r"^[※*＊†‡]+")
 NOTE_WORDS = {
     "税込",
@@ -230,18 +232,35 @@ TITLE_YEAR_PATTERN = re.compile(
 )
 
 
+YEAR_RANGE = re.compile(
+    r"(?:令和|平成|[RH])?\s*(?:元|\d{1,4})\s*年度?\s*[~～〜\-－―]\s*(?:令和|平成|[RH])?\s*(?:元|\d{1,4})\s*年度"
+)
+
+
+def find_fiscal_years(text: str) -> list[int]:
+    """Every fiscal year written inside a longer text such as a title row, in order, leaving out
+    the years of a period (第2期（令和2年度～令和6年度）)."""
+    text = YEAR_RANGE.sub(" ", nfkc(text))
+    years = []
+    for match in TITLE_YEAR_PATTERN.finditer(text):
+        if match.group(1):
+            year = _era_year(match.group(1), match.group(2))
+        elif match.group(3):
+            year = _era_year(match.group(3), match.group(4))
+        else:
+            year = int(match.group(5))
+        if year not in years:
+            years.append(year)
+    return years
+
+
 def find_fiscal_year(text: str) -> int | None:
-    """The first fiscal year written inside a longer text such as a title row.
+    """The one fiscal year written inside a longer text such as a title row (None when there is
+    none, or more than one).
 
     令和/平成 need 年度 (令和4年3月31日 is a date); R6 alone counts, R4.3.1 or R4/3/1 does not."""
-    match = TITLE_YEAR_PATTERN.search(nfkc(text))
-    if not match:
-        return None
-    if match.group(1):
-        return _era_year(match.group(1), match.group(2))
-    if match.group(3):
-        return _era_year(match.group(3), match.group(4))
-    return int(match.group(5))
+    years = find_fiscal_years(text)
+    return years[0] if len(years) == 1 else None
 
 
 DATE_PATTERNS = [
@@ -380,11 +399,17 @@ def find_unit(text: object) -> str | None:
     return None if match is None else match["unit"] or match["before"] or match["bare"]
 
 
+ROUNDING_WORDS = re.compile(r"端数|切捨|切り捨|切上|切り上|四捨五入|未満|丸め")
+
+
 def states_unit(text: object) -> bool:
     """True for a text that states a unit in words (単位：千円, 千円単位), not just a label's
-    bracket (事業費（千円）): such a statement speaks of the whole table."""
+    bracket (事業費（千円）): such a statement speaks of the whole table. 「千円単位で端数切捨て」
+    speaks of rounding, not of the unit the numbers are in."""
     match = None if is_blank(text) else UNIT_IN_TEXT.search(nfkc(text))
-    return bool(match) and not match["bare"]
+    if not match or match["bare"]:
+        return False
+    return not (match["before"] and ROUNDING_WORDS.search(nfkc(text)))
 
 
 FOOTNOTE_PATTERN = re.compile(r"^[(（]?(注|※|\*|出典|資料|備考|参考)")

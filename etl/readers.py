@@ -256,9 +256,25 @@ class _Parser(WorkSheetParser):
             cell["value"] = date.year if action == "year" else date
         elif action == "year" and isinstance(value, dt.datetime):
             cell["value"] = value.year  # shown as 2024年度 / 令和6年度: the year it shows
-        elif isinstance(action, int) and isinstance(value, int | float):
-            cell["value"] = _shown(value, action)
+        elif isinstance(action, Shown) and isinstance(value, int | float):
+            cell["value"] = action.text(value)
         return cell
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How a number format shows a number: divided by 1,000 per trailing comma (#,##0,), with
+    a unit after it (#,##0"千円") or an era before it ("令和"0"年度")."""
+
+    thousands: int = 0
+    unit: str | None = None
+    era: str | None = None
+
+    def text(self, value: int | float) -> object:
+        number = _shown(value, self.thousands)
+        if self.era:
+            return f"{self.era}{number}年度"
+        return f"{number}{self.unit}" if self.unit else number
 
 
 def _shown(value: int | float, thousands: int) -> Decimal:
@@ -283,19 +299,26 @@ def _format_of(book, style) -> str:
 
 def _style_actions(book) -> dict[int, object]:
     """What each cell style's number format means for the value shown: 'date' (a number shown as
-    a date), 'year' (a date shown only as its year), or how many thousands a format divides by."""
+    a date), 'year' (a date shown only as its year), or a Shown (thousands, a unit, an era)."""
     out: dict[int, object] = {}
     for index, style in enumerate(book._cell_styles):
-        fmt = _format_of(book, style)
-        code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", fmt.split(";")[0])
+        fmt = _format_of(book, style).split(";")[0]
+        code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", fmt)
         is_date = index in book._date_formats or ERA_TOKENS.search(code)
         if style.numFmtId in JA_BUILTIN_DATES or is_date:
             year_only = not re.search(r"[mdhsMDHS]", code)
-            out[index] = (
-                "year" if year_only and (ERA_TOKENS.search(code) or "y" in code.lower()) else "date"
-            )
-        elif (match := THOUSANDS.search(code)) is not None:
-            out[index] = len(match.group(1))
+            shows_year = ERA_TOKENS.search(code) or "y" in code.lower()
+            out[index] = "year" if year_only and shows_year else "date"
+            continue
+        literals = "".join(re.findall(r'"([^"]*)"', fmt))
+        match = THOUSANDS.search(code)
+        shown = Shown(
+            thousands=len(match.group(1)) if match else 0,
+            unit="千円" if "千円" in literals else "円" if "円" in literals else None,
+            era=next((e for e in ("令和", "平成") if e in literals and "年度" in literals), None),
+        )
+        if shown != Shown():
+            out[index] = shown
     return out
 
 

@@ -17,9 +17,9 @@ SAMPLE_DIR = PROJECT_DIR / "data" / "sample"
 def settings_for(root: Path, **changes) -> Settings:
     """Project settings whose writable folders live under `root` (never the project's data/)."""
     base = load_settings(env={})
-    return dataclasses.replace(
-        base, warehouse_dir=root / "warehouse", boundaries_dir=root / "boundaries", **changes
-    )
+    folders = {"warehouse_dir": root / "warehouse", "boundaries_dir": root / "boundaries",
+               "uploads_dir": root / "uploads", "log_dir": root / "logs"}  # fmt: skip
+    return dataclasses.replace(base, **(folders | changes))
 
 
 @pytest.fixture(scope="session")

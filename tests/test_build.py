@@ -222,7 +222,7 @@ def test_bad_cells_are_reported_cell_by_cell_and_nothing_changes(fresh_settings,
     assert snapshot(fresh_settings.warehouse_dir) == before
 
 
-def test_a_failing_data_test_blocks_the_publish(fresh_settings, sample_copy):
+def test_a_placeholder_zero_is_refused_cell_by_cell_before_the_build(fresh_settings, sample_copy):
     first = build(fresh_settings, sample_copy)
     survey = sample_copy / "fukushima_survey_r06_2024.csv"
     rows = list(csv.reader(io.StringIO(survey.read_text(encoding="utf-8-sig"))))
@@ -231,11 +231,31 @@ def test_a_failing_data_test_blocks_the_publish(fresh_settings, sample_copy):
     with survey.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)
     before = snapshot(fresh_settings.warehouse_dir)
-    with pytest.raises(DataTestFailed) as caught:
+    with pytest.raises(ValidationFailed) as caught:
         build(fresh_settings, sample_copy)
-    assert "hubs__no_placeholder_zeros" in caught.value.failures
-    after = snapshot(fresh_settings.warehouse_dir)
-    assert after == before
+    assert [(p.file, p.row, p.column) for p in caught.value.problems] == [
+        ("fukushima_survey_r06_2024.csv", 2, "人口")
+    ]
+    assert snapshot(fresh_settings.warehouse_dir) == before
+    assert publish.current_build_id(fresh_settings.warehouse_dir) == first.build_id
+
+
+def test_a_failing_data_test_blocks_the_publish(fresh_settings, sample_copy, tmp_path):
+    import dataclasses
+    import shutil
+
+    first = build(fresh_settings, sample_copy)
+    reference = tmp_path / "reference"  # reference data is not validated like inputs: the tests
+    shutil.copytree(fresh_settings.reference_dir, reference)  # on the build are its gate
+    munis = pd.read_csv(reference / "municipalities.csv", dtype=str, keep_default_na=False)
+    munis.loc[munis["code"] == "07213", "bureau"] = "存在しない振興局"
+    munis.to_csv(reference / "municipalities.csv", index=False)
+    settings = dataclasses.replace(fresh_settings, reference_dir=reference)
+    before = snapshot(fresh_settings.warehouse_dir)
+    with pytest.raises(DataTestFailed) as caught:
+        build(settings, sample_copy)
+    assert "municipalities__bureau_in_profile" in caught.value.failures
+    assert snapshot(fresh_settings.warehouse_dir) == before
     assert publish.current_build_id(fresh_settings.warehouse_dir) == first.build_id
 
 

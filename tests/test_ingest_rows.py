@@ -324,3 +324,61 @@ def test_one_grant_written_two_ways_in_two_files_is_refused(tmp_path, ctx):
     problems = problems_of(validate_files([first, second], ctx))
     assert [(f, r) for f, r, _ in problems] == [("b.csv", 2)]
     assert "a.csv 2行目と同じ行です" in problems[0][2]
+
+
+@pytest.mark.parametrize(
+    ("title", "reason"),
+    [
+        (
+            "第2期総合戦略（令和2年度～令和6年度）の小さな拠点一覧（令和6年5月31日現在）",
+            "調査年度がわかりません",
+        ),
+        ("令和5年度末時点の小さな拠点（令和6年度実態調査回答）", "タイトルに複数の年度"),
+    ],
+)
+def test_a_title_with_a_period_or_two_years_gives_no_survey_year(tmp_path, ctx, title, reason):
+    rows = [[title], SURVEY_HEADER[2:], ["07213", "霊山の里", "掛田地区"]]
+    parsed = one(text_file(tmp_path / "s.csv", rows), ctx)
+    assert [p.row for p in parsed.problems] == [3] and reason in parsed.problems[0].reason
+
+
+def test_a_sheet_without_a_title_takes_the_workbook_s_title_year(tmp_path, ctx):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "県北"
+    for row in (["令和6年度 小さな拠点一覧"], SURVEY_HEADER[2:], ["07213", "霊山の里", "掛田地区"]):
+        book.active.append(row)
+    other = book.create_sheet("会津")
+    for row in (SURVEY_HEADER[2:], ["07208", "山都の里", "山都地区"]):
+        other.append(row)
+    book.save(tmp_path / "s.xlsx")
+    parsed = one(tmp_path / "s.xlsx", ctx)
+    assert (parsed.problems, [r["fiscal_year"] for r in parsed.records]) == ([], [2024, 2024])
+
+
+def test_the_same_hub_twice_in_a_municipality(tmp_path, ctx):
+    rows = [SURVEY_HEADER, ["福島県", "R6", "07213", "霊山の里", "掛田地区"],
+            ["福島県", "R6", "07213", "霊山の里", ""], ["福島県", "R6", "07213", "霊山の里", "石田地区"]]  # fmt: skip
+    parsed = one(text_file(tmp_path / "s.csv", rows), ctx)
+    assert [(p.row, "地区名が空欄" in p.reason) for p in parsed.problems] == [(3, True)]
+    assert any(w.row == 4 and "別の地区の別の拠点" in w.reason for w in parsed.warnings)
+
+
+def test_zero_people_or_a_published_zero_stand_for_unknown_and_are_refused(tmp_path, ctx):
+    rows = [[*SURVEY_HEADER, "人口"], ["福島県", "R6", "07213", "霊山の里", "掛田地区", "0"]]
+    parsed = one(text_file(tmp_path / "s.csv", rows), ctx)
+    assert where(parsed) == [(2, "人口", "0")]
+    published = [["scope", "indicator", "fiscal_year", "value", "kind", "source"],
+                 ["07", "hubs_total", "2023", "0", "actual", "県"]]  # fmt: skip
+    parsed = one(text_file(tmp_path / "p.csv", published), ctx)
+    assert where(parsed) == [(2, "value", "0")]
+
+
+def test_a_blank_in_a_tick_column_beside_a_name_says_it_was_read_as_no(tmp_path, ctx):
+    header = [*SURVEY_HEADER, "地域運営組織の有無", "地域運営組織の名称"]
+    rows = [header, ["福島県", "R6", "07213", "霊山の里", "掛田地区", "○", "A会"],
+            ["福島県", "R6", "07213", "月舘の里", "月舘地区", "", "B会"]]  # fmt: skip
+    parsed = one(text_file(tmp_path / "s.csv", rows), ctx)
+    assert where(parsed) == [(3, "地域運営組織の名称", "B会")]
+    assert "空欄（○印だけの列なので「無」と読みます）" in parsed.problems[0].reason

@@ -494,7 +494,10 @@ def test_a_repeated_header_with_another_unit_is_refused(tmp_path, ctx):
     rows = [[*GRANT_HEADER[:5], "補助対象経費（千円）", "補助金額（千円）", "状態"], grant(amount=400, eligible=500),
             [*GRANT_HEADER[:5], "補助対象経費（円）", "補助金額（円）", "状態"], grant("川俣町", "山木屋地区", 300000)]  # fmt: skip
     parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
-    assert [(p.row, "最初の見出しと違います" in p.reason) for p in parsed.problems] == [(3, True)]
+    repeated = [p.row for p in parsed.problems if "最初の見出しと違います" in p.reason]
+    assert repeated == [3]
+    # and the row under it, read in the first header's 千円, is far too large to be a grant
+    assert any(p.row == 4 and "金額が大きすぎます" in p.reason for p in parsed.problems)
 
 
 @pytest.mark.parametrize("name", ["合計特殊出生率向上のためのサロン", "小計画づくり支援"])
@@ -620,3 +623,71 @@ def test_a_row_of_sums_without_a_label_is_a_total_only_when_it_adds_up(tmp_path,
     wrong = [*sums[:6], 123456, None]  # not the sum: a row that lost its labels, not a total
     parsed = one(workbook(tmp_path / "h.xlsx", {"一覧": [*rows[:3], wrong]}), ctx)
     assert parsed.dropped_rows == [] and {p.row for p in parsed.problems} == {4}
+
+
+def test_a_grant_far_beyond_the_programme_is_a_unit_slip(tmp_path, ctx):
+    header = [*GRANT_HEADER[:5], "補助対象経費（千円）", "補助金額（千円）", "状態"]
+    rows = [header, grant(amount=432000, eligible=480000)]  # yen written under a 千円 header
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert [(p.row, p.column, p.value) for p in parsed.problems] == [
+        (2, "補助金額（千円）", "432,000,000円")
+    ]
+    assert "単位（円・千円）を確かめてください" in parsed.problems[0].reason
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [('#,##0"千円"', 432_000), ('#,##0"円"', 432)],
+)
+def test_a_unit_shown_by_the_number_format_is_the_cell_s_unit(tmp_path, ctx, fmt, expected):
+    book = openpyxl.Workbook()
+    book.active.append(GRANT_HEADER)  # the header says 円
+    book.active.append(grant(amount=432, eligible=480000))
+    book.active["G2"].number_format = fmt
+    book.save(tmp_path / "g.xlsx")
+    parsed = one(tmp_path / "g.xlsx", ctx)
+    assert (parsed.problems, [r["grant_yen"] for r in parsed.records]) == ([], [expected])
+
+
+def test_an_era_shown_by_the_number_format_is_read(tmp_path, ctx):
+    book = openpyxl.Workbook()
+    book.active.append(GRANT_HEADER)
+    book.active.append(grant(year=5))
+    book.active["A2"].number_format = '"令和"0"年度"'
+    book.save(tmp_path / "g.xlsx")
+    parsed = one(tmp_path / "g.xlsx", ctx)
+    assert (parsed.problems, [r["fiscal_year"] for r in parsed.records]) == ([], [2023])
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [["補助金交付実績（単位：円）"], NO_UNIT_HEADER, ["千円"] * 0 + [None, None, None, None, "千円", "千円", None],
+         no_unit_row()],
+        [["（単位：千円）"], NO_UNIT_HEADER, no_unit_row(), [], ["注）金額の単位：円"]],
+        [[None, None, None, None, "金額（千円）", "金額（千円）", None],
+         [*NO_UNIT_HEADER[:4], "補助対象経費（円）", "補助金額（円）", "状態"], no_unit_row()],
+    ],
+    ids=["unit-row-against-title", "title-against-note", "group-header-against-header"],
+)  # fmt: skip
+def test_units_that_disagree_are_refused_never_guessed(tmp_path, ctx, rows):
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert parsed.records == [] or all(r["grant_yen"] is None for r in parsed.records)
+    assert any("単位が食い違っています" in p.reason for p in parsed.problems)
+
+
+def test_a_note_on_rounding_is_not_a_unit(tmp_path, ctx):
+    rows = [NO_UNIT_HEADER, no_unit_row(480000, 432000), [], ["※補助金額は千円単位で端数切捨て"]]
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert {p.column for p in parsed.problems} == {"補助対象経費", "補助金額"}
+
+
+def test_a_summary_table_above_the_detail_is_passed_over(tmp_path, ctx):
+    rows = [["1 集計"], ["年度", "事業区分", "件数", "補助金額（円）"], ["令和5年度", "計画策定事業", 1, 400000], [],
+            ["2 明細"], GRANT_HEADER, grant()]  # fmt: skip
+    parsed = one(workbook(tmp_path / "g.xlsx", {"一覧": rows}), ctx)
+    assert (parsed.header_row, parsed.problems, [r["grant_yen"] for r in parsed.records]) == (
+        6,
+        [],
+        [400000],
+    )
