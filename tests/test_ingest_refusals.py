@@ -18,16 +18,9 @@ from etl.build import build
 from etl.errors import EtlError, ValidationFailed
 from etl.settings import PROJECT_DIR
 from tests.conftest import SAMPLE_DIR
+from tests.ingest_fixtures import GRANT_HEADER_PLAIN
 
-GRANT_HEADER = [
-    "年度",
-    "市町村",
-    "地区名",
-    "事業区分",
-    "補助対象経費（円）",
-    "補助金額（円）",
-    "状態",
-]
+GRANT_HEADER = GRANT_HEADER_PLAIN
 
 
 def grants_csv(path: Path, *rows: list[str]) -> Path:

@@ -13,18 +13,11 @@ from etl.build import make_context, validate_files
 from etl.checks import Context, parse_file
 from etl.extract import ParsedFile
 from etl.settings import load_settings
+from tests.ingest_fixtures import GRANT_HEADER_PLAIN
 
 SETTINGS = load_settings({})
 TODAY = dt.date(2026, 11, 30)  # fiscal year 2026 (令和8年度)
-GRANT_HEADER = [
-    "年度",
-    "市町村",
-    "地区名",
-    "事業区分",
-    "補助対象経費（円）",
-    "補助金額（円）",
-    "状態",
-]
+GRANT_HEADER = GRANT_HEADER_PLAIN
 SURVEY_HEADER = ["都道府県", "調査年度", "市町村コード", "小さな拠点の名称", "地区名"]
 
 

@@ -15,6 +15,7 @@ from etl.build import make_context
 from etl.checks import Context, parse_file
 from etl.extract import ParsedFile
 from etl.settings import load_settings
+from tests.ingest_fixtures import workbook
 
 SETTINGS = load_settings({})
 GRANT_HEADER = ["年度", "地方振興局", "市町村", "地区名", "事業区分", "補助対象経費（円）", "補助金額（円）", "状態"]  # fmt: skip
@@ -29,20 +30,6 @@ def ctx() -> Context:
 def grant(muni="伊達市", district="掛田地区", amount=400000, year="令和5年度", bureau="県北",
           program="計画策定事業", eligible=500000, status="完了") -> list[object]:  # fmt: skip
     return [year, bureau, muni, district, program, eligible, amount, status]
-
-
-def workbook(path: Path, sheets: dict[str, list[list[object]]], hidden=(), suffix_vba=False):
-    """An .xlsx (or .xlsm) with one sheet per entry; names in `hidden` are hidden sheets."""
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        if title in hidden:
-            sheet.sheet_state = "hidden"
-    book.save(path)
-    return path
 
 
 def tables(path: Path, ctx: Context) -> list[ParsedFile]:

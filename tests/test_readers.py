@@ -8,7 +8,6 @@ import re
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from etl.errors import Problem
@@ -19,6 +18,7 @@ from etl.readers import (
     read_sheets,
     scan_input_folder,
 )
+from tests.ingest_fixtures import workbook
 
 OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -32,14 +32,8 @@ def csv_bytes(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
 
 def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
     """An .xlsx with one sheet per entry; an empty list is an empty row."""
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
     buffer = io.BytesIO()
-    book.save(buffer)
+    workbook(buffer, sheets)
     return buffer.getvalue()
 
 
