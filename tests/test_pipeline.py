@@ -224,3 +224,19 @@ def test_sample_districts_past_a_limit_are_shown_as_such(sample_settings):
         "データなし" not in set(table["超過・来年度の制約"])
         and not table["超過・来年度の制約"].isna().any()
     )
+
+
+def test_none_and_not_yet_have_their_own_words_not_no_data(sample_settings):
+    from dashboard.filters import Filters, build_profile_options
+    from dashboard.views.pipeline import build_pipeline
+
+    load = direct_loader(Warehouse(sample_settings.warehouse_dir))
+    option = build_profile_options(load)["fukushima"]
+    view = build_pipeline(load, Filters("fukushima", option.first_fy, option.last_fy, ()), option)
+    districts = view.districts
+    assert (
+        "未掲載" in set(districts["拠点一覧への掲載"])
+        and districts["拠点一覧への掲載"].notna().all()
+    )
+    assert "なし" in set(districts["取下げ"]) and (districts["取下げ"] != "").all()
+    assert view.budget["終了期限"].notna().all() and view.budget["残り（千円）"].notna().all()

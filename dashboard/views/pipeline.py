@@ -46,13 +46,13 @@ def _rules_table(rules: pd.DataFrame, programs: pd.DataFrame) -> pd.DataFrame:
 
 def _districts_display(districts: pd.DataFrame, label: str) -> pd.DataFrame:
     def years(values: tuple) -> str:
-        return "、".join(fy_label(y) for y in values)
+        return "、".join(fy_label(y) for y in values) or "なし"  # none, not unknown
 
     return pd.DataFrame({
         "市町村": districts["municipality_name"], label: districts["bureau"], "地区名": districts["district_name"],
         "段階": districts["stage"], "計画策定事業": districts["plan_fys"].map(years),
         "小さな拠点づくり事業": districts["project_fys"].map(years), "取下げ": districts["withdrawn_fys"].map(years),
-        "拠点一覧への掲載": districts["first_listed_fy"].map(lambda y: fy_label(int(y)) if pd.notna(y) else None),
+        "拠点一覧への掲載": districts["first_listed_fy"].map(lambda y: fy_label(int(y)) if pd.notna(y) else "未掲載"),
         "違反（件）": districts["error"], "助言（件）": districts["advice"],
     })  # fmt: skip
 
@@ -76,9 +76,9 @@ def _budget_display(budget: pd.DataFrame, label: str) -> pd.DataFrame:
     table = pd.DataFrame({
         "市町村": budget["municipality_name"], label: budget["bureau"], "地区名": budget["district_name"],
         "累計補助金額（千円）": budget["cap_used_yen"].map(sen_yen), "上限（千円）": budget["cap_yen"].map(sen_yen),
-        "残り（千円）": budget["cap_left_yen"].map(sen_yen),
+        "残り（千円）": budget["cap_left_yen"].map(sen_yen),  # every profile has a cap: a number
         **{title: budget[column] for column, title in years.items()},
-        "終了期限": budget["finish_by_fy"].map(lambda y: fy_label(int(y)) if pd.notna(y) else None),
+        "終了期限": budget["finish_by_fy"].map(lambda y: fy_label(int(y)) if pd.notna(y) else "期限なし"),
         "状況": budget["status"],
         # what is past and what stops next year; 「なし」 when nothing does (never データなし)
         "超過・来年度の制約": [
