@@ -5,10 +5,13 @@ Pure functions on plain numbers and frames; the overview page writes each rule o
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
 import pandas as pd
+
+from dashboard.formatting import fy_label
 
 # Two-sided 80% prediction intervals: the 0.90 quantile of Student's t by degrees of freedom.
 T90 = {1: 3.078, 2: 1.886, 3: 1.638, 4: 1.533, 5: 1.476, 6: 1.440, 7: 1.415, 8: 1.397, 9: 1.383,
@@ -129,6 +132,45 @@ def grade(series: pd.DataFrame, target: Target) -> Grade:
         expected,
         f"実績{actual}は目標経路の{expected:.1f}を下回ります{share}。",
     )
+
+
+def current_fiscal_year(today: dt.date | None = None) -> int:
+    """The fiscal year (April–March) of today, against which data is old and targets are past."""
+    today = today or dt.date.today()
+    return today.year if today.month >= 4 else today.year - 1
+
+
+def age_note(year: int | None, current_fy: int) -> str:
+    """「令和4年度 (2022)の実績（2年度前）による判定です。」 for data older than last year."""
+    if year is None or current_fy - year <= 1:
+        return ""
+    return f"{fy_label(year)}の実績（{current_fy - year}年度前のデータ）によります。"
+
+
+def outlook_text(series: pd.DataFrame, forecast: pd.DataFrame, target: Target,
+                 current_fy: int) -> str:  # fmt: skip
+    """The one sentence on where the count is heading, the same on every page: a forecast for a
+    target year still ahead; for a target year already reached, what the actuals say."""
+    reached_year = len(series) and int(series.iloc[-1]["fiscal_year"]) >= target.target_year
+    if target.target_year < current_fy or reached_year:
+        if series.empty:
+            return f"目標年度（{fy_label(target.target_year)}）を過ぎています。実績はありません。"
+        last = series[series["fiscal_year"] <= target.target_year]
+        last = series.iloc[[0]] if last.empty else last
+        row = last.iloc[-1]
+        reached = "達成しました" if row["value"] >= target.target_value else "達成していません"
+        return (f"目標年度（{fy_label(target.target_year)}）を過ぎています。{fy_label(int(row['fiscal_year']))}の"
+                f"実績{int(row['value'])}拠点で、目標{target.target_value}拠点を{reached}。"
+                + age_note(int(row["fiscal_year"]), current_fy))  # fmt: skip
+    at_target = forecast[forecast["fiscal_year"] == target.target_year]
+    if at_target.empty:
+        return "実績が2年度分に満たないため、トレンド予測はできません。"
+    row = at_target.iloc[0]
+    verdict = "目標に届く見込み" if row["value"] >= target.target_value else "目標に届かない見込み"
+    band = "" if pd.isna(row["low"]) else f"（80%予測区間 {row['low']:.1f}～{row['high']:.1f}）"
+    latest = int(series.iloc[-1]["fiscal_year"]) if len(series) else None
+    return (f"トレンド予測: {fy_label(target.target_year)}に{row['value']:.1f}拠点{band}。{verdict}"
+            f"（目標{target.target_value}拠点）。" + age_note(latest, current_fy))  # fmt: skip
 
 
 def _t90(dof: int) -> float:

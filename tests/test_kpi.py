@@ -558,3 +558,42 @@ def test_national_index_without_common_year():
 def test_annual_growth(points, expected):
     got = kpi.annual_growth(series(*points))
     assert got == (None if expected is None else pytest.approx(expected, abs=1e-9))
+
+
+def _hubs(*points: tuple[int, int]) -> pd.DataFrame:
+    return pd.DataFrame({"fiscal_year": [y for y, _ in points], "value": [v for _, v in points]})
+
+
+@pytest.mark.parametrize(
+    ("year", "current", "expected"),
+    [(2025, 2026, ""), (2026, 2026, ""), (2024, 2026, "令和6年度 (2024)の実績（2年度前のデータ）によります。"),
+     (None, 2026, "")],
+)  # fmt: skip
+def test_age_note_says_how_old_the_data_is(year, current, expected):
+    assert kpi.age_note(year, current) == expected
+
+
+def test_a_past_target_year_is_judged_not_forecast():
+    target = kpi.Target(2019, 30, 2024, 45)
+    series = _hubs((2019, 30), (2021, 39), (2022, 46), (2025, 40))
+    text = kpi.outlook_text(series, kpi.trend_forecast(series, 2024), target, current_fy=2026)
+    # the actual of the target year or before it (2022), never a later year's or a forecast
+    assert text == (
+        "目標年度（令和6年度 (2024)）を過ぎています。令和4年度 (2022)の実績46拠点で、目標45拠点を達成しました。"
+        "令和4年度 (2022)の実績（4年度前のデータ）によります。"
+    )
+    missed = kpi.outlook_text(_hubs((2023, 44)), pd.DataFrame(), target, current_fy=2024 + 1)
+    assert missed == (
+        "目標年度（令和6年度 (2024)）を過ぎています。令和5年度 (2023)の実績44拠点で、目標45拠点を達成していません。"
+        "令和5年度 (2023)の実績（2年度前のデータ）によります。"
+    )
+
+
+def test_a_target_year_ahead_is_forecast_to_one_decimal():
+    target = kpi.Target(2020, 48, 2030, 60)
+    series = _hubs((2020, 48), (2023, 55), (2024, 59))
+    text = kpi.outlook_text(series, kpi.trend_forecast(series, 2030), target, current_fy=2025)
+    assert (
+        text
+        == "トレンド予測: 令和12年度 (2030)に74.3拠点（80%予測区間 65.7～82.9）。目標に届く見込み（目標60拠点）。"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from dashboard import kpi
 from dashboard.coverage import service_matrix
 from dashboard.db import Warehouse
 from dashboard.filters import Filters, ProfileOption
@@ -23,6 +24,7 @@ from dashboard.views.briefing import build_briefing
 from dashboard.views.data import _link, build_data_view
 from dashboard.views.hubs import build_hubs
 from dashboard.views.overview import build_overview
+from dashboard.views.pipeline import build_pipeline
 from etl.schemas import SERVICES
 from tests.partial_rmo import KNOWN, UNKNOWN, build_partial_rmo
 
@@ -135,16 +137,21 @@ def test_stock_cards_are_as_of_the_end_of_the_selected_period(load):
 
 def test_overview_fukushima_grade_and_outlook(load):
     overview = build_overview(load, ALL_YEARS, FUKUSHIMA)
+    # data older than last fiscal year says how old it is (the age depends on today)
+    old = kpi.age_note(2024, kpi.current_fiscal_year())
     # 2024 path: 48 + (60 - 48) / 10 * 4 = 52.8 ≤ 59
     assert overview.grade == Grade(
-        "順調", 2024, 59, pytest.approx(52.8, abs=1e-9), "実績59は目標経路の52.8以上です。"
+        "順調", 2024, 59, pytest.approx(52.8, abs=1e-9), "実績59は目標経路の52.8以上です。" + old
     )
     # Trend through (2020, 48), (2023, 55), (2024, 59): 2030 = 1933/26 = 74.3, band
-    # 74.346 ± 3.078 * sqrt(25/26) * sqrt(633/78) = 74.346 ± 8.598 → 66 … 83 (see test_kpi).
+    # 74.346 ± 3.078 * sqrt(25/26) * sqrt(633/78) = 74.346 ± 8.598 → 65.7 … 82.9 (see test_kpi).
+    # The same sentence, to one decimal, on the 事業パイプライン page.
     assert overview.outlook == (
-        "トレンド予測: 令和12年度 (2030)に74拠点（80%予測区間 66～83）。"
-        "目標に届く見込み（目標60拠点）。"
+        "トレンド予測: 令和12年度 (2030)に74.3拠点（80%予測区間 65.7～82.9）。"
+        "目標に届く見込み（目標60拠点）。" + old
     )
+    pipeline = build_pipeline(load, ALL_YEARS, FUKUSHIMA)
+    assert pipeline.trend_text == overview.outlook
 
 
 def test_overview_trajectory_table(load):
@@ -265,8 +272,15 @@ def test_overview_tottori(load):
     assert [card.value for card in overview.cards] == ["46 / 45拠点", NO_DATA, NO_DATA, NO_DATA]
     assert overview.cards[-1].help == "この都道府県の補助金データはまだ取り込まれていません"
     # 2022 path: 30 + (45 - 30) / 5 * 3 = 39; 46 ≥ 45.
+    old = kpi.age_note(2022, kpi.current_fiscal_year())
+    assert old  # the R4 list is more than a year old: the judgement says so
     assert overview.grade == Grade(
-        "達成", 2022, 46, pytest.approx(39.0), "実績46は目標値45以上です。"
+        "達成", 2022, 46, pytest.approx(39.0), "実績46は目標値45以上です。" + old
+    )
+    # the target year (R6) is past: what the actuals say, not a forecast of a past year
+    assert overview.outlook == (
+        "目標年度（令和6年度 (2024)）を過ぎています。令和4年度 (2022)の実績46拠点で、"
+        "目標45拠点を達成しました。" + old
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -182,6 +182,8 @@ def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Ove
                      bureaus=filters.bureaus)  # fmt: skip
         cards.append(_spend_card(spend, filters))
     grade = kpi.grade(hubs, target)
+    note = kpi.age_note(grade.year, kpi.current_fiscal_year())
+    grade = replace(grade, explanation=grade.explanation + note) if note else grade
     forecast = kpi.trend_forecast(hubs, target.target_year)
     pipeline = forecast_for(load, option)
     actual_points = kpi_frame[(kpi_frame["pref_code"] == option.pref_code) & (kpi_frame["indicator"] == "hubs_total")
@@ -205,7 +207,8 @@ def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Ove
         )
         national_table["系列"] = national_table["系列"].replace({"県": option.pref_name})
     view = Overview(cards, grade, target, figure, _trajectory_table(actual_points, forecast, target), caption,
-                    national, national_table, national_caption, _outlook(forecast, target))  # fmt: skip
+                    national, national_table, national_caption,
+                    kpi.outlook_text(hubs, forecast, target, kpi.current_fiscal_year()))  # fmt: skip
     view.pipeline_text = (
         pipeline.summary() if pipeline.cohort or pipeline.latest_value is not None else ""
     )
@@ -218,14 +221,3 @@ def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Ove
         view.errors = int((findings["severity"] == "error").sum())
         view.advice = int((findings["severity"] == "advice").sum())
     return view
-
-
-def _outlook(forecast: pd.DataFrame, target: kpi.Target) -> str:
-    """The trend forecast at the target year, in words."""
-    at_target = forecast[forecast["fiscal_year"] == target.target_year]
-    if at_target.empty:
-        return "実績が2年度分に満たないため、トレンド予測はできません。"
-    row = at_target.iloc[0]
-    verdict = "目標に届く見込み" if row["value"] >= target.target_value else "目標に届かない見込み"
-    band = "" if pd.isna(row["low"]) else f"（80%予測区間 {row['low']:.0f}～{row['high']:.0f}）"
-    return f"トレンド予測: {fy_label(target.target_year)}に{row['value']:.0f}拠点{band}。{verdict}（目標{target.target_value}拠点）。"

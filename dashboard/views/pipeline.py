@@ -94,12 +94,7 @@ def _trend_text(load: Loader, option: ProfileOption, target: kpi.Target) -> str:
         load("kpi_series", pref=option.pref_code), option.pref_code, "hubs_total"
     )
     forecast = kpi.trend_forecast(series, target.target_year)
-    at_target = forecast[forecast["fiscal_year"] == target.target_year]
-    if at_target.empty:
-        return "実績が2年度分に満たないため、トレンド予測はできません。"
-    row = at_target.iloc[0]
-    band = "" if pd.isna(row["low"]) else f"（80%予測区間 {row['low']:.0f}～{row['high']:.0f}）"
-    return f"トレンド予測: {fy_label(target.target_year)}に{row['value']:.1f}拠点{band}。"
+    return kpi.outlook_text(series, forecast, target, kpi.current_fiscal_year())
 
 
 def target_of(load: Loader, option: ProfileOption) -> kpi.Target:
