@@ -1,4 +1,4 @@
-"""Display conventions: 和暦 with 西暦, money in 万円/千円, データなし for unknown, safe exports."""
+"""Display conventions: 和暦 with 西暦, money in 千円, データなし for unknown, safe exports."""
 
 from __future__ import annotations
 
@@ -123,14 +123,15 @@ def unknowns_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def man_yen(value_yen: object, digits: int = 0) -> str:
-    """Yen shown in 万円 for headline cards, rounded half up (四捨五入): 12,345,678 → '1,235万円'."""
+def money_text(value_yen: object, digits: int = 0) -> str:
+    """Yen as people read money here, in 千円 with separators, rounded half up (四捨五入):
+    54,004,000 → '54,004千円'. The one unit of every card, hover, table header and message."""
     if is_missing(value_yen):
         return NO_DATA
-    amount = (Decimal(str(value_yen)) / 10_000).quantize(
+    amount = (Decimal(str(value_yen)) / 1000).quantize(
         Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP
     )
-    return f"{amount:,.{digits}f}万円"
+    return f"{amount:,.{digits}f}千円"
 
 
 def sen_yen(value_yen: object) -> float | None:

@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
-from dashboard.formatting import NO_DATA, fy_label, is_missing, man_yen
+from dashboard.formatting import NO_DATA, fy_label, is_missing, money_text
 
 WEB_CRS = "EPSG:4326"
 COORD_DIGITS = 5
@@ -117,7 +117,7 @@ def category(grant_yen: object, is_selected: bool) -> str:
 
 
 def _money(value_yen: float) -> str:
-    return man_yen(value_yen, 0 if value_yen >= 1_000_000 else 1)
+    return money_text(value_yen, 0 if value_yen >= 1_000 else 3)
 
 
 def area_hover(row: pd.Series, level: str, period: str, bureau_label: str) -> str:
@@ -149,7 +149,7 @@ def district_hover(row: pd.Series) -> str:
     pct = "" if is_missing(row["cap_used_pct"]) else f"（{float(row['cap_used_pct']):.1f}%）"
     lines = [
         f"{name}（{municipality}）",
-        f"累計: {man_yen(row['cumulative_grant_yen'], 1)} / 上限 {cap}{pct}",
+        f"累計: {_money(float(row['cumulative_grant_yen']))} / 上限 {cap}{pct}",
         f"期間: {fy_label(row['first_fy'])}～{fy_label(row['last_fy'])}",
     ]
     if not is_missing(row["cap_used_pct"]) and float(row["cap_used_pct"]) > 100:
@@ -162,7 +162,7 @@ def _colorbar(title: str, y: float, yanchor: str, **extra: object) -> dict:
     return {"title": {"text": title, "side": "top"}, "thickness": 14, **placement, **extra}
 
 
-SPEND_COLORBAR = _colorbar("補助金額（万円）", 1.0, "top", tickformat=",.0f")
+SPEND_COLORBAR = _colorbar("補助金額（千円）", 1.0, "top", tickformat=",.0f")
 CAP_COLORBAR = _colorbar("上限使用率（%）", 0.0, "bottom", tickvals=[0, 50, 100],
                          ticktext=["0", "50", "100以上"])  # fmt: skip
 LEGEND = {"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top", "font": {"size": 12},
@@ -257,7 +257,7 @@ def _with_hover(frame: pd.DataFrame, level: str, period: str, bureau_label: str)
 def plot_grant_choropleth(gdf_with_values: gpd.GeoDataFrame, level: str, districts: pd.DataFrame,
                           map_style: str = "white-bg", *, period: str = "",
                           bureau_label: str = "地方振興局") -> go.Figure:  # fmt: skip
-    """Grant spend (万円) per area as choropleth traces with flat category layers, plus districts.
+    """Grant spend (千円) per area as choropleth traces with flat category layers, plus districts.
 
     `gdf_with_values` has key (5-digit code or bureau), name, grant_yen (NULL = unknown),
     districts, is_selected and the geometry; each layer carries only its own features."""
@@ -272,7 +272,7 @@ def plot_grant_choropleth(gdf_with_values: gpd.GeoDataFrame, level: str, distric
                                  showlegend=True, marker=marker))  # fmt: skip
     spend = gdf[gdf["category"] == "spend"]
     if not spend.empty:
-        man = (spend["grant_yen"].astype(float) / 10_000).round(1)
+        man = (spend["grant_yen"].astype(float) / 1_000).round(1)
         marker = {"opacity": 0.9, "line": {"color": "#ffffff", "width": 0.7}}
         fig.add_trace(_areas(spend, "補助あり", z=man, zmin=0, colorscale=SPEND_SCALE,
                              colorbar=SPEND_COLORBAR, showlegend=False, marker=marker))  # fmt: skip
@@ -297,7 +297,7 @@ def plot_grant_points(municipalities: pd.DataFrame, districts: pd.DataFrame,
     spend = df[df["category"] == "spend"]
     if not spend.empty:
         yen = spend["grant_yen"].astype(float)
-        marker = _bubbles(yen, 48, 8, color=(yen / 10_000).round(1), cmin=0, opacity=0.75,
+        marker = _bubbles(yen, 48, 8, color=(yen / 1_000).round(1), cmin=0, opacity=0.75,
                           colorscale=SPEND_SCALE, showscale=True, colorbar=SPEND_COLORBAR)  # fmt: skip
         fig.add_trace(_points(spend, "補助あり（大きさ・色: 金額）", marker, spend["hover"]))
     fig.add_traces(district_traces(districts))

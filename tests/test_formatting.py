@@ -17,8 +17,8 @@ from dashboard.formatting import (
     escape_formula,
     fy_label,
     fy_short,
-    man_yen,
     md_escape,
+    money_text,
     pct_text,
     share_text,
     to_csv_bytes,
@@ -84,36 +84,36 @@ def test_fy_short(year, expected):
 @pytest.mark.parametrize(
     ("yen", "digits", "expected"),
     [
-        (12_345_678, 0, "1,235万円"),  # 1,234.5678 → 1,235
-        (12_344_999, 0, "1,234万円"),  # 1,234.4999 → 1,234
-        (12_345_678, 1, "1,234.6万円"),
-        (54_004_000, 0, "5,400万円"),  # 5,400.4 → 5,400
-        (5_000_000, 0, "500万円"),
-        (1_000_000_000, 0, "100,000万円"),
-        (4_999, 0, "0万円"),  # 0.4999
-        (0, 0, "0万円"),
-        (np.int64(30_223_000), 0, "3,022万円"),
+        (12_345_678, 0, "12,346千円"),  # 12,345.678 → 12,346
+        (12_345_499, 0, "12,345千円"),  # 12,345.499 → 12,345
+        (12_345_678, 1, "12,345.7千円"),
+        (54_004_000, 0, "54,004千円"),
+        (5_000_000, 0, "5,000千円"),
+        (1_000_000_000, 0, "1,000,000千円"),
+        (499, 0, "0千円"),
+        (0, 0, "0千円"),
+        (np.int64(30_223_000), 0, "30,223千円"),
         (None, 0, NO_DATA),
         (float("nan"), 0, NO_DATA),
         (pd.NA, 0, NO_DATA),
     ],
 )
-def test_man_yen(yen, digits, expected):
-    assert man_yen(yen, digits) == expected
+def test_money_is_shown_in_thousands_of_yen(yen, digits, expected):
+    assert money_text(yen, digits) == expected
 
 
 @pytest.mark.parametrize(
     ("yen", "expected"),
     [
-        # A half 万円 is rounded up (四捨五入), the same way for every value.
-        (125_000, "13万円"),  # 12.5
-        (135_000, "14万円"),  # 13.5
-        (15_000, "2万円"),  # 1.5
-        (25_000, "3万円"),  # 2.5
+        # A half 千円 is rounded up (四捨五入), the same way for every value.
+        (12_500, "13千円"),
+        (13_500, "14千円"),
+        (1_500, "2千円"),
+        (2_500, "3千円"),
     ],
 )
-def test_man_yen_rounds_half_up(yen, expected):
-    assert man_yen(yen) == expected
+def test_money_rounds_half_up(yen, expected):
+    assert money_text(yen) == expected
 
 
 @pytest.mark.parametrize(

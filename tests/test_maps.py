@@ -96,8 +96,8 @@ def test_choropleth_has_code_locations_and_category_traces():
         "補助なし": ["07202"], "データなし": ["07201"], "選択外の地方振興局": ["07367"], "補助あり": ["07208"],
     }  # fmt: skip
     assert all(layers[n].showlegend for n in ("補助なし", "データなし", "選択外の地方振興局"))
-    assert list(layers["補助あり"].z) == [150.0]  # 万円
-    assert layers["補助あり"].colorbar.title.text == "補助金額（万円）"
+    assert list(layers["補助あり"].z) == [1500.0]  # 千円
+    assert layers["補助あり"].colorbar.title.text == "補助金額（千円）"
     for trace in layers.values():  # each layer carries only its own features
         assert [f["id"] for f in trace.geojson["features"]] == list(trace.locations)
     assert fig.layout.map.style == "white-bg"
@@ -117,7 +117,7 @@ def test_districts_sized_by_grant_and_coloured_by_cap_use():
     assert len(markers["上限超過（100%超）"].lat) == 1
     over = [text for text in main.hovertext if "上限超過" in text]
     assert over == [
-        "早森田地区（只見町）<br>累計: 522.0万円 / 上限 500万円（104.4%）"
+        "早森田地区（只見町）<br>累計: 5,220千円 / 上限 5,000千円（104.4%）"
         "<br>期間: 令和4年度 (2022)～令和7年度 (2025)<br><b>上限超過</b>"
     ]
 

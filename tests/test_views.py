@@ -13,7 +13,7 @@ from dashboard.formatting import (
     NO_DATA,
     RMO_COLUMN,
     RMO_UNKNOWN_COLUMN,
-    man_yen,
+    money_text,
     to_csv_bytes,
     unknowns_as_text,
     wareki,
@@ -96,7 +96,7 @@ def test_overview_fukushima_cards(load, db):
         "59 / 60拠点",
         "47組織",
         "79.7%",
-        man_yen(spend),
+        money_text(spend),
     ]
     # R6 against R5: 59 - 55 = +4 hubs, 47 - 43 = +4 organisations.
     assert [card.delta for card in overview.cards] == [
@@ -228,13 +228,13 @@ def test_overview_bureau_without_hubs_shows_true_zeros(load, db):
     assert spend_yen(db, "07", 2020, 2026, ("いわき",)) == 0
     overview = build_overview(load, Filters("fukushima", 2020, 2026, ("いわき",)), FUKUSHIMA)
     # The prefecture card stays; the subset has 0 hubs and 0 organisations (a share of 0 hubs is
-    # undefined); the prefecture has grant data, so no grant in いわき is 0万円.
+    # undefined); the prefecture has grant data, so no grant in いわき is 0千円.
     assert [card.value for card in overview.cards] == [
         "59 / 60拠点",
         "0拠点",
         "0組織",
         NO_DATA,
-        "0万円",
+        "0千円",
     ]
 
 
@@ -251,7 +251,7 @@ def test_overview_two_bureaus(load, db):
         "35拠点",
         "28組織",
         "80.0%",  # 28 / 35
-        man_yen(spend),
+        money_text(spend),
     ]
 
 
@@ -261,7 +261,7 @@ def test_overview_spend_follows_the_year_range(load, db):
     card = build_overview(load, Filters("fukushima", 2021, 2023, ()), FUKUSHIMA).cards[-1]
     assert (card.label, card.value, card.help) == (
         "補助金額（令和3年度～令和5年度 (2021～2023)の累計）",
-        man_yen(spend),
+        money_text(spend),
         "取下げを除く",
     )
 

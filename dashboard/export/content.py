@@ -12,7 +12,15 @@ import plotly.graph_objects as go
 
 from dashboard import kpi
 from dashboard.filters import Filters, ProfileOption, scope_text
-from dashboard.formatting import JST, NO_DATA, fy_label, latest_list_text, man_yen, updated_text
+from dashboard.formatting import (
+    JST,
+    NO_DATA,
+    fy_label,
+    fy_short,
+    latest_list_text,
+    money_text,
+    updated_text,
+)
 from dashboard.views import Loader
 from dashboard.views.data import build_data_view
 from dashboard.views.grant_map import build_grant_map
@@ -105,11 +113,11 @@ def _spend_headline(load: Loader, filters: Filters, option: ProfileOption) -> Ca
         return Card(label, NO_DATA, None, "補助金データがまだ取り込まれていません")
     value = float(now["grant_yen"]) if int(now["records"]) else 0.0
     previous = float(before["grant_yen"]) if int(before["records"]) else 0.0
-    change = f"{(value - previous) / 10_000:+,.0f}万円（R{year - 1 - 2018}比）"
+    change = f"{(value - previous) / 1_000:+,.0f}千円（{fy_short(year - 1)}比）"
     unknown = int(now["unknown_amounts"])
     return Card(
         label,
-        man_yen(value),
+        money_text(value),
         change,
         f"金額未定{unknown}件を含まない" if unknown else "取下げを除く",
     )

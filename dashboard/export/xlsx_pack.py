@@ -140,7 +140,7 @@ def _write_table(sheet: Worksheet, table: Table) -> None:
 
 
 def _signed(change: str | None) -> str | None:
-    """'-126万円' with a real minus sign: a leading '-' would be escaped as a possible formula."""
+    """'-126千円' with a real minus sign: a leading '-' would be escaped as a possible formula."""
     if change and change.startswith("-") and change[1:2].isdigit():
         return "\u2212" + change[1:]
     return change

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.filters import Filters, ProfileOption
-from dashboard.formatting import fy_label, man_yen, sen_yen, updated_text, with_fy_columns
+from dashboard.formatting import fy_label, money_text, sen_yen, updated_text, with_fy_columns
 from dashboard.maps import (
     boundary_credit,
     dissolve_by_bureau,
@@ -220,5 +220,5 @@ def build_grant_map(
 
 
 def spend_text(grant_map: GrantMap) -> str:
-    """The headline spend (万円) for the page's metric."""
-    return man_yen(grant_map.total_spend_yen)
+    """The headline spend (千円) for the page's metric."""
+    return money_text(grant_map.total_spend_yen)

@@ -14,7 +14,7 @@ from dashboard.formatting import (
     count_with_unknown,
     fy_label,
     fy_range_label,
-    man_yen,
+    money_text,
     pct_text,
     share_text,
     with_fy_columns,
@@ -152,7 +152,7 @@ def _spend_card(spend: pd.DataFrame, filters: Filters) -> Card:
         return Card(label, NO_DATA, None, note, "grant_spend")
     unknown = int(row["unknown_amounts"])
     note = "取下げを除く" + (f"。金額未定の{unknown}件は含まない" if unknown else "")
-    value = man_yen(row["grant_yen"] if int(row["records"]) else 0)
+    value = money_text(row["grant_yen"] if int(row["records"]) else 0)
     return Card(label, value, None, note, "grant_spend")
 
 

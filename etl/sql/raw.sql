@@ -1,6 +1,10 @@
 -- Landing tables: parsed input rows and reference facts, typed, before any modelling.
 create schema if not exists staging;
 
+-- Money as people read it in every message: 千円 with separators, exact (520千円, 500.001千円).
+create macro main.sen_yen_text(x) as
+    case when x % 1000 = 0 then format('{:,}千円', x // 1000) else format('{:,.3f}千円', x / 1000.0) end;
+
 create table staging.raw_survey (
     pref_code varchar not null,
     fiscal_year integer not null,

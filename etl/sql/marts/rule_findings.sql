@@ -41,12 +41,12 @@ rate_breaches as (
         *,
         case
             when eligible_cost_yen = 0 then
-                format('補助対象経費が0円なのに補助金{:,}円です（上限{}/{}、{}）',
-                       grant_yen, rate_num, rate_den, source_ref)
+                format('補助対象経費が0円なのに補助金{}です（上限{}/{}、{}）',
+                       sen_yen_text(grant_yen), rate_num, rate_den, source_ref)
             else
-                format('補助率が{:.1f}%です（補助対象経費{:,}円に補助金{:,}円。上限{}/{}、{}）',
-                       100.0 * grant_yen / eligible_cost_yen, eligible_cost_yen, grant_yen,
-                       rate_num, rate_den, source_ref)
+                format('補助率が{:.1f}%です（補助対象経費{}に補助金{}。上限{}/{}、{}）',
+                       100.0 * grant_yen / eligible_cost_yen, sen_yen_text(eligible_cost_yen),
+                       sen_yen_text(grant_yen), rate_num, rate_den, source_ref)
         end as message
     from covered
     where kind = 'rate_max'
@@ -57,8 +57,8 @@ rate_breaches as (
 amount_breaches as (
     select
         *,
-        format('{}の補助金が{:,}円です（1地区1か年度の上限{:,}円、{}）',
-               program_name, grant_yen, cap_yen, source_ref) as message
+        format('{}の補助金が{}です（1地区1か年度の上限{}、{}）',
+               program_name, sen_yen_text(grant_yen), sen_yen_text(cap_yen), source_ref) as message
     from covered
     where kind = 'amount_max_per_year' and grant_yen > cap_yen
 ),
@@ -127,8 +127,8 @@ yearly as (
 cumulative_breaches as (
     select
         *,
-        format('累計補助金額が{:,}円です（1地区の累計上限{:,}円、{}）',
-               cumulative_yen, cap_yen, source_ref) as message
+        format('累計補助金額が{}です（1地区の累計上限{}、{}）',
+               sen_yen_text(cumulative_yen), sen_yen_text(cap_yen), source_ref) as message
     from (
         select
             *,
