@@ -77,8 +77,19 @@ def table_block(table: pd.DataFrame, stem: str, filters: Filters, key: str, labe
     count with unknown rows reads 「45（ほか不明4）」; the CSV and Excel files keep both numbers."""
     st.session_state.setdefault("_page_tables", []).append(Table(stem[:31], stem, table))
     with st.expander(label, expanded=expanded):
-        st.dataframe(unknowns_as_text(table), hide_index=True, width="stretch", placeholder=NO_DATA)
+        shown = unknowns_as_text(table)
+        st.dataframe(shown, hide_index=True, width="stretch", placeholder=NO_DATA,
+                     column_config=number_formats(shown))  # fmt: skip
         download_csv(table, stem, filters, key)
+
+
+def number_formats(table: pd.DataFrame) -> dict[str, object]:
+    """Thousands separators for money and counts on screen (the files keep plain numbers)."""
+    return {
+        column: st.column_config.NumberColumn(format="localized")
+        for column in table.columns
+        if pd.api.types.is_numeric_dtype(table[column]) and not str(column).startswith("年度")
+    }
 
 
 def chart_block(figure: go.Figure, table: pd.DataFrame, caption: str, stem: str, filters: Filters,
