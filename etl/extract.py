@@ -1,26 +1,25 @@
 """Find each sheet's header row, map headers through the alias table, and parse every cell.
 
-`read_file` returns one `ParsedFile` per table of a file: the visible sheets of a workbook that
-share one kind and header are one table (one sheet per 地方振興局, say); sheets of other kinds are
+`read_file` returns one `ParsedFile` per table of a file: the visible sheets of a workbook of
+one kind are one table (one sheet per 地方振興局, say); sheets of other kinds are
 other tables. A table is a list of records of canonical columns (each with its sheet and Excel
 row number) plus every problem found. A file with any problem loads nothing.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from etl import layout
 from etl import normalize as nz
+from etl.cells import NO_UNIT, UnitUnknown, parse_cell
 from etl.errors import Problem
 from etl.layout import MergedCopy, unwrap
+from etl.parsed import MappedColumn, ParsedFile
 from etl.readers import RawSheet, UncachedFormula, UnreadableFile, read_workbook, sha256_of
-from etl.schemas import IDENTITY_COLUMNS, KINDS, SERVICES, Column, Kind
+from etl.schemas import IDENTITY_COLUMNS, KINDS, Kind
 
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -36,168 +35,6 @@ EXCEL_ERRORS = {
     "#SPILL!",
     "#CALC!",
 }
-SERVICE_SYNONYMS = {
-    "移動": (
-        "移動",
-        "外出支援",
-        "送迎",
-        "デマンド",
-        "コミュニティバス",
-        "乗合",
-        "移動支援",
-        "交通",
-    ),
-    "買い物": ("買い物", "買物", "移動販売", "日用品", "商店", "売店"),
-    "見守り": ("見守り", "声かけ", "安否確認"),
-    "医療・福祉": ("医療・福祉", "医療", "福祉", "診療", "健康", "介護"),
-    "雪かき": ("雪かき", "除雪", "雪下ろし"),
-    "配食": ("配食", "弁当"),
-    "サロン": ("サロン", "カフェ", "居場所", "交流"),
-}
-NO_UNIT = "（単位なし）"  # an amount column whose unit was found nowhere
-
-
-@dataclass(frozen=True)
-class MappedColumn:
-    index: int
-    column: Column
-    header: str  # the header as written, for messages
-    unit: str | None
-
-
-@dataclass
-class ParsedFile:
-    """One table of one input file (a CSV, or the sheets of a workbook sharing one header)."""
-
-    path: Path
-    sha256: str
-    kind: str | None = None
-    sheet: str | None = None  # the sheets read, joined with 、
-    encoding: str | None = None
-    header_row: int | None = None
-    title: str = ""  # the title rows of the first sheet
-    titles: dict[str | None, str] = field(default_factory=dict)  # sheet → its title rows
-    records: list[dict] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    dropped_rows: list[int] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)  # canonical name → header as written
-    notes: list[str] = field(default_factory=list)  # what load_log says of the reading
-    skipped_sheets: list[tuple[str, str]] = field(default_factory=list)
-    explicit_bool: set[str] = field(default_factory=set)  # tick columns that also say 無/不明
-    variants: set[tuple[str, str]] = field(default_factory=set)  # (as written, official name)
-    rows_loaded: int = 0  # set when the records are loaded into a build (and let go)
-    _cells_reported: set[tuple] = field(default_factory=set, repr=False)
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @staticmethod
-    def _where(row) -> tuple[int | None, str | None]:
-        if isinstance(row, dict):  # a record: its own row and sheet
-            return row.get("source_row"), row.get("source_sheet")
-        return row, None
-
-    def problem(self, row, column: str | None, value: object, reason: str,
-                sheet: str | None = None) -> None:  # fmt: skip
-        """Record a problem; a cell that already has one keeps its first (the most specific).
-
-        `row` is a row number or a record (whose sheet and row are used)."""
-        row, record_sheet = self._where(row)
-        sheet = sheet or record_sheet
-        if row is not None and column is not None:
-            if (sheet, row, column) in self._cells_reported:
-                return
-            self._cells_reported.add((sheet, row, column))
-        shown = None if nz.is_blank(value) else str(value)
-        self.problems.append(Problem(self.name, row, column, shown, reason, sheet))
-
-    def note(self, text: str, sheet: str | None = None, column: str | None = None) -> None:
-        """How the file was read: in load_log, and as a warning in the quality report."""
-        self.notes.append((f"シート「{sheet}」: " if sheet else "") + text)
-        self.warn(None, column, None, text, sheet)
-
-    def warn(self, row, column: str | None, value: object, reason: str,
-             sheet: str | None = None) -> None:  # fmt: skip
-        row, record_sheet = self._where(row)
-        shown = None if nz.is_blank(value) else str(value)
-        self.warnings.append(Problem(self.name, row, column, shown, reason, sheet or record_sheet))
-
-    def place(self, record: dict | None = None, with_file: bool = True) -> str:
-        """Where a row is, as people read it: 「a.xlsx［県北］ 5行目」 or 「シート「県北」5行目」."""
-        sheet = (record or {}).get("source_sheet") or (None if record else self.sheet)
-        if with_file:
-            where = self.name + (f"［{sheet}］" if sheet else "")
-            return where + (f" {record['source_row']}行目" if record else "")
-        return (f"シート「{sheet}」" if sheet else "") + f"{record['source_row']}行目"
-
-    def title_of(self, record: dict) -> str:
-        return self.titles.get(record.get("source_sheet"), self.title)
-
-    def frame(self, columns: list[str]) -> pd.DataFrame:
-        return pd.DataFrame.from_records(self.records, columns=columns)
-
-
-def parse_services(value: object) -> str | None:
-    """Services as one '、'-joined text of canonical names (unknown items kept as written)."""
-    text = nz.clean_text(value)
-    if text is None:
-        return None
-    items = [i.strip() for i in re.split(r"[、,，/／;；\n]", text) if i.strip()]
-    out: list[str] = []
-    for item in items:
-        canonical = next(
-            (s for s, words in SERVICE_SYNONYMS.items() if any(w in item for w in words)), item
-        )
-        if canonical not in out:
-            out.append(canonical)
-    order = {s: i for i, s in enumerate(SERVICES)}
-    return "、".join(sorted(out, key=lambda s: (order.get(s, len(order)), s)))
-
-
-def _amount(value: object, unit: str | None) -> int | None:
-    if unit == NO_UNIT:
-        text = re.sub(r"\s+", "", nz.nfkc(value)) if isinstance(value, str) else ""
-        if not nz.is_blank(value) and not text.endswith("円") and nz.clean_text(value) is not None:
-            raise UnitUnknown
-        unit = "円"  # blank, unknown, or a cell that states its own unit
-    return nz.parse_amount_yen(value, unit or "円")
-
-
-class UnitUnknown(ValueError):
-    """An amount without a unit in its cell, its column or its title rows."""
-
-
-@functools.lru_cache(maxsize=8192)
-def _cached(parser: str, value_type: type, value: object, unit: str | None) -> object:
-    # value_type keeps True, 1 and 1.0 apart in the cache.
-    return _PARSERS[parser](value, unit)
-
-
-_PARSERS = {
-    "text": lambda v, u: nz.clean_text(v),
-    "int": lambda v, u: nz.parse_int(v),
-    "amount": _amount,
-    "fy": lambda v, u: nz.parse_fiscal_year(v),
-    "date": lambda v, u: nz.parse_date(v),
-    "as_of": lambda v, u: nz.parse_as_of(v),
-    "bool": lambda v, u: nz.parse_bool(v),
-    "code": lambda v, u: nz.parse_municipality_code(v),
-    "services": lambda v, u: parse_services(v),
-}
-
-
-def parse_cell(column: Column, value: object, unit: str | None) -> object:
-    """One cell through its column's parser; raises ValueError with the reason."""
-    try:
-        return _cached(column.parser, type(value), value, unit)
-    except TypeError:  # unhashable cell value
-        return _PARSERS[column.parser](value, unit)
 
 
 def _column_unit(parsed: ParsedFile, own: str | None, stated: dict[str, set[str]], header_row: int,
