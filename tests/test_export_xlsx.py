@@ -50,11 +50,28 @@ def test_sheets_are_the_summary_then_one_per_table(workbook, pack):
 def test_summary_has_the_headlines_scope_and_sample_label(workbook, pack):
     summary = workbook["概要"]
     texts = {cell.value for row in summary.iter_rows() for cell in row if cell.value is not None}
-    assert {"59 / 60拠点", "47組織", "79.7%"} <= texts
-    for headline in pack.headlines:
-        assert (headline.label, headline.value) in {
-            (r[0], r[1]) for r in summary.iter_rows(values_only=True)
-        }
+    # the headlines are numbers, shown as the cards show them by their number format
+    cells = {row[0].value: row for row in summary.iter_rows() if row[0].value}
+    shown = {
+        label: (cells[label][1].value, cells[label][1].number_format)
+        for label in (
+            "小さな拠点数 / 目標",
+            "地域運営組織（拠点内）",
+            "地域運営組織のある拠点の割合",
+        )
+    }
+    assert shown == {
+        "小さな拠点数 / 目標": (59, '#,##0" / 60拠点"'),
+        "地域運営組織（拠点内）": (47, '#,##0"組織"'),
+        "地域運営組織のある拠点の割合": (pytest.approx(79.66, abs=0.01), '#,##0.0"%"'),
+    }
+    hubs_change = cells["小さな拠点数 / 目標"][2]
+    assert (hubs_change.value, hubs_change.number_format) == (
+        4,
+        '+#,##0"拠点（R5比）";-#,##0"拠点（R5比）";#,##0"拠点（R5比）"',
+    )
+    # no visible cell starts with an apostrophe: a change is a number, not the text '+4
+    assert not any(isinstance(t, str) and t.startswith("'") for t in texts)
     assert {pack.title, pack.scope, pack.as_of, pack.grade, SAMPLE_LABEL, EMPTY_CELL_NOTE} <= texts
     assert set(pack.grade_text) <= texts
     assert pack.findings_summary in texts
@@ -191,5 +208,5 @@ def test_pack_for_selected_bureaus(sample_settings, tmp_path):
     pack = build_pack(load, filters, option, tmp_path, "white-bg")
     summary = load_workbook(io.BytesIO(render_xlsx(pack)))["概要"]
     rows = {(row[0], row[1]) for row in summary.iter_rows(values_only=True)}
-    assert {(h.label, h.value) for h in pack.headlines} <= rows
+    assert {(h.label, h.figure.number if h.figure else h.value) for h in pack.headlines} <= rows
     assert ("範囲", pack.scope) in rows and "会津・南会津" in pack.scope

@@ -25,7 +25,7 @@ from dashboard.views import Loader
 from dashboard.views.data import build_data_view
 from dashboard.views.grant_map import build_grant_map
 from dashboard.views.hubs import build_hubs
-from dashboard.views.overview import Card, build_overview
+from dashboard.views.overview import Card, Figure, build_overview
 from dashboard.views.pipeline import build_pipeline
 
 SAMPLE_LABEL = "サンプルデータ（架空）: 拠点数・地域運営組織数の合計は公表値と一致しますが、個々の拠点・地区・補助金は架空です。"
@@ -84,17 +84,18 @@ def _as_of(load: Loader, option: ProfileOption, to_fy: int | None) -> tuple[str,
     return f"{listed} ／ {updated_text(info)}", bool(info["is_sample"])
 
 
-def _share_change(load: Loader, option: ProfileOption) -> str | None:
+def _share_change(load: Loader, option: ProfileOption) -> tuple[str | None, Figure | None]:
     """The change of the share of hubs with an RMO against the year before (shares over the
     hubs of known status, saying so when a year leaves unknown hubs out)."""
     shares = kpi.rmo_share(load("kpi_series", pref=option.pref_code), option.pref_code)
     shares = shares.dropna(subset=["share"])
     if len(shares) < 2:
-        return None
+        return None, None
     now, before = shares.iloc[-1], shares.iloc[-2]
     change = now["share"] - before["share"]
     partial = "、不明を除く" if now["unknown_rows"] or before["unknown_rows"] else ""
-    return f"{change:+.1f}ポイント（R{int(before['fiscal_year']) - 2018}比{partial}）"
+    suffix = f"ポイント（R{int(before['fiscal_year']) - 2018}比{partial}）"
+    return f"{change:+.1f}{suffix}", Figure.change(round(change, 1), suffix, 1)
 
 
 def _spend_headline(load: Loader, filters: Filters, option: ProfileOption) -> Card:
@@ -113,14 +114,12 @@ def _spend_headline(load: Loader, filters: Filters, option: ProfileOption) -> Ca
         return Card(label, NO_DATA, None, "補助金データがまだ取り込まれていません")
     value = float(now["grant_yen"]) if int(now["records"]) else 0.0
     previous = float(before["grant_yen"]) if int(before["records"]) else 0.0
-    change = f"{(value - previous) / 1_000:+,.0f}千円（{fy_short(year - 1)}比）"
+    suffix = f"千円（{fy_short(year - 1)}比）"
+    change = round((value - previous) / 1_000)
     unknown = int(now["unknown_amounts"])
-    return Card(
-        label,
-        money_text(value),
-        change,
-        f"金額未定{unknown}件を含まない" if unknown else "取下げを除く",
-    )
+    note = f"金額未定{unknown}件を含まない" if unknown else "取下げを除く"
+    return Card(label, money_text(value), f"{change:+,}{suffix}", note, "grant_spend_year",
+                Figure.count(round(value / 1_000), "千円"), Figure.change(change, suffix))  # fmt: skip
 
 
 def _headlines(overview, load: Loader, filters: Filters, option: ProfileOption) -> list[Card]:
@@ -138,8 +137,9 @@ def _headlines(overview, load: Loader, filters: Filters, option: ProfileOption) 
         ]
     else:
         rmo, share = cards["rmo_in_hubs"], cards["rmo_share"]
+        delta, figure = _share_change(load, option)
         middle = [replace(rmo, label="地域運営組織（拠点内）"),
-                  replace(share, label="地域運営組織のある拠点の割合", delta=_share_change(load, option))]  # fmt: skip
+                  replace(share, label="地域運営組織のある拠点の割合", delta=delta, delta_figure=figure)]  # fmt: skip
     return [first, *middle, _spend_headline(load, filters, option)]
 
 

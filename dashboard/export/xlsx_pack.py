@@ -23,6 +23,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from dashboard.export.content import SAMPLE_LABEL, Pack, Table
 from dashboard.formatting import NO_DATA, escape_formula, is_missing
+from dashboard.views.overview import Figure
 
 SUMMARY_SHEET = "概要"
 HEADER_ROW = 4  # title in row 1, note in row 2, header in row 4, data from row 5
@@ -156,7 +157,8 @@ def _summary_rows(pack: Pack, tables: list[tuple[str, str]]) -> list[tuple[str, 
     if pack.is_sample:
         rows += [("warn", ("注意", note)) for note in pack.notes or [SAMPLE_LABEL]]
     rows += [("", ()), ("header", ("主要指標", "値", "前年度比", "注記"))]
-    rows += [("label", (h.label, h.value, _signed(h.delta), h.help)) for h in pack.headlines]
+    rows += [("label", (h.label, h.figure or h.value, h.delta_figure or _signed(h.delta), h.help))
+             for h in pack.headlines]  # fmt: skip
     rows += [("", ()), ("label", ("評価", pack.grade))]
     rows += [("", (None, line)) for line in pack.grade_text]
     rows += [("", ()), ("label", ("規則チェック", pack.findings_summary))]
@@ -173,7 +175,10 @@ def _summary_rows(pack: Pack, tables: list[tuple[str, str]]) -> list[tuple[str, 
 def _write_summary(sheet: Worksheet, pack: Pack, tables: list[tuple[str, str]]) -> None:
     for number, (style, values) in enumerate(_summary_rows(pack, tables), start=1):
         for column, value in enumerate(values, start=1):
-            if value is not None:
+            if isinstance(value, Figure):  # a number that shows as the card does
+                cell = sheet.cell(number, column, value.number)
+                cell.number_format = value.excel_format
+            elif value is not None:
                 sheet.cell(number, column, _text(value))
         if style == "title":
             sheet.cell(number, 1).font = Font(bold=True, size=16)

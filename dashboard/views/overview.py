@@ -24,12 +24,33 @@ from dashboard.views.pipeline import forecast_for
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A card's number for files: the number itself and a spreadsheet format that shows it as
+    the card does (Excel keeps a number, never the text 「59 / 60拠点」 or 「'+4拠点」)."""
+
+    number: float
+    excel_format: str
+
+    @classmethod
+    def count(cls, number: float, suffix: str, digits: int = 0) -> Figure:
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return cls(float(number), f'{pattern}"{suffix}"')
+
+    @classmethod
+    def change(cls, number: float, suffix: str, digits: int = 0) -> Figure:
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return cls(float(number), f'+{pattern}"{suffix}";-{pattern}"{suffix}";{pattern}"{suffix}"')
+
+
+@dataclass(frozen=True)
 class Card:
     label: str
     value: str
     delta: str | None = None
     help: str | None = None
     metric: str = ""  # what the card shows, for the exports (never found by its label)
+    figure: Figure | None = None  # the value as a number, when there is one
+    delta_figure: Figure | None = None
 
 
 @dataclass
@@ -57,14 +78,20 @@ def _target(profiles: pd.DataFrame, option: ProfileOption) -> kpi.Target:
     )
 
 
-def _delta(series: pd.DataFrame, unit: str) -> str | None:
-    """The change against the year before; a count that leaves out unknown rows says so."""
+def _delta(series: pd.DataFrame, unit: str) -> tuple[str | None, Figure | None]:
+    """The change against the year before (text and number); a count that leaves out unknown
+    rows says so."""
     if len(series) < 2:
-        return None
+        return None, None
     last, previous = series.iloc[-1], series.iloc[-2]
     change = int(last["value"]) - int(previous["value"])
     partial = "、不明を除く" if last["unknown_rows"] or previous["unknown_rows"] else ""
-    return f"{change:+d}{unit}（R{int(previous['fiscal_year']) - 2018}比{partial}）"
+    suffix = f"{unit}（R{int(previous['fiscal_year']) - 2018}比{partial}）"
+    return f"{change:+d}{suffix}", Figure.change(change, suffix)
+
+
+def _unknown_suffix(unknown: object) -> str:
+    return f"（ほか不明{int(unknown):,}）" if not pd.isna(unknown) and int(unknown) > 0 else ""
 
 
 def _source_line(row: pd.Series | None) -> str | None:
@@ -102,19 +129,31 @@ def _prefecture_cards(kpi_frame, option, target, to_fy) -> tuple[list[Card], pd.
         if latest_rmo is None
         else count_with_unknown(latest_rmo["value"], latest_rmo["unknown_rows"], "組織")
     )
+    hubs_delta, hubs_change = _delta(hubs, "拠点")
+    rmo_delta, rmo_change = _delta(rmo, "組織")
+    hubs_figure = rmo_figure = share_figure = None
+    if latest_hubs is not None:
+        hubs_figure = Figure.count(latest_hubs["value"], f" / {target.target_value}拠点")
+    if latest_rmo is not None and not pd.isna(latest_rmo["value"]):
+        rmo_figure = Figure.count(
+            latest_rmo["value"], "組織" + _unknown_suffix(latest_rmo["unknown_rows"])
+        )
+    if share != NO_DATA:
+        last = shares.iloc[-1]
+        share_figure = Figure.count(last["share"], "%" + _share_note(last["unknown_rows"]), 1)
     return [
-        Card(
-            "拠点数 / 目標",
-            hubs_text,
-            _delta(hubs, "拠点"),
-            _source_line(latest_hubs),
-            "hubs_vs_target",
-        ),
-        Card(
-            "地域運営組織", rmo_text, _delta(rmo, "組織"), _source_line(latest_rmo), "rmo_in_hubs"
-        ),
-        Card("組織のある拠点の割合", share, None, rule, "rmo_share"),
-    ], hubs
+        Card("拠点数 / 目標", hubs_text, hubs_delta, _source_line(latest_hubs), "hubs_vs_target",
+             hubs_figure, hubs_change),
+        Card("地域運営組織", rmo_text, rmo_delta, _source_line(latest_rmo), "rmo_in_hubs", rmo_figure,
+             rmo_change),
+        Card("組織のある拠点の割合", share, None, rule, "rmo_share", share_figure),
+    ], hubs  # fmt: skip
+
+
+def _share_note(unknown: object) -> str:
+    return (
+        f"（不明{int(unknown):,}拠点を除く）" if not pd.isna(unknown) and int(unknown) > 0 else ""
+    )
 
 
 def _subset_cards(subset: pd.DataFrame, option: ProfileOption, filters: Filters) -> list[Card]:
@@ -129,17 +168,22 @@ def _subset_cards(subset: pd.DataFrame, option: ProfileOption, filters: Filters)
     where = "・".join(filters.bureaus)
     year = fy_label(int(latest["fiscal_year"]))
     helptext = f"{where}の拠点一覧（{year}、{latest['as_of']}時点）から集計"
+    rmo_figure = share_figure = None
+    if not pd.isna(latest["hubs_with_rmo"]):
+        rmo_figure = Figure.count(
+            latest["hubs_with_rmo"], "組織" + _unknown_suffix(latest["rmo_unknown"])
+        )
+    if share != NO_DATA:
+        ratio = 100 * latest["hubs_with_rmo"] / known
+        share_figure = Figure.count(ratio, "%" + _share_note(latest["rmo_unknown"]), 1)
     return [
-        Card("選択地域の拠点数", f"{int(latest['hubs'])}拠点", None, helptext, "subset_hubs"),
-        Card(
-            "選択地域の地域運営組織",
-            count_with_unknown(latest["hubs_with_rmo"], latest["rmo_unknown"], "組織"),
-            None,
-            helptext,
-            "subset_rmo",
-        ),
-        Card("選択地域の組織のある割合", share, None, helptext, "subset_rmo_share"),
-    ]
+        Card("選択地域の拠点数", f"{int(latest['hubs'])}拠点", None, helptext, "subset_hubs",
+             Figure.count(latest["hubs"], "拠点")),
+        Card("選択地域の地域運営組織",
+             count_with_unknown(latest["hubs_with_rmo"], latest["rmo_unknown"], "組織"),
+             None, helptext, "subset_rmo", rmo_figure),
+        Card("選択地域の組織のある割合", share, None, helptext, "subset_rmo_share", share_figure),
+    ]  # fmt: skip
 
 
 def _spend_card(spend: pd.DataFrame, filters: Filters) -> Card:
@@ -152,8 +196,9 @@ def _spend_card(spend: pd.DataFrame, filters: Filters) -> Card:
         return Card(label, NO_DATA, None, note, "grant_spend")
     unknown = int(row["unknown_amounts"])
     note = "取下げを除く" + (f"。金額未定の{unknown}件は含まない" if unknown else "")
-    value = money_text(row["grant_yen"] if int(row["records"]) else 0)
-    return Card(label, value, None, note, "grant_spend")
+    yen = float(row["grant_yen"]) if int(row["records"]) else 0.0
+    figure = Figure.count(round(yen / 1000), "千円")
+    return Card(label, money_text(yen), None, note, "grant_spend", figure)
 
 
 def _trajectory_table(
