@@ -10,21 +10,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from etl.normalize import wareki  # the one definition of the era
+
 NO_DATA = "データなし"
 JST = dt.timezone(dt.timedelta(hours=9))
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def wareki(year: int) -> str:
-    """2024 → '令和6', 2019 → '令和元', 2018 → '平成30'."""
-    if year >= 2019:
-        n = year - 2018
-        return "令和元" if n == 1 else f"令和{n}"
-    if year >= 1989:
-        n = year - 1988
-        return "平成元" if n == 1 else f"平成{n}"
-    return f"昭和{year - 1925}"
 
 
 def fy_label(year: int | None) -> str:
@@ -90,17 +81,26 @@ def count_with_unknown(value: object, unknown: object = 0, unit: str = "") -> st
     Unknown is never shown as 0, and a few unknown rows never hide the known count."""
     if is_missing(value):
         return NO_DATA
-    text = f"{int(value):,}{unit}"
+    return f"{int(value):,}{unit}{unknown_note(unknown)}"
+
+
+def unknown_note(unknown: object) -> str:
+    """What follows a count that leaves out unknown rows: 「（ほか不明4）」, else nothing."""
     rows = 0 if is_missing(unknown) else int(unknown)
-    return f"{text}（ほか不明{rows:,}）" if rows > 0 else text
+    return f"（ほか不明{rows:,}）" if rows > 0 else ""
+
+
+def share_note(unknown: object) -> str:
+    """What follows a share taken over known rows only: 「（不明4拠点を除く）」, else nothing."""
+    rows = 0 if is_missing(unknown) else int(unknown)
+    return f"（不明{rows:,}拠点を除く）" if rows > 0 else ""
 
 
 def share_text(value: object, unknown: object = 0, digits: int = 1) -> str:
     """A percentage taken over the rows of known status, saying how many it leaves out:
     「80.4%（不明4拠点を除く）」; just the percentage when none is unknown."""
     text = pct_text(value, digits)
-    rows = 0 if is_missing(unknown) else int(unknown)
-    return f"{text}（不明{rows:,}拠点を除く）" if rows > 0 and not is_missing(value) else text
+    return text if is_missing(value) else text + share_note(unknown)
 
 
 # Count columns of the tables whose rows of unknown status sit in a companion column:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.formatting import fy_label
+from etl.normalize import fiscal_year_of
 
 # Two-sided 80% prediction intervals: the 0.90 quantile of Student's t by degrees of freedom.
 T90 = {1: 3.078, 2: 1.886, 3: 1.638, 4: 1.533, 5: 1.476, 6: 1.440, 7: 1.415, 8: 1.397, 9: 1.383,
@@ -136,8 +137,7 @@ def grade(series: pd.DataFrame, target: Target) -> Grade:
 
 def current_fiscal_year(today: dt.date | None = None) -> int:
     """The fiscal year (April–March) of today, against which data is old and targets are past."""
-    today = today or dt.date.today()
-    return today.year if today.month >= 4 else today.year - 1
+    return fiscal_year_of(today or dt.date.today())
 
 
 def age_note(year: int | None, current_fy: int) -> str:

@@ -121,14 +121,16 @@ def _skipped_sheets(parsed: list[ParsedFile]) -> list[tuple[str, str | None, str
     return out
 
 
-def _write_build(target: Path, ctx: Context, parsed: list[ParsedFile], meta: dict, samples: set[str],
-                 progress: Progress, skipped: list[tuple[str, str]] = ()) -> dict[str, int]:  # fmt: skip
+def _write_build(target: Path, prepared: Prepared, build_id: str, built_at: dt.datetime,
+                 samples: set[str], progress: Progress) -> dict[str, int]:  # fmt: skip
+    meta = {"build_id": build_id, "built_at": built_at.replace(tzinfo=None), "input_dir": str(prepared.input_dir),
+            "default_profile": prepared.ctx.default_profile}  # fmt: skip
     con = warehouse.connect_for_build(target)
     try:
         warehouse.create_landing(con)
         warehouse.insert_frame(con, "build_meta", pd.DataFrame([meta]))
-        warehouse.load_reference(con, ctx.reference, ctx.profiles)
-        _load_inputs(con, parsed, samples, list(skipped))
+        warehouse.load_reference(con, prepared.ctx.reference, prepared.ctx.profiles)
+        _load_inputs(con, prepared.parsed, samples, prepared.skipped)
         warehouse.run_models(con, progress)
         progress("データテスト")
         failures = warehouse.run_data_tests(con)
@@ -250,12 +252,6 @@ def build(settings: Settings, input_dir: Path | None = None, profile: str | None
           progress: Progress = lambda _: None, lock_wait_seconds: float = 0.0) -> BuildResult:  # fmt: skip
     """Validate every input file, build a new warehouse, test it and publish it."""
     prepared = _prepare(settings, input_dir, profile, progress)
-    input_dir, ctx, parsed, paths = (
-        prepared.input_dir,
-        prepared.ctx,
-        prepared.parsed,
-        prepared.paths,
-    )
     samples = sample_hashes(settings)
     lock = publish.build_lock(settings.warehouse_dir, lock_wait_seconds, on_wait=progress)
     with disk_errors(settings.warehouse_dir), lock:
@@ -263,21 +259,19 @@ def build(settings: Settings, input_dir: Path | None = None, profile: str | None
         build_id = publish.new_build_id()
         built_at = dt.datetime.now(dt.UTC)
         target = publish.tmp_path(settings.warehouse_dir, build_id)
-        meta = {"build_id": build_id, "built_at": built_at.replace(tzinfo=None), "input_dir": str(input_dir),
-                "default_profile": ctx.default_profile}  # fmt: skip
         try:
-            rows = _write_build(target, ctx, parsed, meta, samples, progress, prepared.skipped)
-            snapshot = snapshot_inputs(settings.warehouse_dir, build_id, paths)
+            rows = _write_build(target, prepared, build_id, built_at, samples, progress)
+            snapshot = snapshot_inputs(settings.warehouse_dir, build_id, prepared.paths)
         except BaseException:
             remove_build_file(target)  # a failed build leaves nothing behind
             shutil.rmtree(settings.warehouse_dir / "inputs" / build_id, ignore_errors=True)
             raise
         progress("公開")
-        manifest = _manifest(build_id, built_at, snapshot, parsed, samples, rows)
+        manifest = _manifest(build_id, built_at, snapshot, prepared.parsed, samples, rows)
         path = publish.publish(settings.warehouse_dir, target, manifest)
         publish.prune_builds(settings.warehouse_dir, settings.keep_builds)
-    warnings = sum(len(p.warnings) for p in parsed)
-    return BuildResult(build_id, path, len(paths), rows, warnings, tuple(prepared.skipped))
+    warnings = sum(len(p.warnings) for p in prepared.parsed)
+    return BuildResult(build_id, path, len(prepared.paths), rows, warnings, tuple(prepared.skipped))
 
 
 def preview_build(settings: Settings, input_dir: Path, target: Path, profile: str | None = None,
@@ -285,12 +279,10 @@ def preview_build(settings: Settings, input_dir: Path, target: Path, profile: st
     """Build a candidate warehouse into `target` without publishing it (for a preview)."""
     prepared = _prepare(settings, input_dir, profile, progress)
     target.unlink(missing_ok=True)
-    meta = {"build_id": "preview", "built_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            "input_dir": str(prepared.input_dir), "default_profile": prepared.ctx.default_profile}  # fmt: skip
     with disk_errors(target.parent):
         try:
-            return _write_build(target, prepared.ctx, prepared.parsed, meta, sample_hashes(settings),
-                                progress, prepared.skipped)  # fmt: skip
+            return _write_build(target, prepared, "preview", dt.datetime.now(dt.UTC),
+                                sample_hashes(settings), progress)  # fmt: skip
         except BaseException:
             remove_build_file(target)
             raise

@@ -59,16 +59,18 @@ class Context:
         return next((p for p in self.profiles.values() if p.pref_code == pref_code), None)
 
 
-_REVERSE: dict[int, dict[str, str]] = {}
+def _index(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Every accepted spelling (as a match key) → the canonical value it stands for."""
+    return {nz.match_key(w): canonical for canonical, words in table.items() for w in words}
 
 
-def _canonical(value: str, table: dict[str, tuple[str, ...]]) -> str | None:
-    """The canonical value a spelling stands for (the table's reverse index is built once)."""
-    reverse = _REVERSE.get(id(table))
-    if reverse is None:
-        reverse = {nz.match_key(w): c for c, words in table.items() for w in words}
-        _REVERSE[id(table)] = reverse
-    return reverse.get(nz.match_key(value))
+STATUS_INDEX, BASIS_INDEX, PUBLISHED_KIND_INDEX = map(
+    _index, (GRANT_STATUSES, AMOUNT_BASES, PUBLISHED_KINDS)
+)
+
+
+def _canonical(value: str, index: dict[str, str]) -> str | None:
+    return index.get(nz.match_key(value))
 
 
 @functools.lru_cache(maxsize=256)
@@ -172,11 +174,7 @@ def _check_year(parsed: ParsedFile, record: dict, first: int, last: int, what: s
 
 def _fy(year: int) -> str:
     """令和6年度（2024）: the 和暦 of a fiscal year beside its 西暦."""
-    for era, first in (("令和", 2019), ("平成", 1989), ("昭和", 1926)):
-        if year >= first:
-            number = year - first + 1
-            return f"{era}{'元' if number == 1 else number}年度（{year}）"
-    return f"{year}年度"
+    return f"{nz.wareki(year)}年度（{year}）"
 
 
 def _finish_survey(parsed: ParsedFile, ctx: Context) -> None:
@@ -351,13 +349,13 @@ def _check_grant_labels(parsed: ParsedFile, record: dict, profile: Profile, defa
         reason = f"{profile.pref_name}の事業区分にありません（{names}）"
         parsed.problem(row, headers["program"], record.get("program"), reason)
     record["program_id"] = program.id if program else None
-    status = _canonical(record.get("status") or "", GRANT_STATUSES)
+    status = _canonical(record.get("status") or "", STATUS_INDEX)
     if status is None:
         reason = f"状態は{'・'.join(GRANT_STATUSES)}のいずれかです"
         parsed.problem(row, headers["status"], record.get("status"), reason)
     record["status"] = status
     basis = record.get("amount_basis")
-    record["amount_basis"] = _canonical(basis, AMOUNT_BASES) if basis else default_basis
+    record["amount_basis"] = _canonical(basis, BASIS_INDEX) if basis else default_basis
     if basis and record["amount_basis"] is None:
         parsed.problem(
             row, headers.get("amount_basis"), basis, "金額区分は交付決定額・実績額のいずれかです"
@@ -427,7 +425,7 @@ def _finish_published(parsed: ParsedFile, ctx: Context) -> None:
                 scope,
                 "全国・都道府県コード・都道府県名のいずれでもありません",
             )
-        kind = _canonical(record.get("kind") or "", PUBLISHED_KINDS)
+        kind = _canonical(record.get("kind") or "", PUBLISHED_KIND_INDEX)
         if kind is None:
             parsed.problem(
                 row, headers["kind"], record.get("kind"), "種別は actual / target / derived です"

@@ -43,11 +43,7 @@ def _survey_years(parsed: list[ParsedFile]) -> None:
                     f"{year}年度の小さな拠点の一覧が「{other.place()}」にもあります。"
                     "1つの調査年度は1つのファイルにしてください（振興局ごとに分けるときは1つのブックのシートに。同じ拠点が二重に数えられないため）"
                 )
-                item.problem(None, parsed_year_column(item), str(year), reason)
-
-
-def parsed_year_column(item: ParsedFile) -> str | None:
-    return item.headers.get("fiscal_year")
+                item.problem(None, item.headers.get("fiscal_year"), str(year), reason)
 
 
 def _same_rows(parsed: list[ParsedFile]) -> None:

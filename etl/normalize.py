@@ -174,6 +174,17 @@ def parse_amount_yen(value: object, unit: str) -> int | None:
     return int(number)
 
 
+def wareki(year: int) -> str:
+    """2024 → '令和6', 2019 → '令和元', 2018 → '平成30' (the era of a fiscal year's label)."""
+    if year >= 2019:
+        n = year - 2018
+        return "令和元" if n == 1 else f"令和{n}"
+    if year >= 1989:
+        n = year - 1988
+        return "平成元" if n == 1 else f"平成{n}"
+    return f"昭和{year - 1925}"
+
+
 def fiscal_year_of(date: dt.date) -> int:
     """The Japanese fiscal year (April–March) a date falls in."""
     return date.year if date.month >= 4 else date.year - 1

@@ -15,7 +15,6 @@ import io
 import re
 import sys
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -40,7 +39,7 @@ RATIO_CHECK_FROM_BYTES = 1 << 20
 MAX_CELLS = 5_000_000  # per workbook: cells read, filled or not
 # The csv module's own limit (128 KiB) would crash on a long cell; long cells are refused
 # cell by cell after reading instead.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+CSV_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
 
 
 class UncachedFormula:
@@ -201,6 +200,7 @@ def _delimiter(text: str, suffix: str) -> str:
 def _read_text(path: Path) -> list[RawSheet]:
     text, encoding = decode_text(path.read_bytes(), path.name)
     delimiter = _delimiter(text, path.suffix.lower())
+    csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[object]]] = []
     try:
@@ -242,11 +242,11 @@ class _Parser(WorkSheetParser):
     number in a 和暦 or Japanese built-in date format is a date, and #,##0, (thousands) shows
     the number divided by 1,000."""
 
-    actions: dict[int, object] = {}
+    actions: dict[int, object] | None = None  # set per sheet: style id → how it shows numbers
 
     def parse_cell(self, element):
         cell = super().parse_cell(element)
-        value, action = cell["value"], self.actions.get(cell["style_id"])
+        value, action = cell["value"], (self.actions or {}).get(cell["style_id"])
         if value is None and element.find(FORMULA_TAG) is not None:
             cell["value"] = UncachedFormula(element.findtext(FORMULA_TAG))
         elif action is None or isinstance(value, bool) or value is None:
@@ -437,8 +437,3 @@ def scan_input_folder(directory: Path) -> tuple[list[Path], list[tuple[str, str]
         else:
             skipped.append((path.name, reason))
     return inputs, skipped
-
-
-def iter_input_files(directory: Path) -> Iterator[Path]:
-    """The files of a folder that are read (or refused), in name order."""
-    yield from scan_input_folder(directory)[0]

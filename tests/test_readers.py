@@ -14,7 +14,6 @@ from etl.errors import Problem
 from etl.readers import (
     RawSheet,
     UnreadableFile,
-    iter_input_files,
     read_sheets,
     scan_input_folder,
 )
@@ -198,7 +197,7 @@ def test_an_undecodable_byte_is_named_by_row_and_column(tmp_path):
     assert "文字コード" in problem.reason
 
 
-def test_iter_input_files(tmp_path):
+def test_every_file_of_a_folder_is_read_or_listed_as_not_data(tmp_path):
     names = [
         "a_survey.csv",
         "b_grants.xlsx",
@@ -215,7 +214,7 @@ def test_iter_input_files(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     (tmp_path / "folder.csv").mkdir()
     # every file is read or refused; only what is clearly not data is skipped, with a reason
-    assert [p.name for p in iter_input_files(tmp_path)] == [
+    assert [p.name for p in scan_input_folder(tmp_path)[0]] == [
         "D_UPPER.XLSX",
         "a_survey.csv",
         "b_grants.xlsx",

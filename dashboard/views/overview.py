@@ -16,7 +16,9 @@ from dashboard.formatting import (
     fy_range_label,
     money_text,
     pct_text,
+    share_note,
     share_text,
+    unknown_note,
     with_fy_columns,
 )
 from dashboard.views import Loader
@@ -90,10 +92,6 @@ def _delta(series: pd.DataFrame, unit: str) -> tuple[str | None, Figure | None]:
     return f"{change:+d}{suffix}", Figure.change(change, suffix)
 
 
-def _unknown_suffix(unknown: object) -> str:
-    return f"（ほか不明{int(unknown):,}）" if not pd.isna(unknown) and int(unknown) > 0 else ""
-
-
 def _source_line(row: pd.Series | None) -> str | None:
     if row is None:
         return None
@@ -136,11 +134,11 @@ def _prefecture_cards(kpi_frame, option, target, to_fy) -> tuple[list[Card], pd.
         hubs_figure = Figure.count(latest_hubs["value"], f" / {target.target_value}拠点")
     if latest_rmo is not None and not pd.isna(latest_rmo["value"]):
         rmo_figure = Figure.count(
-            latest_rmo["value"], "組織" + _unknown_suffix(latest_rmo["unknown_rows"])
+            latest_rmo["value"], "組織" + unknown_note(latest_rmo["unknown_rows"])
         )
     if share != NO_DATA:
         last = shares.iloc[-1]
-        share_figure = Figure.count(last["share"], "%" + _share_note(last["unknown_rows"]), 1)
+        share_figure = Figure.count(last["share"], "%" + share_note(last["unknown_rows"]), 1)
     return [
         Card("拠点数 / 目標", hubs_text, hubs_delta, _source_line(latest_hubs), "hubs_vs_target",
              hubs_figure, hubs_change),
@@ -148,12 +146,6 @@ def _prefecture_cards(kpi_frame, option, target, to_fy) -> tuple[list[Card], pd.
              rmo_change),
         Card("組織のある拠点の割合", share, None, rule, "rmo_share", share_figure),
     ], hubs  # fmt: skip
-
-
-def _share_note(unknown: object) -> str:
-    return (
-        f"（不明{int(unknown):,}拠点を除く）" if not pd.isna(unknown) and int(unknown) > 0 else ""
-    )
 
 
 def _subset_cards(subset: pd.DataFrame, option: ProfileOption, filters: Filters) -> list[Card]:
@@ -171,11 +163,11 @@ def _subset_cards(subset: pd.DataFrame, option: ProfileOption, filters: Filters)
     rmo_figure = share_figure = None
     if not pd.isna(latest["hubs_with_rmo"]):
         rmo_figure = Figure.count(
-            latest["hubs_with_rmo"], "組織" + _unknown_suffix(latest["rmo_unknown"])
+            latest["hubs_with_rmo"], "組織" + unknown_note(latest["rmo_unknown"])
         )
     if share != NO_DATA:
         ratio = 100 * latest["hubs_with_rmo"] / known
-        share_figure = Figure.count(ratio, "%" + _share_note(latest["rmo_unknown"]), 1)
+        share_figure = Figure.count(ratio, "%" + share_note(latest["rmo_unknown"]), 1)
     return [
         Card("選択地域の拠点数", f"{int(latest['hubs'])}拠点", None, helptext, "subset_hubs",
              Figure.count(latest["hubs"], "拠点")),
