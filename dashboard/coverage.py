@@ -9,8 +9,6 @@ import pandas as pd
 
 from etl.schemas import SERVICES
 
-KASO = ("全部過疎", "一部過疎")
-
 
 @dataclass
 class CoverageGaps:
@@ -22,10 +20,11 @@ class CoverageGaps:
 
 
 def kaso_without_hub(municipalities: pd.DataFrame) -> pd.DataFrame | None:
-    """過疎 municipalities with 0 hubs; None when 過疎 status is unknown for all of them."""
-    if municipalities["kaso"].isna().all():
+    """過疎 municipalities (the warehouse's is_kaso) with 0 hubs; None when 過疎 status is unknown
+    for all of them."""
+    if municipalities["is_kaso"].isna().all():
         return None
-    rows = municipalities[municipalities["kaso"].isin(KASO) & municipalities["hubs"].eq(0)]
+    rows = municipalities[municipalities["is_kaso"].eq(True) & municipalities["hubs"].eq(0)]
     return rows[["municipality_code", "municipality_name", "bureau", "kaso"]].reset_index(drop=True)
 
 

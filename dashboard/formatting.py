@@ -26,11 +26,14 @@ def fy_label(year: int | None) -> str:
     return f"{wareki(year)}年度 ({year})"
 
 
+def era_short(year: int) -> str:
+    """The era year alone, for the tightest places (a tick on a phone-sized chart): R6."""
+    return wareki(int(year)).replace("令和", "R").replace("平成", "H").replace("元", "1")
+
+
 def fy_short(year: int) -> str:
-    """A compact label for axes: R6 (2024)."""
-    era = wareki(int(year))
-    short = era.replace("令和", "R").replace("平成", "H").replace("元", "1")
-    return f"{short} ({int(year)})"
+    """A compact label for axes and changes: R6 (2024)."""
+    return f"{era_short(year)} ({int(year)})"
 
 
 def updated_text(info: pd.Series, *, with_time: bool = False) -> str:

@@ -56,48 +56,16 @@ class Grade:
     explanation: str
 
 
-def actual_series(kpi: pd.DataFrame, pref: str, indicator: str) -> pd.DataFrame:
-    """One actual value per year: the published figure where there is one, else the survey list.
-
-    A survey-list count that leaves out rows of unknown status is kept, never dropped and never
-    passed off as complete: its value is the count of the known rows (a lower bound) and
-    `unknown_rows` (0 for a complete count and for published figures) says how many it leaves
-    out. Dropping it would hide a year a planner can see in the list; treating it as complete
-    would understate the figure. So the callers use it and mark it: the cards show 「45（ほか不明4）」,
-    `rmo_share` divides by the known rows, a change between years says it leaves unknowns out,
-    and `grade` names them. (hubs_total counts every row of a list, so it is never partial; the
-    grade and the trend forecast, which use hubs_total, see complete counts.) Only a year with
-    no known row (value NULL) is dropped."""
-    rows = kpi[
-        (kpi["pref_code"] == pref) & (kpi["indicator"] == indicator) & (kpi["kind"] == "actual")
-    ]
-    rows = rows[rows["value"].notna()].copy()
-    unknown = rows["unknown_rows"] if "unknown_rows" in rows.columns else 0
-    rows["unknown_rows"] = pd.Series(unknown, index=rows.index).fillna(0).astype(int)
-    rows["priority"] = (rows["basis"] != "published").astype(int)
-    rows = rows.sort_values(["fiscal_year", "priority"]).drop_duplicates("fiscal_year")
-    return rows.drop(columns="priority").reset_index(drop=True)
-
-
-def rmo_share(kpi: pd.DataFrame, pref: str) -> pd.DataFrame:
-    """The share (%) of hubs with an RMO per year that has both actual counts, with the rows it
-    leaves out (`unknown_rows`). When the RMO count leaves out hubs of unknown status, the share
-    is taken over the hubs of that list whose status is known (the unknown ones are neither
-    counted as with nor as without an RMO); the caller says so next to the figure."""
-    hubs = actual_series(kpi, pref, "hubs_total").set_index("fiscal_year")
-    rmo = actual_series(kpi, pref, "rmo_in_hubs").set_index("fiscal_year")
-    listed = kpi[(kpi["pref_code"] == pref) & (kpi["indicator"] == "hubs_total")
-                 & (kpi["kind"] == "actual") & (kpi["basis"] == "survey_list")]  # fmt: skip
-    listed = listed.dropna(subset=["value"]).set_index("fiscal_year")["value"]
-    rows = []
-    for year in sorted(set(hubs.index) & set(rmo.index)):
-        unknown = int(rmo.at[year, "unknown_rows"])
-        # A partial count comes from a list: its known rows are that list's hubs minus unknowns.
-        total = hubs.at[year, "value"] if unknown == 0 else listed.get(year)
-        known = None if total is None or pd.isna(total) else float(total) - unknown
-        share = 100 * float(rmo.at[year, "value"]) / known if known else None
-        rows.append({"fiscal_year": int(year), "share": share, "unknown_rows": unknown})
-    return pd.DataFrame(rows, columns=["fiscal_year", "share", "unknown_rows"])
+def actual_values(
+    kpi: pd.DataFrame, pref: str, indicator: str, to_fy: int | None = None
+) -> pd.DataFrame:
+    """The kpi_actual rows of one prefecture and indicator, by year (up to `to_fy` when given):
+    the one actual value per year the warehouse defines (published first, else the survey list,
+    with the rows a partial count leaves out in `unknown_rows`)."""
+    rows = kpi[(kpi["pref_code"] == pref) & (kpi["indicator"] == indicator)]
+    if to_fy is not None:
+        rows = rows[rows["fiscal_year"] <= to_fy]
+    return rows.sort_values("fiscal_year").reset_index(drop=True)
 
 
 def grade(series: pd.DataFrame, target: Target) -> Grade:
@@ -210,8 +178,8 @@ def national_index(
     kpi: pd.DataFrame, pref: str, indicator: str = "hubs_total"
 ) -> tuple[pd.DataFrame, int | None]:
     """Prefecture and national series indexed to 100 in the latest year both have a value."""
-    own = actual_series(kpi, pref, indicator)
-    nation = actual_series(kpi, "00", indicator)
+    own = actual_values(kpi, pref, indicator)
+    nation = actual_values(kpi, "00", indicator)
     common = sorted(set(own["fiscal_year"]) & set(nation["fiscal_year"]))
     if not common:
         return pd.DataFrame(columns=["series", "fiscal_year", "index", "value"]), None

@@ -7,7 +7,6 @@ rules, programs); the 事業パイプライン page writes each method out for r
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -29,28 +28,6 @@ FORECAST_METHOD = (
     "拠点の廃止も見込んでいません。"
 )
 KEY = ["municipality_code", "district_key"]
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    """The limits of a profile that a district's budget view reports."""
-
-    cap_yen: int | None
-    cap_programs: tuple[str, ...]
-    max_years: tuple[tuple[str, tuple[str, ...], int], ...] = ()  # (rule_id, programs, years)
-    windows: tuple[tuple[str, tuple[str, ...], int], ...] = ()
-
-
-def rule_set(rules: pd.DataFrame, programs: pd.DataFrame, cap_yen: int | None) -> RuleSet:
-    def limits(kind: str) -> tuple:
-        rows = rules[rules["kind"] == kind]
-        return tuple(
-            (r.rule_id, tuple(r.programs), int(json.loads(r.params)["years"]))
-            for r in rows.itertuples()
-        )
-
-    capped = tuple(programs.loc[programs["counts_toward_cap"], "program"])
-    return RuleSet(cap_yen, capped, limits("max_years"), limits("window_years"))
 
 
 DISTRICT_COLUMNS = [
@@ -155,105 +132,3 @@ def pipeline_forecast(districts: pd.DataFrame, latest_year: int | None, latest_v
     expected = rate * len(pending)
     return PipelineForecast(target_year, latest_year, latest_value, len(cohort), len(converted), len(pending),
                             rate, expected, latest_value + expected, latest_value + len(pending), names)  # fmt: skip
-
-
-def _years_used(active: list[dict], programs: tuple[str, ...]) -> int:
-    return len(_years(active, lambda r: r["program"] in programs))
-
-
-def _limit_notes(active: list[dict], rules: RuleSet, names: dict[str, str], current_fy: int,
-                 cap_left: int | None) -> tuple[list[str], int | None]:  # fmt: skip
-    """What stops the district next year, and the fiscal year by which it must finish."""
-    notes, finish = [], None
-    this_year = [r for r in active if r["fiscal_year"] == current_fy]
-    for rule_id, programs, years in rules.windows:
-        in_rule = _years(active, lambda r, p=programs: r["program"] in p)
-        if not in_rule:
-            continue
-        end = in_rule[0] + years - 1
-        finish = end if finish is None else min(finish, end)
-        if this_year and end < current_fy:
-            notes.append(f"{rule_id}: 最長{years}か年度の期間（{fy_label(end)}まで）を過ぎています")
-        elif this_year and end == current_fy:
-            notes.append(
-                f"{rule_id}: 最長{years}か年度の期間が今年度（{fy_label(end)}）で終わります"
-            )
-    for rule_id, programs, years in rules.max_years:
-        if (
-            any(r["program"] in programs for r in this_year)
-            and _years_used(active, programs) >= years
-        ):
-            label = "・".join(names.get(p, p) for p in programs)
-            notes.append(f"{rule_id}: {label}が上限の{years}か年度に達しています")
-    if cap_left is not None and this_year:
-        spent = sum(
-            r["grant_yen"]
-            for r in this_year
-            if r["program"] in rules.cap_programs and pd.notna(r["grant_yen"])
-        )
-        if cap_left <= 0:
-            notes.append("累計上限に達しています")
-        elif spent and cap_left < spent:
-            notes.append(
-                f"累計上限まで残り{cap_left / 1000:,.0f}千円（今年度の補助金{spent / 1000:,.0f}千円より少ない）"
-            )
-    return notes, finish
-
-
-OVER, NEXT_YEAR, ROOM = "上限超過", "来年度に上限", "余裕"
-
-
-def _over_limits(active: list[dict], rules: RuleSet, names: dict[str, str],
-                 cap_left: int | None) -> list[str]:  # fmt: skip
-    """The limits a district has already gone past, whatever the year (a wrong past is shown)."""
-    over = []
-    if cap_left is not None and cap_left < 0:
-        over.append(f"累計上限を{-cap_left / 1000:,.0f}千円超えています")
-    for rule_id, programs, years in rules.max_years:
-        used = _years_used(active, programs)
-        if used > years:
-            label = "・".join(names.get(p, p) for p in programs)
-            over.append(f"{rule_id}: {label}が上限の{years}か年度を超えています（{used}か年度）")
-    for rule_id, programs, years in rules.windows:
-        in_rule = _years(active, lambda r, p=programs: r["program"] in p)
-        if in_rule and in_rule[-1] > in_rule[0] + years - 1:
-            end = in_rule[0] + years - 1
-            over.append(
-                f"{rule_id}: 最長{years}か年度の期間（{fy_label(end)}まで）を過ぎて補助があります"
-            )
-    return over
-
-
-def budget_table(
-    grants: pd.DataFrame, rules: RuleSet, program_names: dict[str, str], current_fy: int
-) -> pd.DataFrame:
-    """Per district: cap used and left, years used and left per rule, the FY it must finish by,
-    what it has already gone past (any year), what would stop it next year (for districts with
-    a grant this year), and its status: 上限超過 / 来年度に上限 / 余裕."""
-    rows = []
-    for key, records in _by_district(grants).items():
-        active = [r for r in records if not r["is_withdrawn"]]
-        if not active:
-            continue
-        first = active[0]
-        used = int(
-            sum(
-                r["grant_yen"]
-                for r in active
-                if r["program"] in rules.cap_programs and pd.notna(r["grant_yen"])
-            )
-        )
-        cap_left = None if rules.cap_yen is None else rules.cap_yen - used
-        notes, finish = _limit_notes(active, rules, program_names, current_fy, cap_left)
-        over = _over_limits(active, rules, program_names, cap_left)
-        row = {"municipality_code": key[0], "district_key": key[1], "municipality_name": first["municipality_name"],
-               "bureau": first["bureau"], "district_name": first["district_name"], "cap_yen": rules.cap_yen,
-               "cap_used_yen": used, "cap_left_yen": cap_left, "finish_by_fy": finish,
-               "active_this_year": any(r["fiscal_year"] == current_fy for r in active),
-               "limits_next_year": "、".join(notes), "hits_limit_next_year": bool(notes),
-               "over_limits": "、".join(over), "status": OVER if over else NEXT_YEAR if notes else ROOM}  # fmt: skip
-        for rule_id, programs, years in rules.max_years:
-            label = "・".join(program_names.get(p, p) for p in programs)
-            row[f"years:{rule_id}:{label}"] = f"{_years_used(active, programs)}/{years}"
-        rows.append(row)
-    return pd.DataFrame(rows)

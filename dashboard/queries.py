@@ -45,18 +45,14 @@ def query_build_info(db: Reader) -> pd.DataFrame:
     return _run(db, "build_info")
 
 
-KPI_COLUMNS = ["pref_code", "indicator", "fiscal_year", "value", "unknown_rows", "kind", "basis",
-               "source", "as_of", "is_sample"]  # fmt: skip
-
-
 def query_kpi_series(db: Reader, pref: str) -> pd.DataFrame:
-    frame = _run(db, "kpi_series", pref=pref)
-    if "unknown_rows" not in frame.columns:
-        # A build from before the column (still publishable by rollback): there, a survey-list
-        # count was NULL whenever a row was unknown, so a known count left no row out.
-        listed = frame["basis"].eq("survey_list") & frame["value"].notna()
-        frame["unknown_rows"] = pd.Series(0, index=frame.index, dtype="Int64").where(listed)
-    return frame[KPI_COLUMNS]
+    """Every actual and target point of the prefecture's and the nation's hub KPIs (both bases),
+    for the trajectory chart; the figures themselves come from `query_kpi_actual`."""
+    return _run(db, "kpi_series", pref=pref)
+
+
+def query_kpi_actual(db: Reader, pref: str) -> pd.DataFrame:
+    return _run(db, "kpi_actual", pref=pref)
 
 
 def query_hubs_by_year(db: Reader, pref: str, bureaus: tuple[str, ...]) -> pd.DataFrame:
@@ -137,3 +133,9 @@ def query_programs(db: Reader, pref: str) -> pd.DataFrame:
 
 def query_cooperatives(db: Reader, pref: str) -> pd.DataFrame:
     return _run(db, "cooperatives", pref=pref)
+
+
+def query_district_budget(
+    db: Reader, pref: str, from_fy: int, to_fy: int, bureaus: tuple[str, ...]
+) -> pd.DataFrame:
+    return _run(db, "district_budget", pref=pref, bureaus=list(bureaus), **_range(from_fy, to_fy))

@@ -143,7 +143,7 @@ def _write_build(target: Path, prepared: Prepared, build_id: str, built_at: dt.d
                 "kpi_series",
                 "hubs",
                 "grants",
-                "grant_by_district",
+                "district_budget",
                 "cooperatives",
                 "quality_report",
             )

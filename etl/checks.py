@@ -391,6 +391,8 @@ IMPLAUSIBLE_TIMES_CAP = 10  # one grant this many times a district's whole cap: 
 def _check_plausible(parsed: ParsedFile, record: dict, profile: Profile) -> None:
     """A grant far beyond anything the programme allows is a unit slip (円 read as 千円, or a
     thousands format): refused rather than loaded a thousand times too large."""
+    if profile.district_cap_yen is None:  # no cap declared: nothing to measure a slip against
+        return
     ceiling = profile.district_cap_yen * IMPLAUSIBLE_TIMES_CAP
     for name in ("grant_yen", "decided_yen", "actual_yen"):
         amount = record.get(name)

@@ -62,12 +62,24 @@ class Profile:
     n03_url: str
     kpi: Kpi
     programs: tuple[Program, ...]
-    district_cap_yen: int
-    district_cap_programs: tuple[str, ...]
-    district_cap_source: str
     rules: tuple[Rule, ...]
     grants_first_year: int = 2015  # the first fiscal year of the profile's programmes
     grant_horizon_years: int = 1  # grant records may be planned this many years ahead
+
+    @property
+    def cap_rule(self) -> Rule | None:
+        """The district cap: the profile's (first) cumulative_cap rule, its only declaration."""
+        return next((r for r in self.rules if r.kind == "cumulative_cap"), None)
+
+    @property
+    def district_cap_yen(self) -> int | None:
+        rule = self.cap_rule
+        return None if rule is None else int(rule.params["cap_yen"])
+
+    @property
+    def district_cap_programs(self) -> tuple[str, ...]:
+        rule = self.cap_rule
+        return () if rule is None else rule.programs
 
     def program_by_label(self, label: str) -> Program | None:
         """The program a grant file's 事業区分 names (by id, name or alias)."""
@@ -105,7 +117,11 @@ def load_profile(path: Path) -> Profile:
         for p in raw["programs"]
     )
     ids = {p.id for p in programs}
-    cap = raw["district_cap"]
+    if "district_cap" in raw:
+        raise EtlError(
+            f'{path}: [district_cap] は使えません。地区の累計上限は kind = "cumulative_cap" の規則'
+            "（[[rules]]）で一度だけ宣言します（二か所に書くと食い違うため）。"
+        )
     return Profile(
         key=raw["key"],
         pref_code=raw["pref_code"],
@@ -115,9 +131,6 @@ def load_profile(path: Path) -> Profile:
         n03_url=raw["n03_url"],
         kpi=Kpi(**raw["kpi"]),
         programs=programs,
-        district_cap_yen=int(cap["cap_yen"]),
-        district_cap_programs=tuple(cap["programs"]),
-        district_cap_source=cap["source"],
         rules=tuple(_rule(r, ids, path) for r in raw.get("rules", ())),
         grants_first_year=int(raw.get("limits", {}).get("grants_first_year", 2015)),
         grant_horizon_years=int(raw.get("limits", {}).get("grant_horizon_years", 1)),

@@ -48,7 +48,7 @@ MART_KEYS = {
     "kpi_series": ["pref_code", "indicator", "fiscal_year", "kind", "basis"],
     "hubs": ["pref_code", "fiscal_year", "hub_id"],
     "grants": ["pref_code", "fiscal_year", "municipality_code", "district_key", "program"],
-    "grant_by_district": ["pref_code", "municipality_code", "district_key"],
+    "district_budget": ["pref_code", "municipality_code", "district_key"],
     "cooperatives": ["pref_code", "fiscal_year", "cooperative_name"],
     "rule_findings": [
         "pref_code",

@@ -126,7 +126,7 @@ def reference_rows(profiles: dict[str, Profile]) -> dict[str, list[dict]]:
             "base_year": kpi.base_year, "base_value": kpi.base_value,
             "target_year": kpi.target_year, "target_value": kpi.target_value,
             "kpi_source": kpi.source, "district_cap_yen": profile.district_cap_yen,
-            "district_cap_source": profile.district_cap_source,
+            "district_cap_source": None if profile.cap_rule is None else profile.cap_rule.source,
         })  # fmt: skip
         for order, bureau in enumerate(profile.bureaus, 1):
             rows["ref_bureaus"].append(

@@ -24,7 +24,9 @@ st.subheader("進捗の判定")
 left, right = st.columns([1, 3], vertical_alignment="center")
 with left.container(border=True):
     st.markdown(f"## :{GRADE_COLOURS[grade.label]}[{grade.label}]")
-    st.caption("県全体の拠点数で判定")
+    st.caption(view.scope_note or "県全体の拠点数で判定")
+if view.scope_note:
+    right.write(f"判定と予測は{view.scope_note}の拠点数によります。")
 right.write(grade.explanation)
 right.write(view.outlook)
 if view.pipeline_text:
@@ -35,8 +37,8 @@ if view.errors is not None:
     st.subheader("補助金の規則チェック")
     with st.container(border=True):
         left, middle, right = st.columns([1, 1, 2], vertical_alignment="center")
-        left.metric("規則違反", f"{view.errors}件")
-        middle.metric("助言", f"{view.advice}件")
+        for column, card in zip((left, middle), view.rule_cards, strict=True):
+            column.metric(card.label, card.value, help=card.help)
         right.caption(
             f"選択した年度・{option.bureau_label}の補助金記録に対する、{option.pref_name}の規則の確認結果。"
         )
@@ -67,4 +69,5 @@ else:
         "national",
     )
 
-page_excel(filters, option)
+page_excel(filters, option, headlines=view.cards + view.rule_cards, grade=grade.label,
+           grade_text=[grade.explanation, view.outlook, view.pipeline_text])

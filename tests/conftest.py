@@ -47,9 +47,9 @@ def sample_copy(tmp_path) -> Path:
 def sample_pack(sample_settings, tmp_path_factory):
     """The briefing pack of the whole sample for 福島県 (all bureaus, every year)."""
     from dashboard.db import Warehouse
-    from dashboard.export.content import build_pack
     from dashboard.filters import Filters, build_profile_options
     from dashboard.views import direct_loader
+    from dashboard.views.pack import build_pack
 
     load = direct_loader(Warehouse(sample_settings.warehouse_dir))
     option = build_profile_options(load)["fukushima"]

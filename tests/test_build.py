@@ -16,7 +16,7 @@ from etl.build import build
 from etl.errors import DataTestFailed, ValidationFailed
 
 PUBLIC_MARTS = (
-    "kpi_series", "hubs", "grants", "grant_by_district", "cooperatives", "municipalities",
+    "kpi_series", "hubs", "grants", "district_budget", "cooperatives", "municipalities",
     "profiles", "profile_bureaus", "profile_programs", "profile_rules", "quality_report",
 )  # fmt: skip
 
@@ -170,12 +170,12 @@ def test_national_series_and_targets(sample_settings):
     ]
 
 
-def test_grant_by_district_counts_against_the_cap(sample_settings):
+def test_district_budget_counts_against_the_cap(sample_settings):
     with connect(sample_settings) as con:
         frame = con.execute(
             """select g.municipality_name, g.years, g.first_fy, g.last_fy, g.cumulative_grant_yen,
                       g.cap_yen, g.cap_used_pct
-               from grant_by_district g where g.pref_code = '07'"""
+               from district_budget g where g.pref_code = '07'"""
         ).df()
         withdrawn = con.execute("select count(*) from grants where is_withdrawn").fetchone()[0]
     assert (frame["cap_yen"] == 5_000_000).all()

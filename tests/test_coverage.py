@@ -11,6 +11,7 @@ MUNICIPALITIES = pd.DataFrame({
     "municipality_name": ["甲町", "乙村", "丙町", "丁市", "戊村"],
     "bureau": ["北", "北", "南", "南", "南"],
     "kaso": ["全部過疎", "一部過疎", "全部過疎", "非過疎", None],
+    "is_kaso": [True, True, True, False, None],
     "hubs": [2, 0, 0, 0, 1],
 })  # fmt: skip
 HUBS = pd.DataFrame({
@@ -37,7 +38,7 @@ def test_coverage_gaps_known_answer():
 
 def test_unrecorded_columns_are_unknown_not_empty():
     hubs = HUBS.assign(has_rmo=None, services=None)
-    municipalities = MUNICIPALITIES.assign(kaso=None)
+    municipalities = MUNICIPALITIES.assign(kaso=None, is_kaso=None)
     gaps = coverage_gaps(municipalities, hubs, ("北", "南"))
     assert gaps.kaso_without_hub is None and gaps.hubs_without_rmo is None
     assert gaps.service_matrix is None and gaps.service_gaps is None

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from dashboard.export.content import SAMPLE_LABEL, Pack, Table
 from dashboard.export.images import render_charts
 from dashboard.export.pdf_pack import (
     MAX_TABLE_ROWS,
@@ -24,6 +23,7 @@ from dashboard.export.pdf_pack import (
     render_pdf,
 )
 from dashboard.formatting import RMO_COLUMN, RMO_UNKNOWN_COLUMN
+from dashboard.views.pack import SAMPLE_LABEL, Pack, Table
 from etl.settings import PROJECT_DIR
 from tests.browser import require_browser
 

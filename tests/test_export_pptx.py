@@ -13,10 +13,10 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
-from dashboard.export.content import Table
 from dashboard.export.images import render_charts
 from dashboard.export.pptx_pack import EAST_ASIAN_FONT, render_pptx
 from dashboard.formatting import RMO_COLUMN, RMO_UNKNOWN_COLUMN
+from dashboard.views.pack import Table
 from etl import publish
 from tests.browser import require_browser
 

@@ -13,11 +13,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from dashboard.db import Warehouse
-from dashboard.export.content import SAMPLE_LABEL, Pack, Table, build_pack
 from dashboard.export.xlsx_pack import EMPTY_CELL_NOTE, HEADER_ROW, render_xlsx, sheet_name
 from dashboard.filters import Filters, build_profile_options
 from dashboard.formatting import RMO_COLUMN, RMO_UNKNOWN_COLUMN
 from dashboard.views import direct_loader
+from dashboard.views.pack import SAMPLE_LABEL, Pack, Table, build_pack
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 

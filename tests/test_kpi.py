@@ -8,10 +8,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dashboard import kpi, queries
+from dashboard import kpi
 from dashboard.db import Warehouse
 from dashboard.kpi import Grade, Target
 from dashboard.views import direct_loader
+from etl.settings import PROJECT_DIR
 
 FUKUSHIMA = Target(2020, 48, 2030, 60)  # 48 → 60: +1.2 a year
 ROUND = Target(2020, 100, 2030, 200)  # 100 → 200: +10 a year
@@ -332,10 +333,11 @@ def test_forecast_too_few_points_is_empty(points):
     assert list(got.columns) == FORECAST_COLUMNS
 
 
-# --- actual_series -----------------------------------------------------------------------------
+# --- kpi_actual (the mart) ---------------------------------------------------------------------
 
 
 KPI_COLUMNS = ["pref_code", "indicator", "fiscal_year", "value", "kind", "basis", "source"]
+KPI_ACTUAL_SQL = PROJECT_DIR / "etl" / "sql" / "marts" / "kpi_actual.sql"
 
 
 def kpi_frame(rows) -> pd.DataFrame:
@@ -343,39 +345,53 @@ def kpi_frame(rows) -> pd.DataFrame:
     without the last, a survey-list count is complete (0) and a published one has none (NULL)."""
     full = [r if len(r) == 8 else (*r, 0 if r[5] == "survey_list" else None) for r in rows]
     frame = pd.DataFrame(full, columns=[*KPI_COLUMNS, "unknown_rows"])
-    return frame.astype({"value": "Int64", "unknown_rows": "Int64"})
-
-
-def test_actual_series_prefers_published_and_drops_nulls():
-    frame = kpi_frame(
-        [
-            ("07", "hubs_total", 2020, 48, "actual", "survey_list", "list 2020"),
-            ("07", "hubs_total", 2020, 50, "actual", "published", "pub 2020"),
-            ("07", "hubs_total", 2021, None, "actual", "published", "pub 2021"),
-            ("07", "hubs_total", 2021, 51, "actual", "survey_list", "list 2021"),
-            ("07", "hubs_total", 2022, 53, "actual", "published", "pub 2022"),
-            ("07", "hubs_total", 2022, 52, "actual", "survey_list", "list 2022"),
-            ("07", "hubs_total", 2023, None, "actual", "survey_list", "list 2023"),
-            ("07", "hubs_total", 2030, 60, "target", "published", "target"),
-            ("07", "hubs_total", 2024, 58, "derived", "published", "derived"),
-            ("07", "rmo_in_hubs", 2020, 40, "actual", "published", "rmo"),
-            ("31", "hubs_total", 2020, 30, "actual", "published", "tottori"),
-            ("00", "hubs_total", 2020, 2000, "actual", "published", "nation"),
-        ]
+    return frame.astype({"value": "Int64", "unknown_rows": "Int64"}).assign(
+        as_of=None, is_sample=False
     )
-    expected = kpi_frame(
-        [
-            ("07", "hubs_total", 2020, 50, "actual", "published", "pub 2020"),
-            ("07", "hubs_total", 2021, 51, "actual", "survey_list", "list 2021"),
-            ("07", "hubs_total", 2022, 53, "actual", "published", "pub 2022"),
-        ]
-    ).assign(unknown_rows=[0, 0, 0])  # none left out (published figures have none)
-    pd.testing.assert_frame_equal(kpi.actual_series(frame, "07", "hubs_total"), expected)
 
 
-def test_actual_series_of_an_indicator_with_only_nulls_is_empty():
-    frame = kpi_frame([("31", "rmo_in_hubs", 2019, None, "actual", "survey_list", "list", 30)])
-    assert kpi.actual_series(frame, "31", "rmo_in_hubs").empty
+def kpi_actual(rows, listed: dict[tuple[str, int], int] | None = None) -> pd.DataFrame:
+    """kpi_actual.sql run on kpi_series rows and survey lists of `listed` hubs per (pref, year)."""
+    con = duckdb.connect()
+    con.register("series_frame", kpi_frame(rows))
+    con.execute("create table kpi_series as select * from series_frame")
+    hubs = [(pref, year) for (pref, year), n in (listed or {}).items() for _ in range(n)]
+    con.register("hubs_frame", pd.DataFrame(hubs, columns=["pref_code", "fiscal_year"]))
+    con.execute(
+        "create table hubs as select pref_code, fiscal_year::integer as fiscal_year from hubs_frame"
+    )
+    return con.execute(KPI_ACTUAL_SQL.read_text()).df()
+
+
+def test_kpi_actual_prefers_published_and_drops_nulls():
+    got = kpi_actual([
+        ("07", "hubs_total", 2020, 48, "actual", "survey_list", "list 2020"),
+        ("07", "hubs_total", 2020, 50, "actual", "published", "pub 2020"),
+        ("07", "hubs_total", 2021, None, "actual", "published", "pub 2021"),
+        ("07", "hubs_total", 2021, 51, "actual", "survey_list", "list 2021"),
+        ("07", "hubs_total", 2022, 53, "actual", "published", "pub 2022"),
+        ("07", "hubs_total", 2022, 52, "actual", "survey_list", "list 2022"),
+        ("07", "hubs_total", 2023, None, "actual", "survey_list", "list 2023"),
+        ("07", "hubs_total", 2030, 60, "target", "published", "target"),
+        ("07", "hubs_total", 2024, 58, "derived", "published", "derived"),
+        ("31", "hubs_total", 2020, 30, "actual", "published", "tottori"),
+    ])  # fmt: skip
+    rows = kpi.actual_values(got, "07", "hubs_total").astype(object)
+    rows = rows.where(rows.notna(), None)
+    assert rows[["fiscal_year", "value", "basis", "source", "unknown_rows", "previous_fy", "change"]].values.tolist() == [
+        [2020, 50, "published", "pub 2020", 0, None, None],
+        [2021, 51, "survey_list", "list 2021", 0, 2020, 1],
+        [2022, 53, "published", "pub 2022", 0, 2021, 2],
+    ]  # fmt: skip
+    assert kpi.actual_values(got, "07", "hubs_total", to_fy=2021)["fiscal_year"].tolist() == [
+        2020,
+        2021,
+    ]
+
+
+def test_kpi_actual_of_an_indicator_with_only_nulls_is_empty():
+    got = kpi_actual([("31", "rmo_in_hubs", 2019, None, "actual", "survey_list", "list", 30)])
+    assert kpi.actual_values(got, "31", "rmo_in_hubs").empty
 
 
 PARTIAL = [
@@ -387,39 +403,34 @@ PARTIAL = [
     ("07", "hubs_total", 2024, 59, "actual", "survey_list", "list 2024"),
     ("07", "rmo_in_hubs", 2024, 45, "actual", "survey_list", "list 2024", 4),  # no published
 ]
+LISTED = {("07", 2023): 55, ("07", 2024): 59}
 
 
-def test_actual_series_keeps_a_partial_count_and_its_unknown_rows():
-    got = kpi.actual_series(kpi_frame(PARTIAL), "07", "rmo_in_hubs")
+def test_kpi_actual_keeps_a_partial_count_and_its_unknown_rows():
+    got = kpi.actual_values(kpi_actual(PARTIAL, LISTED), "07", "rmo_in_hubs").astype(object)
+    got = got.where(got.notna(), None)
     # 2023: the published 43 wins over the list's 42 (1 unknown); 2024: only the list's 45 of
     # the known rows, with its 4 unknown rows (never dropped, never passed off as complete).
-    assert got[["fiscal_year", "value", "basis", "unknown_rows"]].values.tolist() == [
-        [2023, 43, "published", 0],
-        [2024, 45, "survey_list", 4],
-    ]
-
-
-def test_actual_series_without_the_unknown_rows_column():
-    frame = kpi_frame(PARTIAL[:2]).drop(columns="unknown_rows")  # e.g. a hand-made frame
-    assert kpi.actual_series(frame, "07", "hubs_total")["unknown_rows"].tolist() == [0]
+    assert got[["fiscal_year", "value", "basis", "unknown_rows", "change_partial"]].values.tolist() == [
+        [2023, 43, "published", 0, None],
+        [2024, 45, "survey_list", 4, True],  # a change of a partial count says so
+    ]  # fmt: skip
 
 
 def test_rmo_share_over_the_known_hubs():
-    shares = kpi.rmo_share(kpi_frame(PARTIAL), "07")
+    shares = kpi.actual_values(kpi_actual(PARTIAL, LISTED), "07", "rmo_share_pct")
     # 2023: 43 / 55 (complete); 2024: 45 / (59 - 4), the list's hubs of known status.
     assert shares["fiscal_year"].tolist() == [2023, 2024]
-    assert shares["share"].tolist() == pytest.approx([43 / 55 * 100, 45 / 55 * 100])
+    assert shares["value"].tolist() == pytest.approx([43 / 55 * 100, 45 / 55 * 100])
     assert shares["unknown_rows"].tolist() == [0, 4]
 
 
 def test_rmo_share_when_nothing_is_known():
-    frame = kpi_frame(
-        [
-            ("31", "hubs_total", 2022, 46, "actual", "survey_list", "list"),
-            ("31", "rmo_in_hubs", 2022, None, "actual", "survey_list", "list", 46),
-        ]
-    )
-    assert kpi.rmo_share(frame, "31").empty
+    got = kpi_actual([
+        ("31", "hubs_total", 2022, 46, "actual", "survey_list", "list"),
+        ("31", "rmo_in_hubs", 2022, None, "actual", "survey_list", "list", 46),
+    ], {("31", 2022): 46})  # fmt: skip
+    assert kpi.actual_values(got, "31", "rmo_share_pct").empty
 
 
 def test_grade_names_the_unknown_rows_of_a_partial_count():
@@ -435,36 +446,14 @@ def test_grade_names_the_unknown_rows_of_a_partial_count():
     assert kpi.grade(complete, FUKUSHIMA).explanation == "実績59は目標経路の52.8以上です。"
 
 
-class OldBuild:
-    """A reader over a kpi_series made before the unknown_rows column (a build one may still
-    roll back to): what the queries see of it."""
-
-    def __init__(self) -> None:
-        self.con = duckdb.connect()
-        self.con.execute(
-            """create table kpi_series as select * from (values
-               ('07', 'rmo_in_hubs', 2020, null::bigint, 'actual', 'survey_list', 'l', '2020-05', true),
-               ('07', 'rmo_in_hubs', 2024, 47, 'actual', 'survey_list', 'l', '2024-05', true),
-               ('07', 'rmo_in_hubs', 2024, 47, 'actual', 'published', 'p', null, false))
-               as t(pref_code, indicator, fiscal_year, value, kind, basis, source, as_of, is_sample)"""
-        )
-
-    def query(self, sql, params=()):
-        return self.con.execute(sql, dict(params)).df()
-
-
-def test_kpi_query_reads_a_build_from_before_unknown_rows():
-    frame = queries.query_kpi_series(OldBuild(), "07")
-    assert list(frame.columns) == queries.KPI_COLUMNS
-    # There a list's count was NULL whenever a row was unknown: a known count is complete.
-    assert [None if pd.isna(u) else u for u in frame["unknown_rows"]] == [None, None, 0]
-    assert kpi.actual_series(frame, "07", "rmo_in_hubs")["unknown_rows"].tolist() == [0]
-
-
-def test_kpi_query_of_the_sample_has_unknown_rows(sample_kpi):
-    assert list(sample_kpi.columns) == queries.KPI_COLUMNS
-    rmo_2020 = sample_kpi[
-        (sample_kpi["indicator"] == "rmo_in_hubs") & (sample_kpi["fiscal_year"] == 2020)
+def test_kpi_series_of_the_sample_has_unknown_rows(sample_settings):
+    db = Warehouse(sample_settings.warehouse_dir)
+    try:
+        points = direct_loader(db)("kpi_series", pref="07")
+    finally:
+        db.close()
+    rmo_2020 = points[
+        (points["indicator"] == "rmo_in_hubs") & (points["fiscal_year"] == 2020)
     ]
     assert (rmo_2020["value"].isna().all(), rmo_2020["unknown_rows"].tolist()) == (True, [48])
 
@@ -476,7 +465,7 @@ def test_kpi_query_of_the_sample_has_unknown_rows(sample_kpi):
 def sample_kpi(sample_settings) -> pd.DataFrame:
     db = Warehouse(sample_settings.warehouse_dir)
     try:
-        return direct_loader(db)("kpi_series", pref="07")
+        return direct_loader(db)("kpi_actual", pref="07")
     finally:
         db.close()
 
@@ -498,7 +487,7 @@ def test_national_index_sample_fukushima(sample_kpi):
 
 
 def test_national_index_bases_on_the_latest_common_year():
-    frame = kpi_frame(
+    frame = kpi_actual(
         [
             ("07", "hubs_total", 2020, 50, "actual", "published", "a"),
             ("07", "hubs_total", 2022, 60, "actual", "published", "b"),
@@ -523,7 +512,7 @@ def test_national_index_bases_on_the_latest_common_year():
 
 
 def test_national_index_without_common_year():
-    frame = kpi_frame(
+    frame = kpi_actual(
         [
             ("07", "hubs_total", 2020, 48, "actual", "published", "a"),
             ("00", "hubs_total", 2022, 2204, "actual", "published", "b"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import pytest
 
@@ -118,55 +116,6 @@ def test_pipeline_forecast_without_history_says_so():
     assert pl.pipeline_forecast(table.iloc[0:0], None, None, 2030).forecast is None
 
 
-RULES = pd.DataFrame([
-    {"rule_id": "R3", "kind": "max_years", "programs": ["plan"], "params": json.dumps({"years": 2})},
-    {"rule_id": "R5", "kind": "max_years", "programs": ["project"], "params": json.dumps({"years": 3})},
-    {"rule_id": "R5", "kind": "window_years", "programs": ["plan", "project"], "params": json.dumps({"years": 5})},
-])  # fmt: skip
-PROGRAMS = pd.DataFrame({"program": ["plan", "project"], "counts_toward_cap": [True, True]})
-NAMES = {"plan": "計画策定事業", "project": "小さな拠点づくり事業"}
-
-
-def budget(grants, current_fy=2026):
-    rules = pl.rule_set(RULES, PROGRAMS, 5_000_000)
-    return pl.budget_table(pd.DataFrame(grants), rules, NAMES, current_fy).iloc[0]
-
-
-def test_budget_cap_years_and_finish():
-    row = budget([grant("07001", "A", 2024, "plan", 500_000), grant("07001", "A", 2025, "project", 1_800_000),
-                  grant("07001", "A", 2026, "project", 1_500_000), grant("07001", "A", 2026, "plan", 9_999, withdrawn=True)])  # fmt: skip
-    assert (row["cap_used_yen"], row["cap_left_yen"]) == (3_800_000, 1_200_000)
-    assert row["finish_by_fy"] == 2028  # 2024 + 5 - 1
-    assert row["years:R3:計画策定事業"] == "1/2" and row["years:R5:小さな拠点づくり事業"] == "2/3"
-    # 1,200,000 left is less than this year's 1,500,000: the cap stops a similar grant next year.
-    assert row["hits_limit_next_year"] and "累計上限まで残り1,200千円" in row["limits_next_year"]
-
-
-@pytest.mark.parametrize(
-    ("grants", "expected"),
-    [
-        # third project year this year: R5 years reached
-        ([grant("07001", "A", 2023, "plan", 100_000)] + [grant("07001", "A", y, "project", 100_000) for y in (2024, 2025, 2026)],
-         ["R5: 小さな拠点づくり事業が上限の3か年度に達しています"]),
-        # the 5-year window ends this year
-        ([grant("07001", "A", 2022, "plan", 100_000), grant("07001", "A", 2026, "project", 100_000)],
-         ["R5: 最長5か年度の期間が今年度（令和8年度 (2026)）で終わります"]),
-        # second planning year this year
-        ([grant("07001", "A", 2025, "plan", 100_000), grant("07001", "A", 2026, "plan", 100_000)],
-         ["R3: 計画策定事業が上限の2か年度に達しています"]),
-        # nothing this year: not active, no warning
-        ([grant("07001", "A", 2021, "plan", 100_000), grant("07001", "A", 2022, "project", 100_000)], []),
-        # plenty of room
-        ([grant("07001", "A", 2025, "plan", 100_000), grant("07001", "A", 2026, "project", 100_000)], []),
-    ],
-)  # fmt: skip
-def test_next_year_limits(grants, expected):
-    row = budget(grants)
-    notes = row["limits_next_year"].split("、") if row["limits_next_year"] else []
-    assert notes == expected
-    assert bool(row["hits_limit_next_year"]) == bool(expected)
-
-
 def test_sample_pipeline(sample_settings):
     load = direct_loader(Warehouse(sample_settings.warehouse_dir))
     table = pl.district_table(load("grants_history", pref="07", bureaus=()), load("district_hubs", pref="07"),
@@ -182,30 +131,6 @@ def test_sample_pipeline(sample_settings):
     # Cohort: 12 districts began projects by FY2023; 10 of them appear in the 2023/2024 lists.
     assert (forecast.cohort, forecast.converted, forecast.pending) == (12, 10, 10)
     assert forecast.forecast == pytest.approx(59 + 10 * 10 / 12)
-
-
-@pytest.mark.parametrize(
-    ("grants", "status", "over"),
-    [
-        # past the cap in an earlier year, nothing this year: still 上限超過, never blank
-        ([grant("07001", "A", 2023, "plan", 500_000), grant("07001", "A", 2024, "project", 4_720_000)],
-         pl.OVER, ["累計上限を220千円超えています"]),
-        # four project years against three allowed
-        ([grant("07001", "A", y, "project", 100_000) for y in (2021, 2022, 2023, 2024)],
-         pl.OVER, ["R5: 小さな拠点づくり事業が上限の3か年度を超えています（4か年度）"]),
-        # a grant after the 5-year window
-        ([grant("07001", "A", 2019, "plan", 100_000), grant("07001", "A", 2024, "project", 100_000)],
-         pl.OVER, ["R5: 最長5か年度の期間（令和5年度 (2023)まで）を過ぎて補助があります"]),
-        ([grant("07001", "A", 2025, "plan", 100_000), grant("07001", "A", 2026, "plan", 100_000)], pl.NEXT_YEAR, []),
-        ([grant("07001", "A", 2025, "plan", 100_000), grant("07001", "A", 2026, "project", 100_000)], pl.ROOM, []),
-    ],
-)  # fmt: skip
-def test_budget_status_names_limits_already_past(grants, status, over):
-    row = budget(grants)
-    assert (row["status"], row["over_limits"].split("、") if row["over_limits"] else []) == (
-        status,
-        over,
-    )
 
 
 def test_sample_districts_past_a_limit_are_shown_as_such(sample_settings):

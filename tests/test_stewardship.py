@@ -34,14 +34,14 @@ SAMPLE_ROWS = {
     "kpi_series": 37,
     "hubs": 277,
     "grants": 62,
-    "grant_by_district": 23,
+    "district_budget": 23,
     "cooperatives": 11,
     "quality_report": 4,
 }
 # The extra hub also adds two quality warnings: the list now counts 60 hubs and 48 組織 for 2024,
 # the published counts say 59 and 47.
 EXTRA_HUB_ROWS = SAMPLE_ROWS | {"hubs": 278, "quality_report": 6}
-MARTS = ["kpi_series", "hubs", "grants", "grant_by_district", "cooperatives", "rule_findings"]
+MARTS = ["kpi_series", "hubs", "grants", "district_budget", "cooperatives", "rule_findings"]
 WAITING = "別の公開処理が実行中です"
 UNCHANGED = "公開中のデータは変わっていません。"
 UNSUPPORTED = f"対応していない形式です（{', '.join(SUPPORTED_SUFFIXES)} のみ）"

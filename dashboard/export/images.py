@@ -7,7 +7,7 @@ from pathlib import Path
 
 import plotly.io as pio
 
-from dashboard.export.content import Chart
+from dashboard.views.pack import Chart
 
 SCALE = 2  # 2x pixels: sharp on a projector and in print
 

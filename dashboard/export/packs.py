@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboard.export.content import Pack, build_pack, pack_file_name
 from dashboard.filters import Filters, ProfileOption
 from dashboard.views import Loader
+from dashboard.views.pack import Pack, build_pack, pack_file_name
 
 FORMATS = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.export.content import SAMPLE_LABEL, Chart, Pack, Table
 from dashboard.export.images import render_charts
 from dashboard.formatting import NO_DATA, is_missing, unknowns_as_text
-from dashboard.views.overview import Card
+from dashboard.metrics import Card
+from dashboard.views.pack import SAMPLE_LABEL, Chart, Pack, Table
 
 MAX_TABLE_ROWS = 25  # about one landscape page; the full table is in the Excel export
 SHORT_TEXT = 12  # cells up to this many characters do not wrap (names, codes, years)

@@ -17,8 +17,8 @@ from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from dashboard.export.content import Pack, Table
 from dashboard.formatting import NO_DATA, is_missing, unknowns_as_text
+from dashboard.views.pack import Pack, Table
 
 EAST_ASIAN_FONT = "Meiryo"  # on every Windows PowerPoint; Mac Office substitutes Hiragino
 LATIN_FONT = "Meiryo"

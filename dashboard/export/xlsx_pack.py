@@ -21,9 +21,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from dashboard.export.content import SAMPLE_LABEL, Pack, Table
 from dashboard.formatting import NO_DATA, escape_formula, is_missing
-from dashboard.views.overview import Figure
+from dashboard.metrics import Card, Figure
+from dashboard.views.pack import SAMPLE_LABEL, Pack, Table
 
 SUMMARY_SHEET = "概要"
 HEADER_ROW = 4  # title in row 1, note in row 2, header in row 4, data from row 5
@@ -156,12 +156,15 @@ def _summary_rows(pack: Pack, tables: list[tuple[str, str]]) -> list[tuple[str, 
     ]  # fmt: skip
     if pack.is_sample:
         rows += [("warn", ("注意", note)) for note in pack.notes or [SAMPLE_LABEL]]
-    rows += [("", ()), ("header", ("主要指標", "値", "前年度比", "注記"))]
-    rows += [("label", (h.label, h.figure or h.value, h.delta_figure or _signed(h.delta), h.help))
-             for h in pack.headlines]  # fmt: skip
-    rows += [("", ()), ("label", ("評価", pack.grade))]
-    rows += [("", (None, line)) for line in pack.grade_text]
-    rows += [("", ()), ("label", ("規則チェック", pack.findings_summary))]
+    if pack.headlines:  # a page without headline figures has no such section (never an empty one)
+        rows += [("", ()), ("header", ("主要指標", "値", "前年度比", "注記"))]
+        rows += [("label", (h.label, h.figure or h.value, h.delta_figure or _signed(h.delta), h.help))
+                 for h in pack.headlines]  # fmt: skip
+    if pack.grade:
+        rows += [("", ()), ("label", ("評価", pack.grade))]
+        rows += [("", (None, line)) for line in pack.grade_text]
+    if pack.findings_summary:
+        rows += [("", ()), ("label", ("規則チェック", pack.findings_summary))]
     rows += [("", ()), ("label", ("表の見方", EMPTY_CELL_NOTE)),
              ("", (None, "単位は各列の見出しにあります（千円・拠点など）。年度は和暦と西暦の列で示します。")),
              ("", (None, "市町村コードなどのコードは文字列です（先頭の 0 を保持）。"))]  # fmt: skip
@@ -219,11 +222,12 @@ def _save(workbook: Workbook, when: dt.datetime) -> bytes:
 
 
 def view_workbook(title: str, profile, filters, scope: str, as_of: str, is_sample: bool,
-                  tables: list[Table], generated: dt.datetime) -> bytes:  # fmt: skip
-    """The tables one page shows, as a workbook with the same conventions as the pack's."""
-    from dashboard.export.content import SAMPLE_LABEL
-
+                  tables: list[Table], generated: dt.datetime, headlines: list[Card] | None = None,
+                  grade: str = "", grade_text: list[str] | None = None) -> bytes:  # fmt: skip
+    """The tables one page shows, as a workbook with the same conventions as the pack's, and
+    the page's headline cards and judgement when it has them (概要)."""
     pack = Pack(title=title, profile=profile, filters=filters, scope=scope, as_of=as_of, generated=generated,
-                is_sample=is_sample, headlines=[], grade="", grade_text=[], charts=[], tables=tables, findings=[],
+                is_sample=is_sample, headlines=headlines or [], grade=grade, grade_text=grade_text or [], charts=[],
+                tables=tables, findings=[],
                 findings_summary="", sources=[], notes=[SAMPLE_LABEL] if is_sample else [])  # fmt: skip
     return render_xlsx(pack)

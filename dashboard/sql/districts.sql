@@ -28,7 +28,7 @@ select
     m.rep_lat,
     m.rep_lon,
     d.is_sample
-from grant_by_district as d
+from district_budget as d
 join in_range as r on r.municipality_code = d.municipality_code and r.district_key = d.district_key
 join municipalities as m on m.municipality_code = d.municipality_code
 where d.pref_code = $pref

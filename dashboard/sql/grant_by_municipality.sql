@@ -1,6 +1,6 @@
--- Grant spend per municipality in the selected years (withdrawn grants excluded). NULL when the
--- prefecture has no grant data at all, or when every amount of the municipality is still unknown;
--- 0 when the prefecture has grant data, but none for this municipality.
+-- Grant spend per municipality in the selected years, summed from the grant_spend mart. NULL
+-- when the prefecture has no grant data at all, or when every amount of the municipality is
+-- still unknown; 0 when the prefecture has grant data, but none for this municipality.
 with has_data as (
     select count(*) > 0 as yes from grants where pref_code = $pref
 ),
@@ -9,9 +9,15 @@ spend as (
     select
         municipality_code,
         sum(grant_yen) as grant_yen,
-        count(*) as records,
-        count(distinct district_key) as districts,
-        count(*) filter (where grant_yen is null) as unknown_amounts
+        sum(records) as records,
+        sum(unknown_amounts) as unknown_amounts
+    from grant_spend
+    where pref_code = $pref and fiscal_year between $from_fy and $to_fy
+    group by municipality_code
+),
+
+districts as (
+    select municipality_code, count(distinct district_key) as districts
     from grants
     where pref_code = $pref and not is_withdrawn and fiscal_year between $from_fy and $to_fy
     group by municipality_code
@@ -31,9 +37,10 @@ select
         else coalesce(s.grant_yen, 0)
     end as grant_yen,
     coalesce(s.records, 0) as records,
-    coalesce(s.districts, 0) as districts,
+    coalesce(d.districts, 0) as districts,
     coalesce(s.unknown_amounts, 0) as unknown_amounts
 from municipalities as m
 left join spend as s on s.municipality_code = m.municipality_code
+left join districts as d on d.municipality_code = m.municipality_code
 where m.pref_code = $pref
 order by m.bureau_order, m.municipality_code

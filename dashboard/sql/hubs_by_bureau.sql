@@ -1,13 +1,13 @@
--- Hubs and hubs with an RMO per bureau for one survey year, every bureau of the profile listed.
--- Hubs whose RMO status is unknown are counted apart (rmo_unknown): hubs_with_rmo counts the
--- known rows, and is NULL only when the bureau has hubs and none of them has a known status.
+-- Hubs per bureau for one survey year, every bureau of the profile listed (summed from
+-- hub_counts). hubs_with_rmo is NULL when the bureau has hubs and none has a known RMO status.
 with counts as (
     select
         bureau,
-        count(*) as hubs,
-        count(*) filter (where has_rmo) as hubs_with_rmo,
-        count(*) filter (where has_rmo is null) as rmo_unknown
-    from hubs
+        sum(hubs) as hubs,
+        sum(hubs_with_rmo) as hubs_with_rmo,
+        sum(rmo_unknown) as rmo_unknown,
+        bool_and(list_records_rmo) as list_records_rmo
+    from hub_counts
     where pref_code = $pref and fiscal_year = $year
     group by bureau
 )
@@ -16,8 +16,8 @@ select
     b.bureau,
     b.bureau_order,
     coalesce(c.hubs, 0) as hubs,
-    case when c.rmo_unknown = c.hubs then null else coalesce(c.hubs_with_rmo, 0) end
-        as hubs_with_rmo,
+    case when c.hubs > 0 and (c.rmo_unknown = c.hubs or not c.list_records_rmo) then null
+         else coalesce(c.hubs_with_rmo, 0) end as hubs_with_rmo,
     coalesce(c.rmo_unknown, 0) as rmo_unknown
 from profile_bureaus as b
 left join counts as c on c.bureau = b.bureau

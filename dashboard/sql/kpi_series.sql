@@ -1,7 +1,5 @@
--- The prefecture's and the nation's KPI series. Every column (`*`): a build made before the
--- unknown_rows column existed can still be published (rollback), and queries.py fills it in.
--- unknown_rows: list rows a survey-list count leaves out because their status is unknown (0 when
--- the count is complete, NULL for published figures).
+-- The prefecture's and the nation's hub KPI points, every basis (published and survey list), for
+-- the trajectory chart. unknown_rows: list rows a count leaves out (0: complete; NULL: published).
 select *
 from kpi_series
 where pref_code in ($pref, '00')

@@ -1,10 +1,13 @@
--- The fiscal years with data for each prefecture: actual KPI values, survey lists and grants.
+-- The fiscal years with data for each prefecture: every year any loaded dataset covers (actual
+-- KPI values, survey lists, grants and cooperatives), so the year filter can select each of them.
 with years as (
-    select pref_code, fiscal_year from kpi_series where kind = 'actual' and value is not null
+    select pref_code, fiscal_year from kpi_actual
     union all
     select pref_code, fiscal_year from hubs
     union all
     select pref_code, fiscal_year from grants
+    union all
+    select pref_code, fiscal_year from cooperatives
 )
 
 select pref_code, min(fiscal_year) as first_fy, max(fiscal_year) as last_fy

@@ -11,7 +11,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.export.content import Table
 from dashboard.export.xlsx_pack import view_workbook
 from dashboard.filters import Filters, ProfileOption, scope_text
 from dashboard.formatting import (
@@ -23,9 +22,10 @@ from dashboard.formatting import (
     unknowns_as_text,
     updated_text,
 )
+from dashboard.metrics import Card
 from dashboard.ui.cache import load
 from dashboard.ui.state import csv_encoding, link_warnings
-from dashboard.views.overview import Card
+from dashboard.views.pack import Table
 
 SAMPLE_NOTICE = (
     "サンプルデータ（架空）を表示しています。拠点数・地域運営組織数の合計は公表値と一致しますが、"
@@ -99,15 +99,18 @@ def chart_block(figure: go.Figure, table: pd.DataFrame, caption: str, stem: str,
     table_block(table, stem, filters, key)
 
 
-def page_excel(filters: Filters, option: ProfileOption) -> None:
-    """One download with every table the page showed, one sheet each (same rules as the pack)."""
+def page_excel(filters: Filters, option: ProfileOption, headlines: list[Card] | None = None,
+               grade: str = "", grade_text: list[str] | None = None) -> None:  # fmt: skip
+    """One download with every table the page showed, one sheet each (same rules as the pack),
+    with the page's headline cards and judgement when it has them."""
     tables = st.session_state.get("_page_tables", [])
     if not tables:
         return
     title = st.session_state.get("_page_title", "表")
     info = load("build_info").iloc[0]
     build = functools.partial(view_workbook, f"小さな拠点モニター {title}", option, filters, scope_text(filters, option),
-                              updated_text(info), bool(info["is_sample"]), list(tables), dt.datetime.now(JST))  # fmt: skip
+                              updated_text(info), bool(info["is_sample"]), list(tables), dt.datetime.now(JST),
+                              headlines or [], grade, [t for t in grade_text or [] if t])  # fmt: skip
     st.download_button(f"この画面の表（{len(tables)}表）を Excel でダウンロード", build,
                        file_name=file_name(f"小さな拠点モニター_{title}", filters, "xlsx"),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

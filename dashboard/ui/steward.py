@@ -17,7 +17,7 @@ from etl.errors import EtlError, ValidationFailed
 from etl.readers import SUPPORTED_SUFFIXES
 from etl.settings import Settings
 
-MART_LABELS = {"kpi_series": "KPI 時系列", "hubs": "拠点", "grants": "補助金", "grant_by_district": "地区別の補助",
+MART_LABELS = {"kpi_series": "KPI 時系列", "hubs": "拠点", "grants": "補助金", "district_budget": "地区別の補助",
                "cooperatives": "協同組合", "rule_findings": "規則チェック"}  # fmt: skip
 
 

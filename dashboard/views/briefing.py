@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.export.content import Pack, build_pack
 from dashboard.filters import Filters, ProfileOption
-from dashboard.formatting import NO_DATA, unknowns_as_text
+from dashboard.formatting import NO_DATA, era_short, unknowns_as_text
+from dashboard.metrics import Card
 from dashboard.views import Loader
-from dashboard.views.overview import Card
+from dashboard.views.pack import Pack, build_pack
 
 SHOWN_FINDINGS = 4
 
@@ -58,7 +58,7 @@ def build_briefing(load: Loader, filters: Filters, option: ProfileOption, bounda
                              legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "font": {"size": 11}})  # fmt: skip
     ticks = list(trajectory.layout.xaxis.tickvals or [])
     trajectory.update_xaxes(
-        ticktext=[f"R{int(y) - 2018}" for y in ticks], tickangle=0, title_text=None
+        ticktext=[era_short(y) for y in ticks], tickangle=0, title_text=None
     )
     bureau = next((t for t in pack.tables if t.key == f"{option.bureau_label}別"), None)
     lines = pack.findings[:SHOWN_FINDINGS]

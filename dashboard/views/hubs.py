@@ -72,7 +72,8 @@ def _bureau_table(frame: pd.DataFrame, filters: Filters, label: str) -> pd.DataF
     columns = ["bureau", "hubs", "hubs_with_rmo", "rmo_unknown"]
     table = pd.concat([frame[columns], pd.DataFrame([_total(frame)])], ignore_index=True)
     table = _with_share(table)
-    table["selected"] = [("選択" if b in filters.bureaus else "") for b in table["bureau"]]
+    if filters.bureaus:  # the selected rows are marked; without a selection there is no column
+        table["selected"] = [("選択" if b in filters.bureaus else "") for b in table["bureau"]]
     return table.rename(columns={"bureau": label, **COUNT_COLUMNS, "selected": "選択中"})
 
 
@@ -125,7 +126,10 @@ def _add_gap_sections(view: HubsView, gaps: CoverageGaps, filters: Filters, labe
     marked = gaps.service_matrix.rename(index=lambda b: f"● {b}" if b in filters.bureaus else b)
     view.services_figure = charts.plot_service_heatmap(marked, label)
     view.services_table = gaps.service_matrix.rename_axis(label).reset_index()
-    view.service_gaps = gaps.service_gaps.rename(columns={
+    service_gaps = gaps.service_gaps
+    if filters.bureaus:  # the gaps of the selected bureaus only (the heatmap marks them among all)
+        service_gaps = service_gaps[service_gaps["bureau"].isin(filters.bureaus)].reset_index(drop=True)
+    view.service_gaps = service_gaps.rename(columns={
         "bureau": label, "service": "提供のないサービス", "hubs": f"その{label}の拠点数（拠点）"})  # fmt: skip
 
 
@@ -163,12 +167,15 @@ def build_hubs(
         _add_rmo_sections(view, hubs, label)
     all_hubs = load("hubs_list", pref=pref, year=year, bureaus=())
     _add_gap_sections(view, coverage_gaps(municipalities, all_hubs, option.bureaus), filters, label)
-    _add_cooperatives(view, load("cooperatives", pref=pref))
+    _add_cooperatives(view, load("cooperatives", pref=pref), filters)
     return view
 
 
-def _add_cooperatives(view: HubsView, frame: pd.DataFrame) -> None:
-    """特定地域づくり事業協同組合 over time, when the prefecture has records of them."""
+def _add_cooperatives(view: HubsView, frame: pd.DataFrame, filters: Filters) -> None:
+    """特定地域づくり事業協同組合 in the selected years (and bureaus), when there are records."""
+    frame = frame[frame["fiscal_year"].between(filters.from_fy, filters.to_fy)]
+    if filters.bureaus:
+        frame = frame[frame["bureau"].isin(filters.bureaus)]
     if frame.empty:
         return
     view.cooperatives_figure = charts.plot_cooperatives(frame)

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from dashboard import charts, kpi
 from dashboard import pipeline as pl
 from dashboard.filters import Filters, ProfileOption
-from dashboard.formatting import fy_label, sen_yen, with_fy_columns
+from dashboard.formatting import fy_label, money_text, sen_yen, with_fy_columns
 from dashboard.views import Loader
 
 SEVERITY_LABELS = {"error": "違反", "advice": "助言"}
@@ -67,31 +67,72 @@ def _findings_display(findings: pd.DataFrame, label: str) -> pd.DataFrame:
     return with_fy_columns(table)
 
 
-def _budget_display(budget: pd.DataFrame, label: str) -> pd.DataFrame:
-    years = {
-        c: f"{c.split(':')[2]}の年数（{c.split(':')[1]}、使用/上限）"
-        for c in budget.columns
-        if c.startswith("years:")
-    }
-    table = pd.DataFrame({
+def _limit_text(limit: dict, names: dict[str, str], evaluated_fy: int) -> tuple[str, str]:
+    """What a district has gone past, and what stops it next year, for one limit of
+    district_limits (typed fields in, words out)."""
+    rule, kind, used, allowed = limit["rule_id"], limit["kind"], limit["used"], limit["limit_value"]
+    programs = "・".join(names.get(p, p) for p in limit["programs"])
+    over = stops = ""
+    if kind == "cumulative_cap":
+        left = allowed - used
+        if limit["is_over"]:
+            over = f"{rule}: 累計上限を{money_text(-left)}超えています"
+        elif limit["stops_next_year"]:
+            stops = (f"{rule}: 累計上限に達しています" if left <= 0 else
+                     f"{rule}: 累計上限まで残り{money_text(left)}（今年度の補助金{money_text(limit['this_year_yen'])}より少ない）")  # fmt: skip
+    elif kind == "max_years":
+        if limit["is_over"]:
+            over = f"{rule}: {programs}が上限の{allowed}か年度を超えています（{used}か年度）"
+        elif limit["stops_next_year"]:
+            stops = f"{rule}: {programs}が上限の{allowed}か年度に達しています"
+    else:  # window_years
+        end = limit["window_end_fy"]
+        if limit["is_over"]:
+            over = f"{rule}: 最長{allowed}か年度の期間（{fy_label(end)}まで）を過ぎて補助があります"
+        elif limit["stops_next_year"]:
+            stops = (f"{rule}: 最長{allowed}か年度の期間が今年度（{fy_label(end)}）で終わります" if end == evaluated_fy
+                     else f"{rule}: 最長{allowed}か年度の期間（{fy_label(end)}まで）を過ぎています")  # fmt: skip
+    return over, stops
+
+
+def _budget_display(budget: pd.DataFrame, names: dict[str, str], label: str) -> pd.DataFrame:
+    """district_budget and its limits as a table: cap used and left, years used per rule, the
+    year to finish by, the status, and what is past or stops next year (「なし」 when nothing)."""
+    years: dict[str, list[str]] = {}
+    notes = []
+    for row in budget.itertuples(index=False):
+        limits = list(row.limits) if row.limits is not None else []
+        texts = [_limit_text(limit, names, int(row.evaluated_fy)) for limit in limits]
+        over = [o for o, _ in texts if o]
+        stops = [s for _, s in texts if s]
+        notes.append("、".join(over + stops) or "なし")  # none, never データなし
+        for limit in limits:
+            if limit["kind"] == "max_years":
+                programs = "・".join(names.get(p, p) for p in limit["programs"])
+                title = f"{programs}の年数（{limit['rule_id']}、使用/上限）"
+                years.setdefault(title, [""] * len(budget))
+    for position, row in enumerate(budget.itertuples(index=False)):
+        for limit in list(row.limits) if row.limits is not None else []:
+            if limit["kind"] == "max_years":
+                programs = "・".join(names.get(p, p) for p in limit["programs"])
+                title = f"{programs}の年数（{limit['rule_id']}、使用/上限）"
+                years[title][position] = f"{limit['used']}/{limit['limit_value']}"
+    return pd.DataFrame({
         "市町村": budget["municipality_name"], label: budget["bureau"], "地区名": budget["district_name"],
-        "累計補助金額（千円）": budget["cap_used_yen"].map(sen_yen), "上限（千円）": budget["cap_yen"].map(sen_yen),
-        "残り（千円）": budget["cap_left_yen"].map(sen_yen),  # every profile has a cap: a number
-        **{title: budget[column] for column, title in years.items()},
+        "累計補助金額（千円）": budget["cumulative_grant_yen"].map(sen_yen), "上限（千円）": budget["cap_yen"].map(sen_yen),
+        "残り（千円）": budget["cap_left_yen"].map(sen_yen),
+        **years,
         "終了期限": budget["finish_by_fy"].map(lambda y: fy_label(int(y)) if pd.notna(y) else "期限なし"),
-        "状況": budget["status"],
-        # what is past and what stops next year; 「なし」 when nothing does (never データなし)
-        "超過・来年度の制約": [
-            "、".join(t for t in (over, notes) if t) or "なし"
-            for over, notes in zip(budget["over_limits"], budget["limits_next_year"], strict=True)
-        ],
+        "状況": budget["status"], "超過・来年度の制約": notes,
     })  # fmt: skip
-    return table
 
 
-def _trend_text(load: Loader, option: ProfileOption, target: kpi.Target) -> str:
-    series = kpi.actual_series(
-        load("kpi_series", pref=option.pref_code), option.pref_code, "hubs_total"
+def outlook_for(load: Loader, option: ProfileOption, to_fy: int | None) -> str:
+    """The trend outlook sentence (the same on 概要 and 事業パイプライン): hubs up to the end of
+    the selected period."""
+    target = target_of(load, option)
+    series = kpi.actual_values(
+        load("kpi_actual", pref=option.pref_code), option.pref_code, "hubs_total", to_fy
     )
     forecast = kpi.trend_forecast(series, target.target_year)
     return kpi.outlook_text(series, forecast, target, kpi.current_fiscal_year())
@@ -104,17 +145,24 @@ def target_of(load: Loader, option: ProfileOption) -> kpi.Target:
     )
 
 
-def forecast_for(load: Loader, option: ProfileOption) -> pl.PipelineForecast:
-    """The prefecture-wide pipeline forecast (all bureaus, all years)."""
+def forecast_for(
+    load: Loader, option: ProfileOption, to_fy: int | None = None
+) -> pl.PipelineForecast:
+    """The prefecture-wide pipeline forecast (all bureaus) from the data up to the end of the
+    selected period."""
     target = target_of(load, option)
+    last = 9999 if to_fy is None else to_fy
     grants = load("grants_history", pref=option.pref_code, bureaus=())
-    findings = load("rule_findings", pref=option.pref_code, from_fy=1900, to_fy=2999, bureaus=())
-    districts = pl.district_table(grants, load("district_hubs", pref=option.pref_code), findings)
-    series = kpi.actual_series(
-        load("kpi_series", pref=option.pref_code), option.pref_code, "hubs_total"
+    grants = grants[grants["fiscal_year"] <= last]
+    findings = load("rule_findings", pref=option.pref_code, from_fy=1900, to_fy=last, bureaus=())
+    listed = load("district_hubs", pref=option.pref_code)
+    districts = pl.district_table(grants, listed[listed["first_listed_fy"] <= last], findings)
+    series = kpi.actual_values(
+        load("kpi_actual", pref=option.pref_code), option.pref_code, "hubs_total", to_fy
     )
     latest = series.iloc[-1] if len(series) else None
     surveys = load("survey_years", pref=option.pref_code)
+    surveys = surveys[surveys["fiscal_year"] <= last]
     latest_list = int(surveys["fiscal_year"].max()) if len(surveys) else None
     value = None if latest is None else int(latest["value"])
     return pl.pipeline_forecast(districts, latest_list, value, target.target_year)
@@ -128,8 +176,8 @@ def build_pipeline(load: Loader, filters: Filters, option: ProfileOption) -> Pip
         view.message = "この都道府県の補助金データはまだ取り込まれていません。規則は取り込み後に自動で確認されます。"
         return view
     view.has_grants = True
-    view.forecast = forecast_for(load, option)
-    view.trend_text = _trend_text(load, option, target_of(load, option))
+    view.forecast = forecast_for(load, option, filters.to_fy)
+    view.trend_text = outlook_for(load, option, filters.to_fy)
     grants = load("grants_history", pref=option.pref_code, bureaus=filters.bureaus)
     in_range = grants[grants["fiscal_year"].between(filters.from_fy, filters.to_fy)]
     keys = set(zip(in_range["municipality_code"], in_range["district_key"], strict=True))
@@ -151,12 +199,12 @@ def build_pipeline(load: Loader, filters: Filters, option: ProfileOption) -> Pip
     view.findings = _findings_display(findings, label)
     view.errors = int((findings["severity"] == "error").sum())
     view.advice = int((findings["severity"] == "advice").sum())
-    cap = int(load("profiles").set_index("profile_key").loc[option.key, "district_cap_yen"])
-    view.current_fy = int(all_grants.loc[~all_grants["is_withdrawn"], "fiscal_year"].max())
     names = dict(zip(programs["program"], programs["program_name"], strict=True))
-    budget = pl.budget_table(grants, pl.rule_set(rules, programs, cap), names, view.current_fy)
-    view.budget = _budget_display(budget, label)
-    view.next_year = view.budget[budget["hits_limit_next_year"].to_numpy()]
+    budget = load("district_budget", pref=option.pref_code, from_fy=filters.from_fy, to_fy=filters.to_fy,
+                  bureaus=filters.bureaus)  # fmt: skip
+    view.current_fy = int(budget["evaluated_fy"].max()) if len(budget) else None
+    view.budget = _budget_display(budget, names, label)
+    view.next_year = view.budget[budget["stops_next_year"].to_numpy(dtype=bool)]
     sources = load("grant_sources", pref=option.pref_code)
     view.caption = (f"出典: 補助金交付記録（{'、'.join(sources['source_file'])}）。対象: {fy_label(filters.from_fy)}～"
                     f"{fy_label(filters.to_fy)}に記録のある地区。拠点形成は拠点一覧（地区名で照合）への初めての掲載年度。")  # fmt: skip

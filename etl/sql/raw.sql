@@ -102,7 +102,7 @@ create table staging.ref_profiles (
     target_year integer not null,
     target_value integer not null,
     kpi_source varchar not null,
-    district_cap_yen bigint not null,
+    district_cap_yen bigint,  -- the profile's cumulative_cap rule (NULL: none)
     district_cap_source varchar
 );
 

@@ -7,6 +7,10 @@
 -- count of the known rows as `value` and the number of unknown rows as `unknown_rows` (shown as
 -- 「45（ほか不明4）」). `value` is NULL only when no row is known (e.g. a list without an RMO
 -- column). `unknown_rows` is 0 for a complete count and NULL for published figures.
+--
+-- as_of: a published figure that gives no date of its own stands for the survey of its year:
+-- it takes the date of that year's survey list when one is loaded (one 時点 per figure on every
+-- surface, never 「時点不明」 beside a dated list of the same count).
 with published as (
     select * from stg_published__counts
 ),
@@ -34,14 +38,15 @@ from_published as (
         pref_code,
         indicator,
         fiscal_year,
-        value,
+        published.value,
         cast(null as integer) as unknown_rows,
         kind,
         'published' as basis,
         source,
-        as_of,
+        coalesce(published.as_of, survey_years.as_of) as as_of,
         false as is_sample
     from published
+    left join survey_years using (pref_code, fiscal_year)
 ),
 
 from_lists as (

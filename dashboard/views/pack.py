@@ -1,5 +1,8 @@
 """What a briefing pack says: one `Pack` built from the same view builders the pages use, so
-the PPTX, the PDF, the Excel file and the ブリーフィング page all show the same numbers."""
+the PPTX, the PDF, the Excel file and the ブリーフィング page all show the same numbers.
+
+The pack is a view (typed cards from the metric catalogue, figures, tables); `dashboard.export`
+only renders it. Views never import the exporters."""
 
 from __future__ import annotations
 
@@ -10,22 +13,14 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import kpi
 from dashboard.filters import Filters, ProfileOption, scope_text
-from dashboard.formatting import (
-    JST,
-    NO_DATA,
-    fy_label,
-    fy_short,
-    latest_list_text,
-    money_text,
-    updated_text,
-)
+from dashboard.formatting import JST, latest_list_text, updated_text
+from dashboard.metrics import Card, Reading
 from dashboard.views import Loader
 from dashboard.views.data import build_data_view
 from dashboard.views.grant_map import build_grant_map
 from dashboard.views.hubs import build_hubs
-from dashboard.views.overview import Card, Figure, build_overview
+from dashboard.views.overview import build_overview, spend_reading
 from dashboard.views.pipeline import build_pipeline
 
 SAMPLE_LABEL = "サンプルデータ（架空）: 拠点数・地域運営組織数の合計は公表値と一致しますが、個々の拠点・地区・補助金は架空です。"
@@ -84,63 +79,28 @@ def _as_of(load: Loader, option: ProfileOption, to_fy: int | None) -> tuple[str,
     return f"{listed} ／ {updated_text(info)}", bool(info["is_sample"])
 
 
-def _share_change(load: Loader, option: ProfileOption) -> tuple[str | None, Figure | None]:
-    """The change of the share of hubs with an RMO against the year before (shares over the
-    hubs of known status, saying so when a year leaves unknown hubs out)."""
-    shares = kpi.rmo_share(load("kpi_series", pref=option.pref_code), option.pref_code)
-    shares = shares.dropna(subset=["share"])
-    if len(shares) < 2:
-        return None, None
-    now, before = shares.iloc[-1], shares.iloc[-2]
-    change = now["share"] - before["share"]
-    partial = "、不明を除く" if now["unknown_rows"] or before["unknown_rows"] else ""
-    suffix = f"ポイント（R{int(before['fiscal_year']) - 2018}比{partial}）"
-    return f"{change:+.1f}{suffix}", Figure.change(round(change, 1), suffix, 1)
-
-
-def _spend_headline(load: Loader, filters: Filters, option: ProfileOption) -> Card:
+def _spend_year(load: Loader, filters: Filters, option: ProfileOption) -> Card:
+    """The grant spend of the last selected year and its change against the year before."""
     year = filters.to_fy
-    label = f"補助金額（{fy_label(year)}）" if year is not None else "補助金額"
     if year is None:
-        return Card(label, NO_DATA)
-
-    def spend(y: int) -> pd.Series:
-        return load(
-            "grant_spend", pref=option.pref_code, from_fy=y, to_fy=y, bureaus=filters.bureaus
-        ).iloc[0]
-
-    now, before = spend(year), spend(year - 1)
-    if int(now["records_in_prefecture"]) == 0:
-        return Card(label, NO_DATA, None, "補助金データがまだ取り込まれていません")
-    value = float(now["grant_yen"]) if int(now["records"]) else 0.0
-    previous = float(before["grant_yen"]) if int(before["records"]) else 0.0
-    suffix = f"千円（{fy_short(year - 1)}比）"
-    change = round((value - previous) / 1_000)
-    unknown = int(now["unknown_amounts"])
-    note = f"金額未定{unknown}件を含まない" if unknown else "取下げを除く"
-    return Card(label, money_text(value), f"{change:+,}{suffix}", note, "grant_spend_year",
-                Figure.count(round(value / 1_000), "千円"), Figure.change(change, suffix))  # fmt: skip
+        return Card(Reading("grant_spend_year", None))
+    now = spend_reading(load, option, "grant_spend_year", year, year, filters.bureaus)
+    if now.value is None:
+        return Card(now)
+    before = spend_reading(load, option, "grant_spend_year", year - 1, year - 1, filters.bureaus)
+    change = None if before.value is None else now.value - before.value
+    return Card(replace(now, change=change, change_base_fy=year - 1))
 
 
 def _headlines(overview, load: Loader, filters: Filters, option: ProfileOption) -> list[Card]:
-    """Four numbers: the prefecture's hubs against the target, then RMOs and their share (or,
-    with bureaus selected, the selection's hubs and RMOs), and the grant spend of the year."""
+    """Four numbers, the overview's cards for the same filters: the prefecture's hubs against
+    the target, then RMOs and their share (or, with bureaus selected, the selection's hubs and
+    RMOs), and the grant spend of the last selected year."""
     cards = {card.metric: card for card in overview.cards}
-    hubs = cards["hubs_vs_target"]
-    first = replace(hubs, label="小さな拠点数 / 目標")
-    if filters.bureaus:
-        where = "・".join(filters.bureaus)
-        subset, rmo = cards["subset_hubs"], cards.get("subset_rmo", Card("", NO_DATA))
-        middle = [
-            replace(subset, label=f"拠点数（{where}）"),
-            replace(rmo, label=f"地域運営組織（{where}）"),
-        ]
-    else:
-        rmo, share = cards["rmo_in_hubs"], cards["rmo_share"]
-        delta, figure = _share_change(load, option)
-        middle = [replace(rmo, label="地域運営組織（拠点内）"),
-                  replace(share, label="地域運営組織のある拠点の割合", delta=delta, delta_figure=figure)]  # fmt: skip
-    return [first, *middle, _spend_headline(load, filters, option)]
+    middle = (
+        ("selection_hubs", "selection_rmo") if filters.bureaus else ("rmo_in_hubs", "rmo_share_pct")
+    )
+    return [cards["hubs_total"], *(cards[m] for m in middle), _spend_year(load, filters, option)]
 
 
 def _findings(pipeline) -> tuple[list[str], str]:
