@@ -42,12 +42,22 @@ def blank_rmo(text: str, rows: tuple[int, ...] = BLANK_ROWS) -> str:
     return out.getvalue()
 
 
-def build_partial_rmo(root: Path) -> Settings:
-    """The sample with four RMO cells of the 2024 list blank, built into a warehouse under root."""
+def build_partial_rmo(root: Path, published_rmo: bool = True) -> Settings:
+    """The sample with four RMO cells of the 2024 list blank, built into a warehouse under root;
+    without `published_rmo`, the reference holds no published RMO count of 福島県, so that every
+    RMO figure of the prefecture comes from the lists."""
     folder = root / "input"
     shutil.copytree(SAMPLE_DIR, folder)
     survey = folder / SURVEY_2024
     survey.write_text(blank_rmo(survey.read_text(encoding="utf-8-sig")), encoding="utf-8-sig")
     settings = settings_for(root)
+    if not published_rmo:
+        reference = root / "reference"
+        shutil.copytree(settings.reference_dir, reference)
+        counts = reference / "published_counts.csv"
+        lines = counts.read_text(encoding="utf-8").splitlines(keepends=True)
+        counts.write_text("".join(line for line in lines if not line.startswith("07,rmo_in_hubs,")),
+                          encoding="utf-8")  # fmt: skip
+        settings = settings_for(root, reference_dir=reference)
     build(settings, folder)
     return settings

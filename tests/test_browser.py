@@ -92,7 +92,7 @@ def test_choosing_a_bureau_is_in_the_url_and_the_link_reproduces_the_view(server
     page.get_by_role("option", name="南会津").click()
     page.keyboard.press("Escape")
     page.wait_for_function("() => location.search.includes('bureau=')", timeout=15_000)
-    wait_for_app(page, "選択地域の拠点数")
+    wait_for_app(page, "拠点数（南会津・")
     url = page.url
     query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
     assert query["bureau"] == ["南会津"] and query["profile"] == ["fukushima"]
@@ -104,7 +104,7 @@ def test_choosing_a_bureau_is_in_the_url_and_the_link_reproduces_the_view(server
     wait_for_app(page, "市町村別")
     fresh = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     fresh.goto(url)
-    wait_for_app(fresh, "選択地域の拠点数")
+    wait_for_app(fresh, "拠点数（南会津・")
     fresh.wait_for_function(
         f"() => document.querySelectorAll('[data-testid=stMetric]').length >= {len(shown)}"
     )

@@ -43,3 +43,14 @@ def test_no_documented_table_is_missing(sample_settings):
     documented = set(re.findall(r"^### ([a-z_, ]+?) —", section, flags=re.M))
     names = {n.strip() for group in documented for n in group.split(",")}
     assert names <= set(public_columns(sample_settings))
+
+
+def test_every_catalogue_metric_is_in_the_readme():
+    from dashboard.metrics import CATALOGUE, KIND_LABELS
+
+    for metric in CATALOGUE.values():
+        row = (f"| `{metric.id}` | {metric.label} | {metric.unit} | {KIND_LABELS[metric.kind]} | "
+               f"{metric.period_rule} | {metric.bureau_rule} | {metric.source} |")  # fmt: skip
+        assert row in README, metric.id
+    documented = re.findall(r"^\| `([a-z_]+)` \|", README.split("### 指標の定義", 1)[1], flags=re.M)
+    assert documented[: len(CATALOGUE)] == list(CATALOGUE)

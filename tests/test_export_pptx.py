@@ -65,8 +65,8 @@ def test_kpi_slide_has_the_headline_numbers(deck):
         "59 / 60拠点",
         "47組織",
         "79.7%",
-        "+4拠点（R5比）",
-        "+1.5ポイント（R5比）",
+        "+4拠点（R5 (2023)比）",
+        "+1.5ポイント（R5 (2023)比）",
         "判定: 順調",
     ):
         assert expected in text

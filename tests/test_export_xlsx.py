@@ -55,20 +55,20 @@ def test_summary_has_the_headlines_scope_and_sample_label(workbook, pack):
     shown = {
         label: (cells[label][1].value, cells[label][1].number_format)
         for label in (
-            "小さな拠点数 / 目標",
-            "地域運営組織（拠点内）",
-            "地域運営組織のある拠点の割合",
+            "拠点数 / 目標（令和6年度 (2024)）",
+            "地域運営組織（令和6年度 (2024)）",
+            "組織のある拠点の割合（令和6年度 (2024)）",
         )
     }
     assert shown == {
-        "小さな拠点数 / 目標": (59, '#,##0" / 60拠点"'),
-        "地域運営組織（拠点内）": (47, '#,##0"組織"'),
-        "地域運営組織のある拠点の割合": (pytest.approx(79.66, abs=0.01), '#,##0.0"%"'),
+        "拠点数 / 目標（令和6年度 (2024)）": (59, '#,##0" / 60拠点"'),
+        "地域運営組織（令和6年度 (2024)）": (47, '#,##0"組織"'),
+        "組織のある拠点の割合（令和6年度 (2024)）": (79.7, '#,##0.0"%"'),
     }
-    hubs_change = cells["小さな拠点数 / 目標"][2]
+    hubs_change = cells["拠点数 / 目標（令和6年度 (2024)）"][2]
     assert (hubs_change.value, hubs_change.number_format) == (
         4,
-        '+#,##0"拠点（R5比）";-#,##0"拠点（R5比）";#,##0"拠点（R5比）"',
+        '+#,##0"拠点（R5 (2023)比）";-#,##0"拠点（R5 (2023)比）";#,##0"拠点（R5 (2023)比）"',
     )
     # no visible cell starts with an apostrophe: a change is a number, not the text '+4
     assert not any(isinstance(t, str) and t.startswith("'") for t in texts)

@@ -70,17 +70,18 @@ def test_every_page_runs(app, page, case):
 def test_overview_numbers_for_fukushima(app):
     at = app({})
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["拠点数 / 目標"] == "59 / 60拠点"
-    assert metrics["地域運営組織"] == "47組織"
-    assert metrics["組織のある拠点の割合"] == "79.7%"
+    # every label states the year the stock is as of
+    assert metrics["拠点数 / 目標（令和6年度 (2024)）"] == "59 / 60拠点"
+    assert metrics["地域運営組織（令和6年度 (2024)）"] == "47組織"
+    assert metrics["組織のある拠点の割合（令和6年度 (2024)）"] == "79.7%"
     assert "順調" in texts(at)
 
 
 def test_overview_for_tottori_shows_unknowns_as_no_data(app):
     at = app({"profile": "tottori"})
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["拠点数 / 目標"] == "46 / 45拠点"
-    assert metrics["地域運営組織"] == "データなし"
+    assert metrics["拠点数 / 目標（令和4年度 (2022)）"] == "46 / 45拠点"
+    assert metrics["地域運営組織"] == "データなし"  # no year: none is known
     spend = next(label for label in metrics if label.startswith("補助金額（"))
     assert metrics[spend] == "データなし"
     assert "達成" in texts(at)
@@ -89,7 +90,7 @@ def test_overview_for_tottori_shows_unknowns_as_no_data(app):
 def test_a_bureau_with_no_hubs_is_zero_not_unknown(app):
     at = app({"bureau": "いわき"})
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["選択地域の拠点数"] == "0拠点"
+    assert metrics["拠点数（いわき・令和6年度 (2024)）"] == "0拠点"
 
 
 def test_bad_link_warns_and_falls_back(app):
@@ -115,8 +116,8 @@ def test_a_few_unknown_rmo_cells_show_beside_the_known_count(
     at.query_params["bureau"] = "会津"
     at.run()
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["選択地域の地域運営組織"] == "16組織（ほか不明2）"
-    assert metrics["選択地域の組織のある割合"] == "76.2%（不明2拠点を除く）"
+    assert metrics["地域運営組織（会津・令和6年度 (2024)）"] == "16組織（ほか不明2）"
+    assert metrics["組織のある拠点の割合（会津・令和6年度 (2024)）"] == "76.2%（不明2拠点を除く）"
     at.switch_page("pages/hubs.py").run()
     assert not at.exception, at.exception
     bureau = next(d.value for d in at.dataframe if "選択中" in d.value.columns)
@@ -158,7 +159,7 @@ def test_switching_profile_resets_bureaus_and_years(app):
     assert not at.exception
     assert at.session_state["f_bureaus"] == []
     assert param(at, "profile") == ["tottori"]
-    assert (at.session_state["f_from"], at.session_state["f_to"]) == (2019, 2022)
+    assert (at.session_state["f_from"], at.session_state["f_to"]) == (2019, 2024)
 
 
 def test_moving_the_start_year_past_the_end_moves_the_end(app):
@@ -200,7 +201,8 @@ def test_overview_alerts_link_to_the_pipeline(app):
     at = app({"bureau": "会津"})
     metrics = {m.label: m.value for m in at.metric}
     # 会津: errors 柳津町 R2, 三島町 R3, 猪苗代町 R6; advice 喜多方市 R6 and R7, 金山町 R8.
-    assert (metrics["規則違反"], metrics["助言"]) == ("3件", "3件")
+    period = "会津・令和2年度～令和8年度 (2020～2026)の累計"
+    assert (metrics[f"規則違反（{period}）"], metrics[f"助言（{period}）"]) == ("3件", "3件")
     assert "事業パイプラインで内容を見る" in [link.label for link in at.get("page_link")]
 
 

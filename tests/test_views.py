@@ -26,13 +26,14 @@ from dashboard.views.hubs import build_hubs
 from dashboard.views.overview import build_overview
 from dashboard.views.pipeline import build_pipeline
 from etl.schemas import SERVICES
+from dashboard.metrics import CATALOGUE
 from tests.partial_rmo import KNOWN, UNKNOWN, build_partial_rmo
 
 FUKUSHIMA_BUREAUS = ("県北", "県中", "県南", "会津", "南会津", "相双", "いわき")
 FUKUSHIMA = ProfileOption("fukushima", "07", "福島県", "地方振興局", FUKUSHIMA_BUREAUS, 2020, 2026)
 TOTTORI = ProfileOption(
-    "tottori", "31", "鳥取県", "地域", ("東部", "中部", "西部", "日野"), 2019, 2022
-)
+    "tottori", "31", "鳥取県", "地域", ("東部", "中部", "西部", "日野"), 2019, 2024
+)  # the cooperatives reach R6 (2024): every year any dataset covers can be selected
 ALL_YEARS = Filters("fukushima", 2020, 2026, ())
 
 
@@ -99,10 +100,11 @@ def test_overview_fukushima_cards(load, db):
         money_text(spend),
     ]
     # R6 against R5: 59 - 55 = +4 hubs, 47 - 43 = +4 organisations.
+    # 47 / 59 - 43 / 55 = 79.66 - 78.18 = +1.5 points.
     assert [card.delta for card in overview.cards] == [
-        "+4拠点（R5比）",
-        "+4組織（R5比）",
-        None,
+        "+4拠点（R5 (2023)比）",
+        "+4組織（R5 (2023)比）",
+        "+1.5ポイント（R5 (2023)比）",
         None,
     ]
 
@@ -119,7 +121,7 @@ def test_overview_spend_card_names_the_years_and_unknown_amounts(load, db):
     card = build_overview(load, ALL_YEARS, FUKUSHIMA).cards[-1]
     # the label states the period (a sum over it: not the same metric as one year's grants)
     assert card.label == "補助金額（令和2年度～令和8年度 (2020～2026)の累計）"
-    assert card.help == f"取下げを除く。金額未定の{unknown}件は含まない"
+    assert card.help.endswith(f"取下げを除く。金額未定の{unknown}件は含まない")
     one_year = build_overview(load, Filters("fukushima", 2026, 2026, ()), FUKUSHIMA).cards[-1]
     assert one_year.label == "補助金額（令和8年度 (2026)）"
 
@@ -127,12 +129,12 @@ def test_overview_spend_card_names_the_years_and_unknown_amounts(load, db):
 def test_stock_cards_are_as_of_the_end_of_the_selected_period(load):
     # with R2–R3 selected, the hubs card is the R2 list's 48, not the latest 59
     cards = build_overview(load, Filters("fukushima", 2020, 2021, ()), FUKUSHIMA).cards
-    hubs = next(card for card in cards if card.metric == "hubs_vs_target")
-    assert hubs.value == "48 / 60拠点"
+    hubs = next(card for card in cards if card.metric == "hubs_total")
+    assert (hubs.label, hubs.value) == ("拠点数 / 目標（令和2年度 (2020)）", "48 / 60拠点")
     assert hubs.help.startswith("令和2年度 (2020)")
     subset = build_overview(load, Filters("fukushima", 2020, 2023, ("会津",)), FUKUSHIMA).cards
-    latest = next(card for card in subset if card.metric == "subset_hubs")
-    assert "令和5年度 (2023)" in latest.help
+    latest = next(card for card in subset if card.metric == "selection_hubs")
+    assert latest.label == "拠点数（会津・令和5年度 (2023)）" and "令和5年度 (2023)" in latest.help
 
 
 def test_overview_fukushima_grade_and_outlook(load):
@@ -262,7 +264,7 @@ def test_overview_spend_follows_the_year_range(load, db):
     assert (card.label, card.value, card.help) == (
         "補助金額（令和3年度～令和5年度 (2021～2023)の累計）",
         money_text(spend),
-        "取下げを除く",
+        "補助金交付記録（令和3年度～令和5年度 (2021～2023)の累計）。取下げを除く",
     )
 
 
@@ -271,6 +273,7 @@ def test_overview_tottori(load):
     # No RMO column in 鳥取's lists, no grant data for 鳥取.
     assert [card.value for card in overview.cards] == ["46 / 45拠点", NO_DATA, NO_DATA, NO_DATA]
     assert overview.cards[-1].help == "この都道府県の補助金データはまだ取り込まれていません"
+    assert overview.cards[0].label == "拠点数 / 目標（令和4年度 (2022)）"
     # 2022 path: 30 + (45 - 30) / 5 * 3 = 39; 46 ≥ 45.
     old = kpi.age_note(2022, kpi.current_fiscal_year())
     assert old  # the R4 list is more than a year old: the judgement says so
@@ -311,8 +314,7 @@ BUREAU_COLUMNS = [
     "うち地域運営組織あり（拠点）",
     "うち地域運営組織の有無不明（拠点）",
     "組織のある割合（%）",
-    "選択中",
-]
+]  # 「選択中」 only when bureaus are selected
 
 
 def test_hubs_bureau_table_2024(load, db):
@@ -329,7 +331,6 @@ def test_hubs_bureau_table_2024(load, db):
             "うち地域運営組織あり（拠点）": 47,
             "うち地域運営組織の有無不明（拠点）": 0,
             "組織のある割合（%）": 79.7,
-            "選択中": "",
         }
     ]
     direct = db.query(
@@ -506,17 +507,13 @@ def cells(frame: pd.DataFrame) -> list[list]:
     return frame.astype(object).where(frame.notna(), None).values.tolist()
 
 
-def list_only(load):
-    """The loader without published RMO counts: the overview then reads the list's count."""
-
-    def wrapped(name, **params):
-        frame = load(name, **params)
-        if name == "kpi_series":
-            published = frame["indicator"].eq("rmo_in_hubs") & frame["basis"].eq("published")
-            frame = frame[~published]
-        return frame
-
-    return wrapped
+@pytest.fixture(scope="module")
+def list_load(tmp_path_factory):
+    """The partial warehouse without published RMO counts: the overview reads the lists' counts."""
+    settings = build_partial_rmo(tmp_path_factory.mktemp("list_only"), published_rmo=False)
+    warehouse = Warehouse(settings.warehouse_dir)
+    yield direct_loader(warehouse)
+    warehouse.close()
 
 
 def test_hubs_bureau_table_keeps_the_known_count_beside_the_unknown(partial_load):
@@ -543,7 +540,7 @@ def test_hubs_bureau_table_keeps_the_known_count_beside_the_unknown(partial_load
     assert dict(zip(bars.x, bars.text, strict=True))["会津"] == "16（ほか不明2）"
     # The CSV keeps both numbers (the value and the unknown rows), not the text.
     csv_text = to_csv_bytes(view.bureau_table).decode("utf-8-sig")
-    assert "県全体,59,45,4,81.8," in csv_text and "ほか不明" not in csv_text
+    assert "県全体,59,45,4,81.8\r\n" in csv_text and "ほか不明" not in csv_text
 
 
 def test_hubs_municipality_all_unknown_is_no_data_not_zero(partial_load):
@@ -573,23 +570,23 @@ def test_overview_prefers_the_published_count_over_a_partial_list(partial_load):
     assert [card.value for card in overview.cards[1:3]] == ["47組織", "79.7%"]
 
 
-def test_overview_cards_from_a_partial_list(partial_load):
-    overview = build_overview(list_only(partial_load), ALL_YEARS, FUKUSHIMA)
+def test_overview_cards_from_a_partial_list(list_load):
+    overview = build_overview(list_load, ALL_YEARS, FUKUSHIMA)
     rmo, share = overview.cards[1:3]
     # 45 known of 59 (4 unknown); against R5's complete 43; the share over the 55 known hubs.
-    assert (rmo.value, rmo.delta) == ("45組織（ほか不明4）", "+2組織（R5比、不明を除く）")
+    assert (rmo.value, rmo.delta) == ("45組織（ほか不明4）", "+2組織（R5 (2023)比、不明を除く）")
     assert share.value == "81.8%（不明4拠点を除く）"
-    assert "有無の分かる拠点数で割り" in share.help
+    assert "有無が分かる拠点に対する割合" in CATALOGUE[share.metric].period_rule
 
 
-def test_briefing_shows_unknowns_as_text(partial_load, tmp_path):
-    view = build_briefing(list_only(partial_load), ALL_YEARS, FUKUSHIMA, tmp_path, "white-bg")
+def test_briefing_shows_unknowns_as_text(list_load, tmp_path):
+    view = build_briefing(list_load, ALL_YEARS, FUKUSHIMA, tmp_path, "white-bg")
     assert [h.value for h in view.headlines[1:3]] == [
         "45組織（ほか不明4）",
         "81.8%（不明4拠点を除く）",
     ]
     # 81.8 - 78.2 (43 / 55 in R5) = +3.6 points
-    assert view.headlines[2].delta == "+3.6ポイント（R5比、不明を除く）"
+    assert view.headlines[2].delta == "+3.6ポイント（R5 (2023)比、不明を除く）"
     assert RMO_UNKNOWN_COLUMN not in view.table.columns
     assert view.table.loc["県全体", RMO_COLUMN] == "45（ほか不明4）"
     assert view.table.loc["南会津", RMO_COLUMN] == "11"
