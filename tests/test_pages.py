@@ -209,3 +209,14 @@ def test_overview_alerts_link_to_the_pipeline(app):
 def test_tottori_hubs_page_shows_cooperatives(app):
     at = app({"profile": "tottori"}, "pages/hubs.py")
     assert "特定地域づくり事業協同組合" in [s.value for s in at.subheader]
+
+
+def test_the_csv_encoding_choice_persists_across_pages(app):
+    at = app({})
+    choice = next(r for r in at.radio if r.key == "csv_encoding")
+    shift_jis = next(o for o in choice.options if o.startswith("Shift_JIS"))
+    choice.set_value(shift_jis).run()
+    for page in ("pages/hubs.py", "pages/grant_map.py", "pages/overview.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+        assert next(r for r in at.radio if r.key == "csv_encoding").value == shift_jis, page

@@ -75,11 +75,20 @@ def _on_bureaus_change() -> None:
     st.session_state["filters"] = Filters(filters.profile, filters.from_fy, filters.to_fy, bureaus)
 
 
+CSV_CHOICE = "csv_encoding_choice"
+
+
+def _on_encoding_change() -> None:
+    st.session_state[CSV_CHOICE] = st.session_state["csv_encoding"]
+
+
 def _draw_widgets(filters: Filters, options: dict[str, ProfileOption]) -> None:
     option = options[filters.profile]
     st.session_state["f_profile"] = filters.profile
     st.session_state["f_bureaus"] = list(filters.bureaus)
-    st.session_state.setdefault("csv_encoding", CSV_ENCODINGS[0])
+    # A widget's state is dropped when another page draws it anew: the choice lives under a
+    # plain key and is given back to the radio on every page (like the filters above).
+    st.session_state["csv_encoding"] = st.session_state.get(CSV_CHOICE, CSV_ENCODINGS[0])
     with st.sidebar:
         st.selectbox("都道府県（プロファイル）", list(options), format_func=lambda k: options[k].pref_name,
                      key="f_profile", on_change=_on_profile_change)  # fmt: skip
@@ -92,7 +101,7 @@ def _draw_widgets(filters: Filters, options: dict[str, ProfileOption]) -> None:
                             on_change=_on_year_change, args=("f_to",))  # fmt: skip
         st.multiselect(option.bureau_label, list(option.bureaus), key="f_bureaus", placeholder="すべて",
                        on_change=_on_bureaus_change)  # fmt: skip
-        st.radio("CSVの文字コード", CSV_ENCODINGS, key="csv_encoding")
+        st.radio("CSVの文字コード", CSV_ENCODINGS, key="csv_encoding", on_change=_on_encoding_change)
 
 
 def _write_url(filters: Filters) -> None:
@@ -154,6 +163,6 @@ def link_warnings() -> list[str]:
 
 
 def csv_encoding() -> str:
-    return (
-        "cp932" if st.session_state.get("csv_encoding", "").startswith("Shift_JIS") else "utf-8-sig"
-    )
+    """The CSV encoding the user chose (kept across pages): cp932 or UTF-8 with a BOM."""
+    chosen = st.session_state.get(CSV_CHOICE, CSV_ENCODINGS[0])
+    return "cp932" if chosen.startswith("Shift_JIS") else "utf-8-sig"
