@@ -22,7 +22,14 @@ from etl import publish
 from etl.errors import UNCHANGED, DataTestFailed, EtlError, Problem, ValidationFailed
 from etl.settings import PROJECT_DIR, load_settings
 
-COMMANDS = ("build", "validate", "status", "boundaries", "sample")  # `preview` is for the app only
+COMMANDS = (
+    "build",
+    "validate",
+    "status",
+    "rollback",
+    "boundaries",
+    "sample",
+)  # `preview` is for the app only
 
 
 def _step(args, message: str) -> None:
@@ -146,6 +153,13 @@ def warehouse_status(warehouse_dir: Path) -> dict | None:
     }
 
 
+def cmd_rollback(args, settings) -> int:
+    warehouse_dir = Path(args.warehouse).resolve() if args.warehouse else settings.warehouse_dir
+    publish.rollback(warehouse_dir, args.build_id, wait_seconds=args.wait)
+    print(f"公開しました: {args.build_id}（以前の版に戻しました）")
+    return 0
+
+
 def cmd_status(args, settings) -> int:
     warehouse_dir = Path(args.warehouse).resolve() if args.warehouse else settings.warehouse_dir
     status = warehouse_status(warehouse_dir)
@@ -258,6 +272,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--warehouse")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("rollback", help="以前に公開した版を公開中に戻す")
+    p.add_argument("build_id", help="戻す版（python -m etl status や データ ページの履歴に表示）")
+    p.add_argument("--warehouse")
+    p.add_argument("--wait", type=float, default=0.0, help="他のビルドの終了を待つ秒数")
+    p.set_defaults(func=cmd_rollback)
 
     p = sub.add_parser("boundaries", help="行政区域（N03）を取得・簡略化して保存する")
     p.add_argument("--profile")

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from etl.errors import EtlError, PublishBusy
 
 POINTER = "CURRENT"
@@ -169,9 +171,30 @@ def prune_builds(warehouse_dir: Path, keep: int) -> list[str]:
     return removed
 
 
+def missing_marts(path: Path) -> list[str]:
+    """The public marts of today's models that a build file lacks (a build made by an older
+    version of the ETL): the dashboard reads every one of them."""
+    expected = sorted(p.stem for p in (Path(__file__).parent / "sql" / "marts").glob("*.sql"))
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        present = {row[0] for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}  # fmt: skip
+    finally:
+        con.close()
+    return [name for name in expected if name not in present]
+
+
 def rollback(warehouse_dir: Path, build_id: str, wait_seconds: float = 0.0) -> None:
-    """Make an earlier published build current again."""
+    """Make an earlier published build current again, if the dashboard can read it."""
     with build_lock(warehouse_dir, wait_seconds):
-        if not build_path(warehouse_dir, build_id).exists():
+        path = build_path(warehouse_dir, build_id)
+        if not path.exists():
             raise EtlError(f"ビルド {build_id} は残っていません")
+        missing = missing_marts(path)
+        if missing:
+            raise EtlError(
+                f"版 {build_id} は古い形式のため戻せません（公開テーブル {'、'.join(missing[:3])}"
+                f"{' ほか' if len(missing) > 3 else ''}がありません）。その版の入力ファイルから作り直してください"
+                "（python -m etl build --input …）。公開中のデータは変わっていません。"
+            )
         _write_pointer(warehouse_dir, build_id)

@@ -563,14 +563,11 @@ def preview(
     return Preview(changes, kpi, target)
 
 
-def publish_candidate(settings: Settings, candidate_dir: Path, progress: Callable[[str], None] = lambda _: None,
-                      wait_seconds: float = 60.0) -> str:  # fmt: skip
-    """Build and publish the candidate inputs in a child process; return the new build id.
-
-    Two publishes at once are serialised by the build lock: this one waits up to
-    `wait_seconds` for the other, then fails with a clear message."""
+def _run_writer(settings: Settings, command: list[str], progress: Callable[[str], None],
+                failure: str) -> str:  # fmt: skip
+    """Run an ETL command that writes the warehouse in a child process (the web process never
+    writes it); its stdout, or an EtlError with the last lines it wrote."""
     env = dict(os.environ, KYOTEN_WAREHOUSE_DIR=str(settings.warehouse_dir))
-    command = build_command(candidate_dir, wait=wait_seconds)
     process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)  # fmt: skip
     lines = []
@@ -580,10 +577,28 @@ def publish_candidate(settings: Settings, candidate_dir: Path, progress: Callabl
     out = process.stdout.read()
     if process.wait() != 0:
         detail = "\n".join(lines[-8:]) or out
-        raise EtlError(f"公開できませんでした。公開中のデータは変わっていません。\n{detail}")
+        raise EtlError(f"{failure}。公開中のデータは変わっていません。\n{detail}")
+    return out
+
+
+def publish_candidate(settings: Settings, candidate_dir: Path, progress: Callable[[str], None] = lambda _: None,
+                      wait_seconds: float = 60.0) -> str:  # fmt: skip
+    """Build and publish the candidate inputs in a child process; return the new build id.
+
+    Two publishes at once are serialised by the build lock: this one waits up to
+    `wait_seconds` for the other, then fails with a clear message."""
+    out = _run_writer(
+        settings, build_command(candidate_dir, wait=wait_seconds), progress, "公開できませんでした"
+    )
     # the id this child built, not whatever is current now
     match = re.search(r"公開しました: (\S+)", out)
     return match.group(1) if match else publish.current_build_id(settings.warehouse_dir) or ""
+
+
+def rollback_build(settings: Settings, build_id: str, wait_seconds: float = 30.0) -> None:
+    """Make a kept build current again, through the same child process as a publish."""
+    command = [sys.executable, "-m", "etl", "rollback", build_id, "--wait", str(wait_seconds)]
+    _run_writer(settings, command, lambda _: None, "以前の版に戻せませんでした")
 
 
 def build_history(settings: Settings) -> pd.DataFrame:

@@ -85,7 +85,7 @@ def test_sample_command_is_byte_identical(tmp_path):
 def test_help_lists_the_commands_for_people_and_not_the_apps_preview():
     result = run("--help")
     assert result.returncode == 0
-    assert "{build,validate,status,boundaries,sample}" in result.stdout
+    assert "{build,validate,status,rollback,boundaries,sample}" in result.stdout
     assert "preview" not in result.stdout
 
 

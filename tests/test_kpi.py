@@ -452,9 +452,7 @@ def test_kpi_series_of_the_sample_has_unknown_rows(sample_settings):
         points = direct_loader(db)("kpi_series", pref="07")
     finally:
         db.close()
-    rmo_2020 = points[
-        (points["indicator"] == "rmo_in_hubs") & (points["fiscal_year"] == 2020)
-    ]
+    rmo_2020 = points[(points["indicator"] == "rmo_in_hubs") & (points["fiscal_year"] == 2020)]
     assert (rmo_2020["value"].isna().all(), rmo_2020["unknown_rows"].tolist()) == (True, [48])
 
 

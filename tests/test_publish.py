@@ -8,13 +8,14 @@ import subprocess
 import threading
 import time
 
+import duckdb
 import pytest
 
 from dashboard.db import Warehouse
-from etl import publish
+from etl import publish, stewardship
 from etl.build import build
 from etl.cli import build_command
-from etl.errors import PublishBusy
+from etl.errors import EtlError, PublishBusy
 from etl.settings import PROJECT_DIR
 
 
@@ -125,3 +126,26 @@ def test_rollback_makes_an_earlier_build_current(fresh_settings, sample_copy):
         b.build_id for b in publish.list_builds(fresh_settings.warehouse_dir)
     ]
     reader.close()
+
+
+def test_a_build_of_an_older_format_is_not_rolled_back_to(fresh_settings, sample_copy):
+    """A kept build that lacks a mart the dashboard reads (made before it existed) is refused
+    by name; the published build stays."""
+    first = build(fresh_settings, sample_copy)
+    second = build(fresh_settings, sample_copy)
+    con = duckdb.connect(str(publish.build_path(fresh_settings.warehouse_dir, first.build_id)))
+    con.execute("drop table main.kpi_actual")
+    con.close()
+    with pytest.raises(EtlError, match=r"古い形式のため戻せません.*kpi_actual"):
+        publish.rollback(fresh_settings.warehouse_dir, first.build_id)
+    assert publish.current_build_id(fresh_settings.warehouse_dir) == second.build_id
+
+
+def test_rollback_runs_in_a_child_process_like_a_publish(fresh_settings, sample_copy):
+    first = build(fresh_settings, sample_copy)
+    second = build(fresh_settings, sample_copy)
+    stewardship.rollback_build(fresh_settings, first.build_id)
+    assert publish.current_build_id(fresh_settings.warehouse_dir) == first.build_id
+    with pytest.raises(EtlError, match=r"(?s)以前の版に戻せませんでした.*残っていません"):
+        stewardship.rollback_build(fresh_settings, "20000101T000000000000Z-1")
+    assert second.build_id != first.build_id

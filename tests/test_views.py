@@ -19,6 +19,7 @@ from dashboard.formatting import (
     wareki,
 )
 from dashboard.kpi import Grade
+from dashboard.metrics import CATALOGUE
 from dashboard.views import direct_loader
 from dashboard.views.briefing import build_briefing
 from dashboard.views.data import _link, build_data_view
@@ -26,7 +27,6 @@ from dashboard.views.hubs import build_hubs
 from dashboard.views.overview import build_overview
 from dashboard.views.pipeline import build_pipeline
 from etl.schemas import SERVICES
-from dashboard.metrics import CATALOGUE
 from tests.partial_rmo import KNOWN, UNKNOWN, build_partial_rmo
 
 FUKUSHIMA_BUREAUS = ("県北", "県中", "県南", "会津", "南会津", "相双", "いわき")

@@ -101,7 +101,9 @@ def _draw_widgets(filters: Filters, options: dict[str, ProfileOption]) -> None:
                             on_change=_on_year_change, args=("f_to",))  # fmt: skip
         st.multiselect(option.bureau_label, list(option.bureaus), key="f_bureaus", placeholder="すべて",
                        on_change=_on_bureaus_change)  # fmt: skip
-        st.radio("CSVの文字コード", CSV_ENCODINGS, key="csv_encoding", on_change=_on_encoding_change)
+        st.radio(
+            "CSVの文字コード", CSV_ENCODINGS, key="csv_encoding", on_change=_on_encoding_change
+        )
 
 
 def _write_url(filters: Filters) -> None:

@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard.auth import Access
 from dashboard.formatting import NO_DATA, count_with_unknown, jst_text
 from dashboard.views.data import INDICATOR_LABELS
-from etl import publish, stewardship
+from etl import stewardship
 from etl.errors import EtlError, ValidationFailed
 from etl.readers import SUPPORTED_SUFFIXES
 from etl.settings import Settings
@@ -125,7 +125,7 @@ def _history(settings: Settings, current: Access) -> None:
         if current.can_steward and not row.is_current:
             if right.button("この版に戻す", key=f"rollback_{row.build_id}", icon=":material/undo:"):
                 try:
-                    publish.rollback(settings.warehouse_dir, row.build_id, wait_seconds=30)
+                    stewardship.rollback_build(settings, row.build_id)
                 except EtlError as exc:
                     st.error(str(exc))
                 else:

@@ -57,9 +57,7 @@ def build_briefing(load: Loader, filters: Filters, option: ProfileOption, bounda
     trajectory.update_layout(height=330, margin={"t": 10, "b": 10, "l": 50, "r": 10}, title=None,
                              legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "font": {"size": 11}})  # fmt: skip
     ticks = list(trajectory.layout.xaxis.tickvals or [])
-    trajectory.update_xaxes(
-        ticktext=[era_short(y) for y in ticks], tickangle=0, title_text=None
-    )
+    trajectory.update_xaxes(ticktext=[era_short(y) for y in ticks], tickangle=0, title_text=None)
     bureau = next((t for t in pack.tables if t.key == f"{option.bureau_label}別"), None)
     lines = pack.findings[:SHOWN_FINDINGS]
     more = len(pack.findings) - SHOWN_FINDINGS

@@ -128,7 +128,9 @@ def _add_gap_sections(view: HubsView, gaps: CoverageGaps, filters: Filters, labe
     view.services_table = gaps.service_matrix.rename_axis(label).reset_index()
     service_gaps = gaps.service_gaps
     if filters.bureaus:  # the gaps of the selected bureaus only (the heatmap marks them among all)
-        service_gaps = service_gaps[service_gaps["bureau"].isin(filters.bureaus)].reset_index(drop=True)
+        service_gaps = service_gaps[service_gaps["bureau"].isin(filters.bureaus)].reset_index(
+            drop=True
+        )
     view.service_gaps = service_gaps.rename(columns={
         "bureau": label, "service": "提供のないサービス", "hubs": f"その{label}の拠点数（拠点）"})  # fmt: skip
 
