@@ -74,6 +74,8 @@ CATALOGUE: dict[str, Metric] = {m.id: m for m in (
            "grant_spend.grant_yen"),
     Metric("grant_spend_year", "補助金額", "千円", FLOW,
            "選択した期間の末年度の合計と前年度比（取下げを除く）", SELECTED, "grant_spend.grant_yen"),
+    Metric("grant_municipalities", "補助のある市町村", "市町村", FLOW,
+           "選択した期間に補助金（金額の分かるもの）のある市町村の数", SELECTED, "grant_spend（市町村ごとの合計 > 0）"),
     Metric("rule_errors", "規則違反", "件", FLOW, "選択した期間の補助金記録への指摘", SELECTED,
            "rule_findings（severity = error）"),
     Metric("rule_advice", "助言", "件", FLOW, "選択した期間の補助金記録への指摘", SELECTED,

@@ -87,6 +87,10 @@ def query_grant_by_municipality(db: Reader, pref: str, from_fy: int, to_fy: int)
     return _run(db, "grant_by_municipality", pref=pref, **_range(from_fy, to_fy))
 
 
+def query_grant_by_bureau(db: Reader, pref: str, from_fy: int, to_fy: int) -> pd.DataFrame:
+    return _run(db, "grant_by_bureau", pref=pref, **_range(from_fy, to_fy))
+
+
 def query_districts(
     db: Reader, pref: str, from_fy: int, to_fy: int, bureaus: tuple[str, ...]
 ) -> pd.DataFrame:

@@ -2,11 +2,18 @@
 
 import streamlit as st
 
-from dashboard.formatting import count_text, md_escape
+from dashboard.formatting import md_escape
 from dashboard.ui.cache import view as cached_view
-from dashboard.ui.components import PLOTLY_CONFIG, empty_state, page_excel, page_header, table_block
+from dashboard.ui.components import (
+    PLOTLY_CONFIG,
+    empty_state,
+    metric_cards,
+    page_excel,
+    page_header,
+    table_block,
+)
 from dashboard.ui.state import current
-from dashboard.views.grant_map import LEVELS, parse_level, spend_text
+from dashboard.views.grant_map import LEVELS, parse_level
 from etl.settings import load_settings
 
 filters, option = current()
@@ -45,9 +52,7 @@ grant_map = cached_view(
 if grant_map.is_empty:
     empty_state(grant_map.message)
 else:
-    spend, count = st.columns(2)
-    spend.metric("補助金額の合計（選択年度）", spend_text(grant_map))
-    count.metric("補助のある市町村", count_text(grant_map.municipalities_with_grants, "市町村"))
+    metric_cards([grant_map.spend, grant_map.municipalities])
 
 st.plotly_chart(grant_map.figure, config=PLOTLY_CONFIG, key=f"grant_map_{level}", width="stretch")
 if grant_map.credit:
@@ -74,4 +79,8 @@ if len(grant_map.districts_table):
 elif not grant_map.is_empty:
     empty_state("選択した範囲に補助金のある地区はありません。")
 
-page_excel(filters, option)
+page_excel(
+    filters,
+    option,
+    headlines=[] if grant_map.is_empty else [grant_map.spend, grant_map.municipalities],
+)

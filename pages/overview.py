@@ -69,5 +69,10 @@ else:
         "national",
     )
 
-page_excel(filters, option, headlines=view.cards + view.rule_cards, grade=grade.label,
-           grade_text=[grade.explanation, view.outlook, view.pipeline_text])
+page_excel(
+    filters,
+    option,
+    headlines=view.cards + view.rule_cards,
+    grade=grade.label,
+    grade_text=[grade.explanation, view.outlook, view.pipeline_text],
+)

@@ -1,5 +1,5 @@
 """One definition per number: every metric of the catalogue shows the same label (with its
-scope), value and change on every surface — the 概要 and ブリーフィング pages (AppTest), the page's
+scope), value and change on every surface — the 概要, ブリーフィング and 補助金マップ pages (AppTest), the page's
 Excel download, the briefing Excel, PPTX and PDF — for several filter sets, and each value is the
 one the warehouse gives when counted directly in SQL here.
 """
@@ -149,6 +149,7 @@ def surfaces(request, sample_settings, load, tmp_path_factory):
         overview_page = run_page(params, None)
         briefing_page = run_page(params, "pages/briefing.py")
         pipeline_page = run_page(params, "pages/pipeline.py")
+        grant_map_page = run_page(params, "pages/grant_map.py")
     finally:
         mp.undo()
     pack = build_pack(load, filters, option, tmp / "no-boundaries", "white-bg", include_map=False)
@@ -161,6 +162,7 @@ def surfaces(request, sample_settings, load, tmp_path_factory):
     return {
         "name": name, "filters": filters, "option": option, "pack": pack, "page_cards": page_cards,
         "overview_page": metrics_on(overview_page), "briefing_page": metrics_on(briefing_page),
+        "grant_map_page": metrics_on(grant_map_page),
         "pipeline_text": "\n".join(m.value for m in pipeline_page.markdown),
         "header": "\n".join(c.value for c in overview_page.caption),
         "page_excel": excel_headlines(page_excel), "pack_excel": excel_headlines(render_xlsx(pack)),
@@ -185,6 +187,8 @@ def test_every_metric_is_the_same_on_every_surface(surfaces):
             where += ["overview_page", "page_excel"]
         if metric in in_pack:
             where += ["briefing_page", "pack_excel", "pptx"]
+        if metric == "grant_spend_period" and card.value != "データなし":  # the map page shows it too
+            where += ["grant_map_page"]
         for surface in where:
             assert surfaces[surface].get(card.label) == shown(card), (surface, metric)
 

@@ -154,7 +154,7 @@ def test_prefecture_without_grant_data_is_all_no_data(load, options, boundaries_
     assert list(traces(grant_map.figure)) == ["データなし"]
     assert sorted(traces(grant_map.figure)["データなし"].locations) == sorted(TOTTORI)
     assert grant_map.is_empty and "まだ取り込まれていません" in grant_map.message
-    assert grant_map.total_spend_yen is None and grant_map.municipalities_with_grants is None
+    assert (grant_map.spend.value, grant_map.municipalities.value) == ("データなし", "データなし")
     for column in ("補助金額（千円）", "記録数", "地区数"):  # unknown is NULL, never 0
         assert grant_map.table[column].isna().all(), column
     bureau_map = whole_map(load, option, "bureau", boundaries_dir)
@@ -166,7 +166,7 @@ def test_selection_without_grants_is_empty(load, options, boundaries_dir):
     filters = Filters("fukushima", 2021, 2022, ("いわき",))
     grant_map = build_grant_map(load, filters, option, "municipality", boundaries_dir, "white-bg")
     assert grant_map.is_empty and "補助金の記録がありません" in grant_map.message
-    assert grant_map.total_spend_yen == 0 and grant_map.municipalities_with_grants == 0
+    assert (grant_map.spend.value, grant_map.municipalities.value) == ("0千円", "0市町村")
 
 
 def test_all_unknown_amounts_are_null_not_zero(load):
@@ -302,3 +302,13 @@ def test_page_without_boundaries_says_how_to_get_them(app, tmp_path):
     at = app(boundaries=tmp_path)
     assert any("python -m etl boundaries --profile fukushima" in i.value for i in at.info)
     assert not any("国土数値情報（行政区域データ）" in c.value for c in at.caption)
+
+
+def test_bureau_sums_equal_the_municipality_sums(load, options, boundaries_dir):
+    """The bureau level is summed in SQL from the same mart: each bureau equals its municipalities."""
+    option = options["fukushima"]
+    towns = whole_map(load, option, "municipality", boundaries_dir).table
+    bureaus = whole_map(load, option, "bureau", boundaries_dir).table.set_index("地方振興局")
+    by_town = towns.groupby("地方振興局")["補助金額（千円）"].sum()
+    for bureau, total in by_town.items():
+        assert float(bureaus.loc[bureau, "補助金額（千円）"]) == pytest.approx(float(total)), bureau

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.filters import Filters, ProfileOption
-from dashboard.formatting import fy_label, money_text, sen_yen, updated_text, with_fy_columns
+from dashboard.formatting import fy_label, sen_yen, updated_text, with_fy_columns
 from dashboard.maps import (
     boundary_credit,
     dissolve_by_bureau,
@@ -19,7 +20,9 @@ from dashboard.maps import (
     plot_grant_choropleth,
     plot_grant_points,
 )
+from dashboard.metrics import Card
 from dashboard.views import Loader
+from dashboard.views.overview import spend_reading
 
 LEVELS = ("municipality", "bureau")
 NO_GRANT_DATA = "この都道府県の補助金データはまだ取り込まれていません。"
@@ -39,8 +42,8 @@ class GrantMap:
     caption: str
     table: pd.DataFrame
     districts_table: pd.DataFrame
-    total_spend_yen: float | None  # None: unknown (no grant data for the prefecture)
-    municipalities_with_grants: int | None
+    spend: Card  # grant_spend_period of the catalogue (the same card as on 概要)
+    municipalities: Card
     is_empty: bool
     message: str
 
@@ -78,24 +81,15 @@ def municipality_values(load: Loader, filters: Filters, option: ProfileOption) -
     return df
 
 
-def bureau_values(values: pd.DataFrame) -> pd.DataFrame:
-    """Spend per bureau: the sum of its municipalities (unknown only if all of them are)."""
-    grouped = values.groupby("bureau", sort=False)
-    out = pd.DataFrame(
-        {
-            "grant_yen": grouped["grant_yen"].sum(min_count=1),
-            "records": grouped["records"].sum(min_count=1),
-            "districts": grouped["districts"].sum(min_count=1),
-            "municipalities": grouped.size(),
-            "with_grants": grouped["grant_yen"].apply(lambda s: int((s > 0).sum())),
-            "is_selected": grouped["is_selected"].all(),
-            "rep_lat": grouped["rep_lat"].mean(),
-            "rep_lon": grouped["rep_lon"].mean(),
-            "bureau_order": grouped["bureau_order"].min(),
-        }
-    ).reset_index()
+def bureau_values(load: Loader, filters: Filters, option: ProfileOption) -> pd.DataFrame:
+    """One row per bureau (grant_by_bureau: summed in SQL), shaped like municipality_values."""
+    out = load("grant_by_bureau", **_scope(filters, option))
+    out["grant_yen"] = out["grant_yen"].astype("Float64")
+    for column in ("records", "districts"):
+        out[column] = out[column].astype("Int64")
+    out["is_selected"] = out["bureau"].isin(filters.bureaus) if filters.bureaus else True
     out["key"] = out["name"] = out["bureau"]
-    return out.sort_values("bureau_order").reset_index(drop=True)
+    return out.reset_index(drop=True)
 
 
 def _table(values: pd.DataFrame, level: str, bureau_label: str) -> pd.DataFrame:
@@ -197,13 +191,23 @@ def build_grant_map(
     values = municipality_values(load, filters, option)
     raw_districts = load("districts", **_scope(filters, option), bureaus=filters.bureaus)
     districts = district_positions(raw_districts)
-    shown = bureau_values(values) if level == "bureau" else values
+    shown = bureau_values(load, filters, option) if level == "bureau" else values
     boundaries = load_boundaries(boundaries_dir, option.pref_code)
     period = _period(filters)
     figure = _figure(shown, districts, level, boundaries, map_style, period, option.bureau_label)
-    selected = values[values["is_selected"]]
     is_empty, message = _emptiness(values, option)
-    has_data = values["records"].notna().any()
+    spend = spend_reading(
+        load,
+        option,
+        "grant_spend_period",
+        filters.from_fy or 0,
+        filters.to_fy or 0,
+        filters.bureaus,
+    )
+    with_grants = load("grant_spend", pref=option.pref_code, from_fy=filters.from_fy or 0, to_fy=filters.to_fy or 0,
+                       bureaus=filters.bureaus).iloc[0]["municipalities_with_grants"]  # fmt: skip
+    municipalities = dataclasses.replace(spend, metric="grant_municipalities", unknown=0,
+                                         value=None if spend.value is None else float(with_grants))  # fmt: skip
     return GrantMap(
         figure=figure,
         has_boundaries=boundaries is not None,
@@ -212,13 +216,8 @@ def build_grant_map(
         caption=_caption(load, filters, option),
         table=_table(shown, level, option.bureau_label),
         districts_table=_districts_table(districts),
-        total_spend_yen=float(selected["grant_yen"].sum()) if has_data else None,
-        municipalities_with_grants=int((selected["grant_yen"] > 0).sum()) if has_data else None,
+        spend=Card(spend),
+        municipalities=Card(municipalities),
         is_empty=is_empty,
         message=message,
     )
-
-
-def spend_text(grant_map: GrantMap) -> str:
-    """The headline spend (千円) for the page's metric."""
-    return money_text(grant_map.total_spend_yen)
