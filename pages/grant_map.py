@@ -49,10 +49,9 @@ grant_map = cached_view(
     "grant_map", filters, option, level, settings.boundaries_dir, settings.map_style, stamp
 )
 
+metric_cards([grant_map.spend, grant_map.municipalities])  # the same cards as 概要, empty or not
 if grant_map.is_empty:
     empty_state(grant_map.message)
-else:
-    metric_cards([grant_map.spend, grant_map.municipalities])
 
 st.plotly_chart(grant_map.figure, config=PLOTLY_CONFIG, key=f"grant_map_{level}", width="stretch")
 if grant_map.credit:
@@ -82,5 +81,5 @@ elif not grant_map.is_empty:
 page_excel(
     filters,
     option,
-    headlines=[] if grant_map.is_empty else [grant_map.spend, grant_map.municipalities],
+    headlines=[grant_map.spend, grant_map.municipalities],
 )
