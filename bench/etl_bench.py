@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 from bench.national import LARGE_PREAMBLE_LINES, generate, generate_large_grants
+from core.settings import PROJECT_DIR
 from etl.cli import build_command
-from etl.settings import PROJECT_DIR
 
 
 def timed_build(

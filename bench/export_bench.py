@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from core.settings import PROJECT_DIR, load_settings
 from etl.build import build
-from etl.settings import PROJECT_DIR, load_settings
 
 FORMATS = ("pptx", "pdf", "xlsx")
 

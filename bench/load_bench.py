@@ -23,10 +23,10 @@ from pathlib import Path
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from core.settings import Settings, load_settings
 from dashboard.ui.navigation import PAGES as NAVIGATION
 from etl.build import build
 from etl.errors import EtlError
-from etl.settings import Settings, load_settings
 from etl.stewardship import publish_candidate
 from tests.browser import free_port, streamlit_server  # the same server start as the browser tests
 

@@ -12,9 +12,9 @@ import random
 import tomllib
 from pathlib import Path
 
+from core.settings import PROJECT_DIR
 from etl.normalize import check_digit
 from etl.reference import PREF_NAME_BY_CODE
-from etl.settings import PROJECT_DIR
 
 MUNICIPALITIES = 1741
 SURVEY_YEARS = (2020, 2021, 2022, 2023, 2024)

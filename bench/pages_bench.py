@@ -20,9 +20,9 @@ from streamlit.runtime.caching.storage.dummy_cache_storage import MemoryCacheSto
 from streamlit.testing.v1 import AppTest
 
 from bench.national import generate
+from core.settings import PROJECT_DIR, load_settings
 from dashboard.ui.navigation import TITLES
 from etl.build import build
-from etl.settings import PROJECT_DIR, load_settings
 
 MEASURED = ("pages/overview.py", "pages/hubs.py", "pages/grant_map.py", "pages/data.py")
 PAGES = {path: TITLES[path] for path in MEASURED}

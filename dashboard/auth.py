@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from etl.settings import Settings
+from core.settings import Settings
 
 ROLES = ("viewer", "steward", "admin")  # in increasing power
 ROLE_LABELS = {"viewer": "閲覧者", "steward": "データ管理者", "admin": "管理者"}

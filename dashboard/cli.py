@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.settings import load_settings
 from dashboard.db import Warehouse, WarehouseMissing
 from dashboard.export.packs import FORMATS, export
 from dashboard.filters import build_profile_options, parse_filters
 from dashboard.views import direct_loader
-from etl.settings import load_settings
 
 
 def parser() -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from etl.schemas import SERVICES
+from core.vocabulary import SERVICES
 
 
 @dataclass

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import publish
+from core import layout
 
 
 class WarehouseMissing(Exception):
@@ -51,10 +51,10 @@ class Warehouse:
         self._handle: _Handle | None = None
 
     def version(self) -> str | None:
-        return publish.current_build_id(self.warehouse_dir)
+        return layout.current_build_id(self.warehouse_dir)
 
     def _open(self, version: str) -> _Handle:
-        path = publish.build_path(self.warehouse_dir, version)
+        path = layout.build_path(self.warehouse_dir, version)
         if not path.exists():
             raise WarehouseMissing(f"公開中のビルドのファイルがありません: {path}")
         return _Handle(version, duckdb.connect(str(path), read_only=True))
@@ -87,7 +87,7 @@ class Warehouse:
                 handle.users += 1
                 return handle
         # A build that is no longer the published one: a private connection, closed after use.
-        if not publish.build_path(self.warehouse_dir, wanted).exists():
+        if not layout.build_path(self.warehouse_dir, wanted).exists():
             raise BuildGone(f"ビルド {wanted} は削除されました")
         handle = self._open(wanted)
         handle.users, handle.retired = 1, True

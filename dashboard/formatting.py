@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from etl.normalize import wareki  # the one definition of the era
+from core.vocabulary import wareki  # the one definition of the era
 
 NO_DATA = "データなし"
 JST = dt.timezone(dt.timedelta(hours=9))

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core.vocabulary import fiscal_year_of
 from dashboard.formatting import fy_label
-from etl.normalize import fiscal_year_of
 
 # Two-sided 80% prediction intervals: the 0.90 quantile of Student's t by degrees of freedom.
 T90 = {1: 3.078, 2: 1.886, 3: 1.638, 4: 1.533, 5: 1.476, 6: 1.440, 7: 1.415, 8: 1.397, 9: 1.383,

@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
+from core.vocabulary import N03_CREDIT
 from dashboard.formatting import NO_DATA, fy_label, is_missing, money_text
 
 WEB_CRS = "EPSG:4326"
@@ -62,13 +63,11 @@ def load_boundaries(boundaries_dir: Path, pref_code: str) -> gpd.GeoDataFrame | 
 
 def boundary_credit(boundaries_dir: Path, pref_code: str) -> str:
     """The credit line stored next to the boundaries (the N03 terms of use require it)."""
-    from etl.boundaries import CREDIT
-
     meta = Path(boundaries_dir) / f"{pref_code}.json"
     try:
-        return json.loads(meta.read_text(encoding="utf-8")).get("credit") or CREDIT
+        return json.loads(meta.read_text(encoding="utf-8")).get("credit") or N03_CREDIT
     except (FileNotFoundError, json.JSONDecodeError):
-        return CREDIT
+        return N03_CREDIT
 
 
 def dissolve_by_bureau(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -23,12 +23,12 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
+from core.settings import Settings
+from core.vocabulary import N03_CREDIT
 from etl.errors import BoundaryError
 from etl.profiles import load_profiles
 from etl.reference import load_reference
-from etl.settings import Settings
 
-CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
 N03_COLUMNS = ("N03_001", "N03_004", "N03_007")
 SIMPLIFY_TOLERANCE_M = 80.0
 JGD2011 = "EPSG:6668"
@@ -168,7 +168,7 @@ def fetch_boundaries(settings: Settings, profile_key: str | None, source: str | 
     meta = {
         "pref_code": profile.pref_code, "source": origin, "sha256": sha256,
         "fetched_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "municipalities": len(out), "simplify_tolerance_m": tolerance_m, "notes": notes, "credit": CREDIT,
+        "municipalities": len(out), "simplify_tolerance_m": tolerance_m, "notes": notes, "credit": N03_CREDIT,
     }  # fmt: skip
     for note in notes:
         progress(f"注意: {note}")

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.settings import Settings
 from etl import publish, warehouse
 from etl.checks import OUTPUT_COLUMNS, Context, ParsedFile, parse_file
 from etl.crossfile import check_across_files
@@ -27,7 +28,6 @@ from etl.errors import DataTestFailed, EtlError, ValidationFailed
 from etl.profiles import load_profiles
 from etl.readers import SUPPORTED_SUFFIXES, scan_input_folder
 from etl.reference import load_reference
-from etl.settings import Settings
 
 LANDING_TABLE = {
     "survey": "raw_survey",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 import re
 
+from core.vocabulary import SERVICES
 from etl import normalize as nz
-from etl.schemas import SERVICES, Column
+from etl.schemas import Column
 
 NO_UNIT = "（単位なし）"  # an amount column whose unit was found nowhere
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.vocabulary import fiscal_year_of, wareki
 from etl import normalize as nz
 from etl.extract import ParsedFile, read_file
 from etl.profiles import Profile
@@ -53,7 +54,7 @@ class Context:
 
     @property
     def current_fy(self) -> int:
-        return nz.fiscal_year_of(self.today)
+        return fiscal_year_of(self.today)
 
     def profile_for(self, pref_code: str) -> Profile | None:
         return next((p for p in self.profiles.values() if p.pref_code == pref_code), None)
@@ -174,7 +175,7 @@ def _check_year(parsed: ParsedFile, record: dict, first: int, last: int, what: s
 
 def _fy(year: int) -> str:
     """令和6年度（2024）: the 和暦 of a fiscal year beside its 西暦."""
-    return f"{nz.wareki(year)}年度（{year}）"
+    return f"{wareki(year)}年度（{year}）"
 
 
 def _finish_survey(parsed: ParsedFile, ctx: Context) -> None:

@@ -18,9 +18,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core import layout
+from core.settings import PROJECT_DIR, load_settings
 from etl import publish
 from etl.errors import UNCHANGED, DataTestFailed, EtlError, Problem, ValidationFailed
-from etl.settings import PROJECT_DIR, load_settings
 
 COMMANDS = (
     "build",
@@ -53,8 +54,8 @@ def cmd_build(args, settings) -> int:
 
     if args.warehouse:
         settings = _with(settings, warehouse_dir=Path(args.warehouse).resolve())
-    if args.if_missing and publish.current_build_id(settings.warehouse_dir):
-        print(f"公開済みの倉庫があります: {publish.current_path(settings.warehouse_dir)}")
+    if args.if_missing and layout.current_build_id(settings.warehouse_dir):
+        print(f"公開済みの倉庫があります: {layout.current_path(settings.warehouse_dir)}")
         return 0
     input_dir = Path(args.input).resolve() if args.input else None
     result = build(settings, input_dir, args.profile, _progress(args), args.wait)
@@ -129,7 +130,7 @@ def cmd_preview(args, settings) -> int:
 
 
 def warehouse_status(warehouse_dir: Path) -> dict | None:
-    path = publish.current_path(warehouse_dir)
+    path = layout.current_path(warehouse_dir)
     if path is None or not path.exists():
         return None
     with duckdb.connect(str(path), read_only=True) as con:
@@ -316,7 +317,7 @@ def _published(args, settings) -> str | None:
     """The build id published now in the warehouse the command works on (None if unknown)."""
     warehouse = getattr(args, "warehouse", None)
     with contextlib.suppress(Exception):
-        return publish.current_build_id(Path(warehouse) if warehouse else settings.warehouse_dir)
+        return layout.current_build_id(Path(warehouse) if warehouse else settings.warehouse_dir)
     return None
 
 

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from core.vocabulary import fiscal_year_of
+
 # Cell texts that mean "not known" rather than a value.
 UNKNOWN_MARKERS = {"", "-", "－", "―", "‐", "—", "不明", "未確認", "...", "…", "na", "n/a", "NA"}
 
@@ -172,22 +174,6 @@ def parse_amount_yen(value: object, unit: str) -> int | None:
     if number < 0:
         raise ValueError("金額が負の値です")
     return int(number)
-
-
-def wareki(year: int) -> str:
-    """2024 → '令和6', 2019 → '令和元', 2018 → '平成30' (the era of a fiscal year's label)."""
-    if year >= 2019:
-        n = year - 2018
-        return "令和元" if n == 1 else f"令和{n}"
-    if year >= 1989:
-        n = year - 1988
-        return "平成元" if n == 1 else f"平成{n}"
-    return f"昭和{year - 1925}"
-
-
-def fiscal_year_of(date: dt.date) -> int:
-    """The Japanese fiscal year (April–March) a date falls in."""
-    return date.year if date.month >= 4 else date.year - 1
 
 
 def _check_year(year: int) -> int:

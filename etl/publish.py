@@ -25,9 +25,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.layout import POINTER, build_path, current_build_id
 from etl.errors import EtlError, PublishBusy
-
-POINTER = "CURRENT"
 
 
 @dataclass(frozen=True)
@@ -101,23 +100,6 @@ def clean_tmp(warehouse_dir: Path) -> None:
 
 def tmp_path(warehouse_dir: Path, build_id: str) -> Path:
     return warehouse_dir / "tmp" / f"{build_id}.duckdb"
-
-
-def current_build_id(warehouse_dir: Path) -> str | None:
-    try:
-        text = (warehouse_dir / POINTER).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    return text.removesuffix(".duckdb") or None
-
-
-def build_path(warehouse_dir: Path, build_id: str) -> Path:
-    return warehouse_dir / "builds" / f"{build_id}.duckdb"
-
-
-def current_path(warehouse_dir: Path) -> Path | None:
-    build_id = current_build_id(warehouse_dir)
-    return None if build_id is None else build_path(warehouse_dir, build_id)
 
 
 def _write_pointer(warehouse_dir: Path, build_id: str) -> None:

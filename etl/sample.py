@@ -21,10 +21,10 @@ from pathlib import Path
 import openpyxl
 from openpyxl.styles import Alignment, Font
 
+from core.settings import PROJECT_DIR
 from etl import sample_content as sc
 from etl.normalize import check_digit
 from etl.reference import load_reference
-from etl.settings import PROJECT_DIR
 
 SAMPLE_MARK = "【サンプルデータ（架空）】"
 FIXED_TIME = dt.datetime(2025, 1, 1)

@@ -213,4 +213,3 @@ PUBLISHED_KINDS = {
     "target": ("target", "目標"),
     "derived": ("derived", "推計", "算出"),
 }
-SERVICES = ("移動", "買い物", "見守り", "医療・福祉", "雪かき", "配食", "サロン")

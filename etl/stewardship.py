@@ -35,12 +35,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core import layout
+from core.settings import PROJECT_DIR, SETTINGS, Settings
 from etl import publish
 from etl.build import disk_message, remove_build_file
 from etl.cli import build_command, preview_command, validate_command
 from etl.errors import UNCHANGED, DataTestFailed, EtlError, Problem, ValidationFailed
 from etl.readers import SUPPORTED_SUFFIXES, UnreadableFile, check_type
-from etl.settings import PROJECT_DIR, SETTINGS, Settings
 
 SAFE_NAME = re.compile(r"[^\w.\-ー・（）()]+")
 # Public marts compared by a preview: each with the columns that identify a row.
@@ -220,7 +221,7 @@ def published_inputs(settings: Settings) -> Path:
     """The input files of the published build: its snapshot, else the folder it was built from.
 
     Never silently something else: a candidate built from other files would replace the data."""
-    build_id = publish.current_build_id(settings.warehouse_dir)
+    build_id = layout.current_build_id(settings.warehouse_dir)
     if build_id is None:
         raise EtlError(
             "公開されている版がありません。先に python -m etl build で倉庫を作ってください。"
@@ -559,7 +560,7 @@ def preview(
         raise DataTestFailed(outcome["failures"])
     if "error" in outcome:
         raise EtlError(str(outcome["error"]))
-    changes, kpi = compare(publish.current_path(settings.warehouse_dir), target)
+    changes, kpi = compare(layout.current_path(settings.warehouse_dir), target)
     return Preview(changes, kpi, target)
 
 
@@ -592,7 +593,7 @@ def publish_candidate(settings: Settings, candidate_dir: Path, progress: Callabl
     )
     # the id this child built, not whatever is current now
     match = re.search(r"公開しました: (\S+)", out)
-    return match.group(1) if match else publish.current_build_id(settings.warehouse_dir) or ""
+    return match.group(1) if match else layout.current_build_id(settings.warehouse_dir) or ""
 
 
 def rollback_build(settings: Settings, build_id: str, wait_seconds: float = 30.0) -> None:
@@ -603,7 +604,7 @@ def rollback_build(settings: Settings, build_id: str, wait_seconds: float = 30.0
 
 def build_history(settings: Settings) -> pd.DataFrame:
     """Kept builds, newest first, with which one is published."""
-    current = publish.current_build_id(settings.warehouse_dir)
+    current = layout.current_build_id(settings.warehouse_dir)
     rows = []
     for record in publish.list_builds(settings.warehouse_dir):
         inputs = record.manifest.get("inputs", [])

@@ -2,13 +2,13 @@ import functools
 
 import streamlit as st
 
+from core.settings import load_settings
 from dashboard.export.packs import FORMATS, export
 from dashboard.ui.cache import latest, loader
 from dashboard.ui.cache import view as cached_view
 from dashboard.ui.components import PLOTLY_CONFIG, metric_cards, page_header, print_stylesheet
 from dashboard.ui.state import current
 from dashboard.views.pack import pack_file_name
-from etl.settings import load_settings
 
 LABELS = {"pptx": "PowerPoint（PPTX）", "pdf": "PDF", "xlsx": "Excel（表）"}
 

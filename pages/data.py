@@ -1,11 +1,11 @@
 import streamlit as st
 
+from core.settings import load_settings
 from dashboard.ui.auth import access
 from dashboard.ui.cache import view as cached_view
 from dashboard.ui.components import page_excel, page_header, table_block
 from dashboard.ui.state import current
 from dashboard.ui.steward import steward_panel
-from etl.settings import load_settings
 
 filters, option = current()
 page_header("データ", filters, option)

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.settings import load_settings
 from dashboard.formatting import md_escape
 from dashboard.ui.cache import view as cached_view
 from dashboard.ui.components import (
@@ -14,7 +15,6 @@ from dashboard.ui.components import (
 )
 from dashboard.ui.state import current
 from dashboard.views.grant_map import LEVELS, parse_level
-from etl.settings import load_settings
 
 filters, option = current()
 page_header("補助金マップ", filters, option)

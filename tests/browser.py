@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

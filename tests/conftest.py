@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import PROJECT_DIR, Settings, load_settings
 from etl.build import build
-from etl.settings import PROJECT_DIR, Settings, load_settings
 
 SAMPLE_DIR = PROJECT_DIR / "data" / "sample"
 

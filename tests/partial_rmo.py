@@ -20,8 +20,8 @@ import io
 import shutil
 from pathlib import Path
 
+from core.settings import Settings
 from etl.build import build
-from etl.settings import Settings
 from tests.conftest import SAMPLE_DIR, settings_for
 
 SURVEY_2024 = "fukushima_survey_r06_2024.csv"

@@ -7,10 +7,10 @@ import dataclasses
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.settings import PROJECT_DIR, load_settings
 from dashboard.auth import MODE_TEXT, Access, resolve, role_for
 from etl.build import build
 from etl.readers import SUPPORTED_SUFFIXES
-from etl.settings import PROJECT_DIR, load_settings
 from tests.conftest import SAMPLE_DIR, settings_for
 
 BASE = load_settings(env={})

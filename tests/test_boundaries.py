@@ -12,7 +12,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from etl.boundaries import CREDIT, fetch_boundaries
+from core.vocabulary import N03_CREDIT as CREDIT
+from etl.boundaries import fetch_boundaries
 from etl.errors import BoundaryError
 from tests.n03 import FUKUSHIMA, n03_frame, write_geojson
 
@@ -111,7 +112,7 @@ def test_simplified_neighbours_share_their_border(fresh_settings, tmp_path):
     assert len(gdf.union_all().interiors if hasattr(gdf.union_all(), "interiors") else []) == 0
 
 
-SHARED = __import__("etl.settings").settings.PROJECT_DIR.parent / "shared" / "data" / "boundaries"
+SHARED = __import__("core.settings").settings.PROJECT_DIR.parent / "shared" / "data" / "boundaries"
 
 
 @pytest.mark.skipif(

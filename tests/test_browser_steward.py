@@ -8,6 +8,7 @@ import io
 
 import pytest
 
+from core import layout
 from etl import publish
 from etl.build import build
 from tests.browser import chromium, require_browser, screenshot, streamlit_server, wait_for_app
@@ -73,7 +74,7 @@ def data_page(browser, base):
 
 def test_a_bad_file_is_refused_cell_by_cell_and_nothing_changes(steward_server, browser):
     base, settings, root = steward_server
-    before = publish.current_build_id(settings.warehouse_dir)
+    before = layout.current_build_id(settings.warehouse_dir)
     bad = root / "bad_grants.csv"
     bad.write_text("年度,市町村,地区名,事業区分,補助金額（円）,状態\n令和6年度,西会津町,A地区,計画策定事業,12x,完了\n"
                    "令和6年度,架空町,B地区,計画策定事業,1000,完了\n", encoding="utf-8")  # fmt: skip
@@ -81,14 +82,14 @@ def test_a_bad_file_is_refused_cell_by_cell_and_nothing_changes(steward_server, 
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(bad))
     page.wait_for_selector("text=2件の問題があります", timeout=30_000)
     assert page.get_by_role("button", name="公開した場合の変更を確認する").count() == 0
-    assert publish.current_build_id(settings.warehouse_dir) == before
+    assert layout.current_build_id(settings.warehouse_dir) == before
     screenshot(page, "steward-bad-file")
     page.context.close()
 
 
 def test_upload_preview_publish_with_a_reader_working_through_it(steward_server, browser):
     base, settings, root = steward_server
-    before = publish.current_build_id(settings.warehouse_dir)
+    before = layout.current_build_id(settings.warehouse_dir)
     upload = root / "fukushima_survey_r06_2024.csv"
     survey_with_one_more_hub(upload)
     page, dialogs = data_page(browser, base)
@@ -129,7 +130,7 @@ def test_upload_preview_publish_with_a_reader_working_through_it(steward_server,
         read(path)
     assert loads >= 1
     assert reader_errors == []
-    after = publish.current_build_id(settings.warehouse_dir)
+    after = layout.current_build_id(settings.warehouse_dir)
     assert after != before
     screenshot(page, "steward-published")
 
@@ -159,7 +160,7 @@ def test_rollback_makes_the_previous_build_current(steward_server, browser):
     page, _ = data_page(browser, base)
     page.get_by_role("button", name="この版に戻す").first.click()
     page.wait_for_selector("text=に戻しました", timeout=30_000)
-    assert publish.current_build_id(settings.warehouse_dir) == previous
+    assert layout.current_build_id(settings.warehouse_dir) == previous
     page.goto(f"{base}/hubs")
     wait_for_app(page, "地域運営組織のない拠点")
     page.wait_for_selector("text=12か所", timeout=20_000)

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core import layout
 from etl import publish
 from etl.build import build
 from etl.errors import DataTestFailed, ValidationFailed
@@ -22,7 +23,7 @@ PUBLIC_MARTS = (
 
 
 def connect(settings) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(publish.current_path(settings.warehouse_dir)), read_only=True)
+    return duckdb.connect(str(layout.current_path(settings.warehouse_dir)), read_only=True)
 
 
 def survey_counts(con) -> dict[tuple[str, str, int], int | None]:
@@ -112,7 +113,7 @@ def test_a_few_unknown_rmo_cells_keep_the_known_count(tmp_path):
 
 
 def test_unknown_rows_data_test_catches_a_wiped_out_or_impossible_count():
-    from etl.settings import PROJECT_DIR
+    from core.settings import PROJECT_DIR
 
     sql = (PROJECT_DIR / "etl/sql/tests/kpi_series__unknown_rows.sql").read_text(encoding="utf-8")
     con = duckdb.connect()
@@ -237,7 +238,7 @@ def test_a_placeholder_zero_is_refused_cell_by_cell_before_the_build(fresh_setti
         ("fukushima_survey_r06_2024.csv", 2, "人口")
     ]
     assert snapshot(fresh_settings.warehouse_dir) == before
-    assert publish.current_build_id(fresh_settings.warehouse_dir) == first.build_id
+    assert layout.current_build_id(fresh_settings.warehouse_dir) == first.build_id
 
 
 def test_a_failing_data_test_blocks_the_publish(fresh_settings, sample_copy, tmp_path):
@@ -256,7 +257,7 @@ def test_a_failing_data_test_blocks_the_publish(fresh_settings, sample_copy, tmp
         build(settings, sample_copy)
     assert "municipalities__bureau_in_profile" in caught.value.failures
     assert snapshot(fresh_settings.warehouse_dir) == before
-    assert publish.current_build_id(fresh_settings.warehouse_dir) == first.build_id
+    assert layout.current_build_id(fresh_settings.warehouse_dir) == first.build_id
 
 
 def test_rebuild_gives_identical_marts(sample_settings, tmp_path):
@@ -299,4 +300,4 @@ def test_prune_keeps_the_newest_builds(fresh_settings, sample_copy):
     ids = [build(settings, sample_copy).build_id for _ in range(3)]
     kept = [r.build_id for r in publish.list_builds(settings.warehouse_dir)]
     assert kept == [ids[2], ids[1]]
-    assert publish.current_build_id(settings.warehouse_dir) == ids[2]
+    assert layout.current_build_id(settings.warehouse_dir) == ids[2]

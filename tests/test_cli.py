@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from etl.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR
 from tests.conftest import SAMPLE_DIR
 
 

@@ -11,8 +11,9 @@ import time
 
 import pytest
 
+from core import layout
+from core.settings import PROJECT_DIR
 from etl import cli, publish
-from etl.settings import PROJECT_DIR
 from tests.conftest import SAMPLE_DIR
 
 UNCHANGED = "公開中のデータは変わっていません。"
@@ -142,7 +143,7 @@ def test_ctrl_c_while_waiting_for_another_build_exits_130_without_a_traceback(tm
     assert child.returncode == 130, lines + [err]
     assert err.splitlines()[-1] == f"中断しました。{UNCHANGED}"
     assert "Traceback" not in err
-    assert publish.current_build_id(warehouse) is None
+    assert layout.current_build_id(warehouse) is None
 
 
 def test_a_real_process_prints_no_traceback_and_exits_one(tmp_path):

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
+from core.settings import PROJECT_DIR
 from dashboard.db import Warehouse
 from dashboard.export.pdf_pack import build_html, html_to_pdf
 from dashboard.export.pptx_pack import render_pptx
@@ -27,7 +28,6 @@ from dashboard.metrics import Card
 from dashboard.views import direct_loader
 from dashboard.views.overview import build_overview
 from dashboard.views.pack import build_pack
-from etl.settings import PROJECT_DIR
 from tests.browser import CHROMIUM, require_browser
 
 FILTER_SETS = {

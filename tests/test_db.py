@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from core import layout
 from dashboard.db import BuildGone, Warehouse, WarehouseMissing
 from dashboard.ui import cache
 from etl import publish
@@ -38,7 +39,7 @@ def test_old_connection_is_closed_after_a_publish(fresh_settings, sample_copy):
     assert reader._handle is not old and old.retired
     with pytest.raises(duckdb.ConnectionException):
         old.connection.execute("select 1")
-    assert reader.version() == publish.current_build_id(fresh_settings.warehouse_dir)
+    assert reader.version() == layout.current_build_id(fresh_settings.warehouse_dir)
     reader.close()
 
 
@@ -69,10 +70,10 @@ HUBS_2024 = "select count(*) as n from hubs where pref_code = '07' and fiscal_ye
 def two_builds(fresh_settings, sample_copy):
     """(warehouse dir, the first build's id with 59 hubs in 2024, the second's with 58)."""
     build(fresh_settings, sample_copy)
-    first = publish.current_build_id(fresh_settings.warehouse_dir)
+    first = layout.current_build_id(fresh_settings.warehouse_dir)
     drop_one_hub(sample_copy)
     build(fresh_settings, sample_copy)
-    second = publish.current_build_id(fresh_settings.warehouse_dir)
+    second = layout.current_build_id(fresh_settings.warehouse_dir)
     assert first != second
     return fresh_settings.warehouse_dir, first, second
 

@@ -12,10 +12,10 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core.settings import PROJECT_DIR
 from dashboard.views.pipeline import _budget_display
 from etl import warehouse
 from etl.profiles import load_profile
-from etl.settings import PROJECT_DIR
 
 MARTS = PROJECT_DIR / "etl" / "sql" / "marts"
 PROFILE = load_profile(PROJECT_DIR / "data" / "profiles" / "fukushima.toml")

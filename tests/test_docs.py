@@ -6,14 +6,14 @@ import re
 
 import duckdb
 
-from etl import publish
-from etl.settings import PROJECT_DIR, SETTINGS
+from core import layout
+from core.settings import PROJECT_DIR, SETTINGS
 
 README = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
 
 
 def public_columns(settings) -> dict[str, list[str]]:
-    with duckdb.connect(str(publish.current_path(settings.warehouse_dir)), read_only=True) as con:
+    with duckdb.connect(str(layout.current_path(settings.warehouse_dir)), read_only=True) as con:
         rows = con.execute(
             """select table_name, column_name from information_schema.columns
                where table_schema = 'main' order by table_name, ordinal_position"""

@@ -11,7 +11,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from etl.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR
 from tests.browser import require_browser
 
 

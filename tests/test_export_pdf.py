@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from core.settings import PROJECT_DIR
 from dashboard.export.images import render_charts
 from dashboard.export.pdf_pack import (
     MAX_TABLE_ROWS,
@@ -24,7 +25,6 @@ from dashboard.export.pdf_pack import (
 )
 from dashboard.formatting import RMO_COLUMN, RMO_UNKNOWN_COLUMN
 from dashboard.views.pack import SAMPLE_LABEL, Pack, Table
-from etl.settings import PROJECT_DIR
 from tests.browser import require_browser
 
 OUTPUT_DIR = PROJECT_DIR / "test-output" / "export"

@@ -13,11 +13,11 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
+from core import layout
 from dashboard.export.images import render_charts
 from dashboard.export.pptx_pack import EAST_ASIAN_FONT, render_pptx
 from dashboard.formatting import RMO_COLUMN, RMO_UNKNOWN_COLUMN
 from dashboard.views.pack import Table
-from etl import publish
 from tests.browser import require_browser
 
 
@@ -88,7 +88,7 @@ def test_bureau_table_cells_equal_the_warehouse(deck, sample_settings):
         for row in list(table.rows)[1:]
     }
     with duckdb.connect(
-        str(publish.current_path(sample_settings.warehouse_dir)), read_only=True
+        str(layout.current_path(sample_settings.warehouse_dir)), read_only=True
     ) as con:
         expected = dict(
             (b, (int(h), int(r)))

@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from core.settings import load_settings
 from etl.build import make_context
 from etl.checks import Context, parse_file
 from etl.errors import Problem
 from etl.extract import ParsedFile
-from etl.settings import load_settings
 
 SETTINGS = load_settings({})  # the documented defaults, whatever the environment says
 

@@ -15,11 +15,12 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import layout
+from core.settings import PROJECT_DIR
 from dashboard.db import Warehouse
-from etl import publish, stewardship
+from etl import stewardship
 from etl.build import build
 from etl.errors import EtlError
-from etl.settings import PROJECT_DIR
 from etl.stewardship import UploadRefused
 from tests.conftest import SAMPLE_DIR, settings_for
 
@@ -89,7 +90,7 @@ def build_bytes(tmp_path_factory) -> int:
 
 
 def assert_first_build_still_serves(settings, first: str) -> None:
-    assert publish.current_build_id(settings.warehouse_dir) == first
+    assert layout.current_build_id(settings.warehouse_dir) == first
     path = settings.warehouse_dir / "builds" / f"{first}.duckdb"
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("select count(*) from hubs").fetchone()[0] == 277

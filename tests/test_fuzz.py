@@ -15,10 +15,10 @@ import random
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.settings import PROJECT_DIR
 from dashboard.db import Warehouse
 from dashboard.ui.cache import _cached
 from dashboard.ui.navigation import TITLES
-from etl.settings import PROJECT_DIR
 
 # --- (a) static scan -----------------------------------------------------------------------------
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from core import layout
+from core.settings import PROJECT_DIR
 from etl import publish
 from etl.build import build
 from etl.errors import EtlError, ValidationFailed
-from etl.settings import PROJECT_DIR
 from tests.conftest import SAMPLE_DIR
 from tests.ingest_fixtures import GRANT_HEADER_PLAIN
 
@@ -142,14 +143,14 @@ def test_validate_exits_1_with_json_naming_the_place(tmp_path, case):
 @pytest.mark.parametrize("case", sorted(REFUSED))
 def test_build_publishes_nothing_from_a_refused_file(fresh_settings, sample_copy, case):
     first = build(fresh_settings, sample_copy)
-    published = publish.current_path(fresh_settings.warehouse_dir)
+    published = layout.current_path(fresh_settings.warehouse_dir)
     before = published.read_bytes()
     write, name, _ = REFUSED[case]
     write(sample_copy / name)
     with pytest.raises(ValidationFailed) as info:
         build(fresh_settings, sample_copy)
     assert {p.file for p in info.value.problems} == {name}
-    assert publish.current_build_id(fresh_settings.warehouse_dir) == first.build_id
+    assert layout.current_build_id(fresh_settings.warehouse_dir) == first.build_id
     assert published.read_bytes() == before
     assert [r.build_id for r in publish.list_builds(fresh_settings.warehouse_dir)] == [
         first.build_id

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import load_settings
 from etl.build import make_context, validate_files
 from etl.checks import Context, parse_file
 from etl.extract import ParsedFile
-from etl.settings import load_settings
 from tests.ingest_fixtures import GRANT_HEADER_PLAIN
 
 SETTINGS = load_settings({})

@@ -11,10 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from core.settings import load_settings
 from etl.build import make_context
 from etl.checks import Context, parse_file
 from etl.extract import ParsedFile
-from etl.settings import load_settings
 from tests.ingest_fixtures import workbook
 
 SETTINGS = load_settings({})

@@ -8,11 +8,11 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core.settings import PROJECT_DIR
 from dashboard import kpi
 from dashboard.db import Warehouse
 from dashboard.kpi import Grade, Target
 from dashboard.views import direct_loader
-from etl.settings import PROJECT_DIR
 
 FUKUSHIMA = Target(2020, 48, 2030, 60)  # 48 → 60: +1.2 a year
 ROUND = Target(2020, 100, 2030, 200)  # 100 → 200: +10 a year

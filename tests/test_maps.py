@@ -12,6 +12,8 @@ import pytest
 from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
 
+from core.settings import PROJECT_DIR
+from core.vocabulary import N03_CREDIT as CREDIT
 from dashboard.db import Warehouse
 from dashboard.filters import Filters, ProfileOption, build_profile_options
 from dashboard.maps import (
@@ -23,8 +25,7 @@ from dashboard.maps import (
 )
 from dashboard.views import direct_loader
 from dashboard.views.grant_map import GrantMap, build_grant_map
-from etl.boundaries import CREDIT, fetch_boundaries
-from etl.settings import PROJECT_DIR
+from etl.boundaries import fetch_boundaries
 from tests.conftest import settings_for
 from tests.n03 import FUKUSHIMA, write_geojson
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.settings import PROJECT_DIR
 from dashboard.ui.navigation import TITLES
-from etl.settings import PROJECT_DIR
 from tests.partial_rmo import build_partial_rmo
 
 PAGES = TITLES  # page file -> its title

@@ -11,12 +11,13 @@ import time
 import duckdb
 import pytest
 
+from core import layout
+from core.settings import PROJECT_DIR
 from dashboard.db import Warehouse
 from etl import publish, stewardship
 from etl.build import build
 from etl.cli import build_command
 from etl.errors import EtlError, PublishBusy
-from etl.settings import PROJECT_DIR
 
 
 def hub_total(warehouse: Warehouse) -> int:
@@ -48,13 +49,13 @@ def test_sigkill_mid_build_leaves_previous_warehouse_current(
             break
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL
-    assert publish.current_build_id(fresh_settings.warehouse_dir) == first.build_id
+    assert layout.current_build_id(fresh_settings.warehouse_dir) == first.build_id
     reader = Warehouse(fresh_settings.warehouse_dir)
     assert hub_total(reader) == 277
     reader.close()
     # The next build cleans up what the killed one left and publishes normally.
     second = build(fresh_settings, sample_copy)
-    assert publish.current_build_id(fresh_settings.warehouse_dir) == second.build_id
+    assert layout.current_build_id(fresh_settings.warehouse_dir) == second.build_id
     assert list((fresh_settings.warehouse_dir / "tmp").iterdir()) == []
 
 
@@ -133,19 +134,19 @@ def test_a_build_of_an_older_format_is_not_rolled_back_to(fresh_settings, sample
     by name; the published build stays."""
     first = build(fresh_settings, sample_copy)
     second = build(fresh_settings, sample_copy)
-    con = duckdb.connect(str(publish.build_path(fresh_settings.warehouse_dir, first.build_id)))
+    con = duckdb.connect(str(layout.build_path(fresh_settings.warehouse_dir, first.build_id)))
     con.execute("drop table main.kpi_actual")
     con.close()
     with pytest.raises(EtlError, match=r"古い形式のため戻せません.*kpi_actual"):
         publish.rollback(fresh_settings.warehouse_dir, first.build_id)
-    assert publish.current_build_id(fresh_settings.warehouse_dir) == second.build_id
+    assert layout.current_build_id(fresh_settings.warehouse_dir) == second.build_id
 
 
 def test_rollback_runs_in_a_child_process_like_a_publish(fresh_settings, sample_copy):
     first = build(fresh_settings, sample_copy)
     second = build(fresh_settings, sample_copy)
     stewardship.rollback_build(fresh_settings, first.build_id)
-    assert publish.current_build_id(fresh_settings.warehouse_dir) == first.build_id
+    assert layout.current_build_id(fresh_settings.warehouse_dir) == first.build_id
     with pytest.raises(EtlError, match=r"(?s)以前の版に戻せませんでした.*残っていません"):
         stewardship.rollback_build(fresh_settings, "20000101T000000000000Z-1")
     assert second.build_id != first.build_id

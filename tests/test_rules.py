@@ -16,11 +16,11 @@ from functools import cache
 import duckdb
 import pytest
 
+from core.settings import PROJECT_DIR
 from etl import warehouse
 from etl.normalize import clean_text, match_key
 from etl.profiles import RULE_KINDS, Profile, load_profile
 from etl.reference import load_reference
-from etl.settings import PROJECT_DIR
 
 RULES_SQL = PROJECT_DIR / "etl" / "sql" / "marts" / "rule_findings.sql"
 PROFILE_RULES_SQL = PROJECT_DIR / "etl" / "sql" / "marts" / "profile_rules.sql"

@@ -12,10 +12,10 @@ from collections import Counter
 import duckdb
 import pytest
 
-from etl import publish
+from core import layout
+from core.settings import PROJECT_DIR
 from etl import sample_content as sc
 from etl.sample import WAREKI, build_files
-from etl.settings import PROJECT_DIR
 
 README = PROJECT_DIR / "data" / "sample" / "README.md"
 AIZUMISATO = "07447"  # 会津美里町: its 令和6年度 計画策定事業 is 取下げ
@@ -42,7 +42,7 @@ def documented(sample) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def mart(sample_settings) -> list[dict]:
-    path = publish.current_path(sample_settings.warehouse_dir)
+    path = layout.current_path(sample_settings.warehouse_dir)
     assert path is not None
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -55,7 +55,7 @@ def mart(sample_settings) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def sample_grants_mart(sample_settings) -> list[dict]:
-    path = publish.current_path(sample_settings.warehouse_dir)
+    path = layout.current_path(sample_settings.warehouse_dir)
     con = duckdb.connect(str(path), read_only=True)
     try:
         cursor = con.execute(

@@ -18,12 +18,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import layout
+from core.settings import PROJECT_DIR
 from dashboard.db import Warehouse
 from etl import publish, stewardship
 from etl.build import build
 from etl.errors import EtlError, ValidationFailed
 from etl.readers import SUPPORTED_SUFFIXES
-from etl.settings import PROJECT_DIR
 from etl.stewardship import NotFinished, UploadRefused, safe_name
 from tests.conftest import SAMPLE_DIR, settings_for
 
@@ -444,7 +445,7 @@ def test_candidate_is_the_published_inputs_plus_uploads(sample_settings, private
     folder = stewardship.session_folder(settings)
     upload = stewardship.save_upload(settings, folder, SURVEY_2024, survey_with_extra_hub())
     extra = stewardship.save_upload(settings, folder, "extra.csv", survey_with_extra_hub())
-    build_id = publish.current_build_id(settings.warehouse_dir)
+    build_id = layout.current_build_id(settings.warehouse_dir)
     assert stewardship.published_inputs(settings) == settings.warehouse_dir / "inputs" / build_id
     candidate = stewardship.candidate_inputs(
         settings, folder, [upload, extra], removed=("tottori_cooperatives.xlsx",)
@@ -525,7 +526,7 @@ def test_compare_with_a_build_made_before_a_column_existed(sample_settings, tmp_
 
     import duckdb
 
-    current = publish.current_path(sample_settings.warehouse_dir)
+    current = layout.current_path(sample_settings.warehouse_dir)
     older = tmp_path / "older.duckdb"
     shutil.copy(current, older)
     with duckdb.connect(str(older)) as con:  # as builds were before unknown_rows
@@ -578,7 +579,7 @@ def test_preview_reports_changes_per_mart_and_kpi(sample_settings, private, case
     assert result.candidate == folder / "preview.duckdb" and result.candidate.exists()
     assert "データテスト" in lines
     # The published warehouse is untouched by a preview.
-    assert publish.current_path(settings.warehouse_dir).parent == settings.warehouse_dir / "builds"
+    assert layout.current_path(settings.warehouse_dir).parent == settings.warehouse_dir / "builds"
     assert publish.list_builds(settings.warehouse_dir)[0].manifest["rows"] == SAMPLE_ROWS
 
 
@@ -838,13 +839,13 @@ def candidate_with_extra_hub(settings) -> Path:
 
 def test_publish_candidate_publishes_and_later_candidates_start_from_it(published):
     settings = published
-    first = publish.current_build_id(settings.warehouse_dir)
+    first = layout.current_build_id(settings.warehouse_dir)
     candidate = candidate_with_extra_hub(settings)
     lines: list[str] = []
     build_id = stewardship.publish_candidate(settings, candidate, progress=lines.append)
 
     assert build_id != first
-    assert publish.current_build_id(settings.warehouse_dir) == build_id
+    assert layout.current_build_id(settings.warehouse_dir) == build_id
     assert [b.build_id for b in publish.list_builds(settings.warehouse_dir)] == [build_id, first]
     manifest = publish.list_builds(settings.warehouse_dir)[0].manifest
     snapshot = settings.warehouse_dir / "inputs" / build_id
@@ -880,20 +881,20 @@ def test_publish_candidate_publishes_and_later_candidates_start_from_it(publishe
 
 def test_publish_candidate_refused_by_validation_changes_nothing(published):
     settings = published
-    first = publish.current_build_id(settings.warehouse_dir)
+    first = layout.current_build_id(settings.warehouse_dir)
     folder = stewardship.session_folder(settings)
     bad = stewardship.save_upload(settings, folder, SURVEY_2024, survey_with_bad_cells())
     candidate = stewardship.candidate_inputs(settings, folder, [bad])
     with pytest.raises(EtlError) as info:
         stewardship.publish_candidate(settings, candidate, wait_seconds=0)
     assert str(info.value).startswith("公開できませんでした。公開中のデータは変わっていません。\n")
-    assert publish.current_build_id(settings.warehouse_dir) == first
+    assert layout.current_build_id(settings.warehouse_dir) == first
     assert files_in(settings.warehouse_dir / "inputs") == [first]
 
 
 def test_two_publishes_at_once_are_serialised(published):
     settings = published
-    first = publish.current_build_id(settings.warehouse_dir)
+    first = layout.current_build_id(settings.warehouse_dir)
     candidates = [candidate_with_extra_hub(settings) for _ in range(2)]
     progress: list[list[str]] = [[], []]
     results: list[str | BaseException | None] = [None, None]
@@ -923,7 +924,7 @@ def test_two_publishes_at_once_are_serialised(published):
     builds = [b.build_id for b in publish.list_builds(settings.warehouse_dir)]
     assert len(builds) == 3 and builds[-1] == first
     assert sorted(results) == sorted(builds[:2])  # each call returns the build its child made
-    assert publish.current_build_id(settings.warehouse_dir) == builds[0]
+    assert layout.current_build_id(settings.warehouse_dir) == builds[0]
     for record in publish.list_builds(settings.warehouse_dir)[:2]:
         assert record.manifest["rows"] == EXTRA_HUB_ROWS
     reader = Warehouse(settings.warehouse_dir)
@@ -1016,10 +1017,10 @@ def test_panel_upload_preview_and_publish(steward_app, published):
         ["07", "小さな拠点数", 2024, "拠点一覧", "59", "60"],
         ["07", "拠点内の地域運営組織数", 2024, "拠点一覧", "47", "48"],
     ]
-    first = publish.current_build_id(published.warehouse_dir)
+    first = layout.current_build_id(published.warehouse_dir)
     at.button(key="publish").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    build_id = publish.current_build_id(published.warehouse_dir)
+    build_id = layout.current_build_id(published.warehouse_dir)
     assert build_id != first
     assert at.status[0].label == f"公開しました（版 {build_id}）"
     assert at.success[-1].value.startswith("公開しました。")
@@ -1055,13 +1056,13 @@ def test_panel_refuses_a_disguised_file_with_a_message(steward_app):
 
 
 def test_panel_rollback_makes_the_earlier_build_current_and_says_so(steward_app, published):
-    first = publish.current_build_id(published.warehouse_dir)
+    first = layout.current_build_id(published.warehouse_dir)
     second = build(published, SAMPLE_DIR).build_id
     at = steward_app
     at.run()
     at.button(key=f"rollback_{first}").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert publish.current_build_id(published.warehouse_dir) == first
+    assert layout.current_build_id(published.warehouse_dir) == first
     assert [b.key for b in at.button if b.label == "この版に戻す"] == [f"rollback_{second}"]
     assert [s.value for s in at.success] == [f"版 {first} に戻しました。"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from core.vocabulary import SERVICES
 from dashboard import kpi
 from dashboard.coverage import service_matrix
 from dashboard.db import Warehouse
@@ -26,7 +27,6 @@ from dashboard.views.data import _link, build_data_view
 from dashboard.views.hubs import build_hubs
 from dashboard.views.overview import build_overview
 from dashboard.views.pipeline import build_pipeline
-from etl.schemas import SERVICES
 from tests.partial_rmo import KNOWN, UNKNOWN, build_partial_rmo
 
 FUKUSHIMA_BUREAUS = ("県北", "県中", "県南", "会津", "南会津", "相双", "いわき")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.settings import load_settings
 from dashboard.auth import ROLE_LABELS, Access, resolve
 from dashboard.formatting import md_escape
-from etl.settings import load_settings
 
 
 def provider_configured() -> bool:

@@ -17,9 +17,9 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
+from core.settings import load_settings
 from dashboard.db import BuildGone, Warehouse
 from dashboard.views import Loader, direct_loader
-from etl.settings import load_settings
 
 T = TypeVar("T")
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.settings import load_settings
 from dashboard.db import WarehouseMissing
 from dashboard.filters import Filters, ProfileOption, build_profile_options, parse_filters
 from dashboard.formatting import fy_short
 from dashboard.ui.cache import latest, loader, version
-from etl.settings import load_settings
 
 URL_KEYS = ("profile", "from", "to", "bureau")
 CSV_ENCODINGS = ("UTF-8（BOM付き）", "Shift_JIS（CP932）")

@@ -9,13 +9,13 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from core.settings import Settings
 from dashboard.auth import Access
 from dashboard.formatting import NO_DATA, count_with_unknown, jst_text
 from dashboard.views.data import INDICATOR_LABELS
 from etl import stewardship
 from etl.errors import EtlError, ValidationFailed
 from etl.readers import SUPPORTED_SUFFIXES
-from etl.settings import Settings
 
 MART_LABELS = {"kpi_series": "KPI 時系列", "hubs": "拠点", "grants": "補助金", "district_budget": "地区別の補助",
                "cooperatives": "協同組合", "rule_findings": "規則チェック"}  # fmt: skip
