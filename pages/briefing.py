@@ -30,6 +30,8 @@ with right:
     if view.table is not None:
         st.markdown(f"### {view.table_title}")
         st.table(view.table)
+        if filters.bureaus:
+            st.caption(f"●: 選択中の{option.bureau_label}")
 
 st.markdown(f"### {view.findings_title}")
 st.text(view.findings_text)

@@ -4,7 +4,14 @@ from dashboard.formatting import fy_label
 from dashboard.kpi import FORECAST_RULE
 from dashboard.pipeline import FORECAST_METHOD
 from dashboard.ui.cache import view as cached_view
-from dashboard.ui.components import chart_block, empty_state, page_excel, page_header, table_block
+from dashboard.ui.components import (
+    chart_block,
+    empty_state,
+    metric_cards,
+    page_excel,
+    page_header,
+    table_block,
+)
 from dashboard.ui.state import current
 
 filters, option = current()
@@ -22,6 +29,8 @@ if view.has_grants:
         st.markdown("**トレンド予測**")
         st.write(view.trend_text)
         st.caption(FORECAST_RULE)
+    if view.scope_note:
+        st.caption(f"見通しは{view.scope_note}の拠点数によります。")
 
 if view.message:
     empty_state(view.message)
@@ -30,9 +39,7 @@ else:
     chart_block(view.timeline, view.districts, view.caption, "地区の歩み", filters, "timeline")
 
     st.subheader("規則チェックの結果")
-    st.markdown(
-        f"違反 **{view.errors}件**、助言 **{view.advice}件**（選択した年度・{option.bureau_label}）"
-    )
+    metric_cards(view.rule_cards)
     table_block(
         view.findings, "規則チェック", filters, "findings", "規則チェックの一覧", expanded=True
     )
@@ -49,4 +56,4 @@ else:
 st.subheader(f"{option.pref_name}の補助金の規則")
 st.dataframe(view.rules, hide_index=True, width="stretch")
 
-page_excel(filters, option)
+page_excel(filters, option, headlines=view.rule_cards)

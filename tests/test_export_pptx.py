@@ -108,7 +108,9 @@ def test_counts_with_unknown_rows_show_as_text(sample_pack):
     frame = pd.DataFrame({"地方振興局": ["会津", "県南", "相双"], "拠点数（拠点）": [23, 1, 4],
                           RMO_COLUMN: pd.array([16, None, 3], dtype="Int64"),
                           RMO_UNKNOWN_COLUMN: pd.array([2, 1, 0], dtype="Int64")})  # fmt: skip
-    pack = dataclasses.replace(sample_pack, tables=[Table("地方振興局別", "振興局別", frame)])
+    pack = dataclasses.replace(
+        sample_pack, tables=[Table("地方振興局別", "振興局別", frame, id="bureaus")]
+    )
     deck = Presentation(io.BytesIO(render_pptx(pack, {})))
     table = next(s.table for slide in deck.slides for s in slide.shapes if s.has_table)
     rows = [[cell.text for cell in row.cells] for row in table.rows]

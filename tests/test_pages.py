@@ -180,14 +180,17 @@ def test_missing_warehouse_says_how_to_build(monkeypatch, tmp_path):
 def test_pipeline_page_lists_the_sample_findings(app):
     at = app({}, "pages/pipeline.py")
     text = texts(at)
-    assert "違反 **8件**、助言 **5件**" in text
+    period = "令和2年度～令和8年度 (2020～2026)の累計"
+    assert f"規則違反（{period}） 8件" in text and f"助言（{period}） 5件" in text
     assert "パイプライン予測" in text and "トレンド予測" in text
     assert "67.3拠点" in text  # 59 + 10 pending districts × 10/12
 
 
 def test_pipeline_for_one_bureau_counts_only_its_findings(app):
     at = app({"bureau": "南会津"}, "pages/pipeline.py")
-    assert "違反 **1件**、助言 **1件**" in texts(at)  # 只見町 早森田地区: R4 and R7
+    period = "南会津・令和2年度～令和8年度 (2020～2026)の累計"
+    text = texts(at)  # 只見町 早森田地区: R4 and R7
+    assert f"規則違反（{period}） 1件" in text and f"助言（{period}） 1件" in text
 
 
 def test_tottori_pipeline_shows_its_own_rules_and_an_empty_state(app):

@@ -734,3 +734,16 @@ def test_data_view_load_log_lists_files_read_and_entries_skipped(load):
         "一覧",
         "（Excel）",
     ]
+
+
+def test_the_briefing_marks_the_selected_bureau(load, tmp_path):
+    view = build_briefing(
+        load, Filters("fukushima", 2020, 2026, ("会津",)), FUKUSHIMA, tmp_path, "white-bg"
+    )
+    assert (
+        "● 会津" in view.table.index
+        and "県北" in view.table.index
+        and "選択中" not in view.table.columns
+    )
+    whole = build_briefing(load, ALL_YEARS, FUKUSHIMA, tmp_path, "white-bg")
+    assert not any(str(name).startswith("●") for name in whole.table.index)

@@ -264,8 +264,8 @@ def render_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
         if chart.key in images:
             _chart_slide(prs, pack, chart, images[chart.key])
     for table in pack.tables:
-        if table.key in PPTX_TABLES:
-            _table_slides(prs, pack, table, _columns(table.frame, PPTX_TABLES[table.key]))
+        if table.id in PPTX_TABLES:
+            _table_slides(prs, pack, table, _columns(table.frame, PPTX_TABLES[table.id]))
     _findings_slide(prs, pack)
     _sources_slide(prs, pack)
     buffer = io.BytesIO()
@@ -274,10 +274,9 @@ def render_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
 
 
 # Tables worth a slide, and the columns that fit one (the Excel export has every column).
-PPTX_TABLES = {
-    "地方振興局別": None,
-    "地域別": None,
-    "規則チェック": ["年度（和暦）", "規則", "種別", "市町村", "地区名", "内容"],
+PPTX_TABLES = {  # by Table.id, whatever the prefecture calls its bureaus
+    "bureaus": None,
+    "findings": ["年度（和暦）", "規則", "種別", "市町村", "地区名", "内容"],
 }
 
 

@@ -35,6 +35,11 @@ def _display_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Numbers as text for a print-friendly table: 1 decimal for shares, データなし for unknown,
     a count with unknown rows as 「45（ほか不明4）」."""
     shown = unknowns_as_text(frame).drop(columns=["選択中"], errors="ignore")
+    if "選択中" in frame.columns:  # the selected bureaus are marked where the eye lands: ● 会津
+        names = frame[frame.columns[0]].where(
+            frame["選択中"] != "選択", "● " + frame[frame.columns[0]]
+        )
+        shown[frame.columns[0]] = names
     shown = shown.set_index(frame.columns[0])
     for column in shown.columns:
         if pd.api.types.is_float_dtype(shown[column]) or "%" in column:
@@ -58,7 +63,7 @@ def build_briefing(load: Loader, filters: Filters, option: ProfileOption, bounda
                              legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "font": {"size": 11}})  # fmt: skip
     ticks = list(trajectory.layout.xaxis.tickvals or [])
     trajectory.update_xaxes(ticktext=[era_short(y) for y in ticks], tickangle=0, title_text=None)
-    bureau = next((t for t in pack.tables if t.key == f"{option.bureau_label}別"), None)
+    bureau = next((t for t in pack.tables if t.id == "bureaus"), None)
     lines = pack.findings[:SHOWN_FINDINGS]
     more = len(pack.findings) - SHOWN_FINDINGS
     text = "\n".join(lines) + (f"\n…ほか{more}件（事業パイプラインに一覧）" if more > 0 else "")

@@ -22,7 +22,7 @@ from dashboard.maps import (
 )
 from dashboard.metrics import Card
 from dashboard.views import Loader
-from dashboard.views.overview import spend_reading
+from dashboard.views.readings import spend_reading
 
 LEVELS = ("municipality", "bureau")
 NO_GRANT_DATA = "この都道府県の補助金データはまだ取り込まれていません。"

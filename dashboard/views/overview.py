@@ -10,9 +10,16 @@ import plotly.graph_objects as go
 from dashboard import charts, kpi
 from dashboard.filters import Filters, ProfileOption
 from dashboard.formatting import fy_label, pct_text, with_fy_columns
-from dashboard.metrics import Card, Reading
+from dashboard.metrics import Card
 from dashboard.views import Loader
 from dashboard.views.pipeline import forecast_for
+from dashboard.views.readings import (
+    kpi_reading,
+    rule_cards,
+    scope_note,
+    selection_readings,
+    spend_reading,
+)
 
 
 @dataclass
@@ -42,23 +49,6 @@ def _target(profiles: pd.DataFrame, option: ProfileOption) -> kpi.Target:
     )
 
 
-def kpi_reading(kpi_frame: pd.DataFrame, pref: str, metric: str, indicator: str, to_fy: int | None,
-                target: int | None = None) -> Reading:  # fmt: skip
-    """A stock from kpi_actual: the latest value at or before the end of the selected period,
-    with its 時点, source and change against the actual year before."""
-    rows = kpi.actual_values(kpi_frame, pref, indicator, to_fy)
-    if rows.empty:
-        return Reading(metric, None, target=target)
-    row = rows.iloc[-1]
-    base = None if pd.isna(row["previous_fy"]) else int(row["previous_fy"])
-    return Reading(
-        metric, float(row["value"]), int(row["fiscal_year"]), unknown=int(row["unknown_rows"]),
-        target=target, as_of=None if pd.isna(row["as_of"]) else str(row["as_of"]), source=str(row["source"]),
-        change=None if base is None else float(row["change"]), change_base_fy=base,
-        change_partial=bool(row["change_partial"]) if base is not None else False,
-    )  # fmt: skip
-
-
 def _prefecture_cards(kpi_frame, option, target, to_fy) -> list[Card]:
     pref = option.pref_code
     return [
@@ -66,44 +56,6 @@ def _prefecture_cards(kpi_frame, option, target, to_fy) -> list[Card]:
         Card(kpi_reading(kpi_frame, pref, "rmo_in_hubs", "rmo_in_hubs", to_fy)),
         Card(kpi_reading(kpi_frame, pref, "rmo_share_pct", "rmo_share_pct", to_fy)),
     ]
-
-
-def selection_readings(subset: pd.DataFrame, filters: Filters) -> list[Reading]:
-    """The selected bureaus' hubs, RMOs and share, from hub_counts, as of the latest list at or
-    before the end of the selected period."""
-    where = "・".join(filters.bureaus)
-    rows = subset[subset["fiscal_year"] <= filters.to_fy] if filters.to_fy is not None else subset
-    ids = ("selection_hubs", "selection_rmo", "selection_rmo_share_pct")
-    if rows.empty:
-        return [Reading(m, None, where=where, note="拠点一覧がありません") for m in ids]
-    latest = rows.iloc[-1]
-    year, unknown = int(latest["fiscal_year"]), int(latest["rmo_unknown"])
-    known = int(latest["hubs"]) - unknown  # hubs whose RMO status is known
-    with_rmo = None if pd.isna(latest["hubs_with_rmo"]) else float(latest["hubs_with_rmo"])
-    share = None if with_rmo is None or known <= 0 else 100 * with_rmo / known
-    common = {"year": year, "where": where, "as_of": latest["as_of"], "source": "拠点一覧から集計"}
-    return [
-        Reading("selection_hubs", float(latest["hubs"]), **common),
-        Reading("selection_rmo", with_rmo, unknown=unknown, **common),
-        Reading("selection_rmo_share_pct", share, unknown=unknown, **common),
-    ]
-
-
-def spend_reading(load: Loader, option: ProfileOption, metric: str, from_fy: int, to_fy: int,
-                  bureaus: tuple[str, ...]) -> Reading:  # fmt: skip
-    """A flow from grant_spend: the grants of the years from_fy..to_fy in the selected bureaus."""
-    where = "・".join(bureaus)
-    row = load(
-        "grant_spend", pref=option.pref_code, from_fy=from_fy, to_fy=to_fy, bureaus=bureaus
-    ).iloc[0]
-    if int(row["records_in_prefecture"]) == 0:
-        note = "この都道府県の補助金データはまだ取り込まれていません"
-        return Reading(metric, None, to_fy, from_fy, where, note=note)
-    unknown = int(row["unknown_amounts"])
-    note = "取下げを除く" + (f"。金額未定の{unknown}件は含まない" if unknown else "")
-    yen = float(row["grant_yen"]) if int(row["records"]) and not pd.isna(row["grant_yen"]) else 0.0
-    source = "補助金交付記録"
-    return Reading(metric, yen, to_fy, from_fy, where, unknown, source=source, note=note)
 
 
 def _trajectory_table(
@@ -133,13 +85,6 @@ def _national(kpi_frame: pd.DataFrame, option: ProfileOption, hubs: pd.DataFrame
     )
     table["系列"] = table["系列"].replace({"県": option.pref_name})
     return figure, table, caption
-
-
-def scope_note(filters: Filters, option: ProfileOption) -> str:
-    """With bureaus selected, what stays prefecture-wide: the target is the prefecture's."""
-    if not filters.bureaus:
-        return ""
-    return f"県全体（{option.bureau_label}別の目標なし）"
 
 
 def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Overview:
@@ -185,9 +130,5 @@ def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Ove
                         bureaus=filters.bureaus)  # fmt: skip
         view.errors = int((findings["severity"] == "error").sum())
         view.advice = int((findings["severity"] == "advice").sum())
-        where = "・".join(filters.bureaus)
-        view.rule_cards = [
-            Card(Reading(metric, float(count), filters.to_fy, filters.from_fy, where, source="補助金交付記録"))
-            for metric, count in (("rule_errors", view.errors), ("rule_advice", view.advice))
-        ]  # fmt: skip
+        view.rule_cards = rule_cards(findings, filters)
     return view

@@ -20,8 +20,9 @@ from dashboard.views import Loader
 from dashboard.views.data import build_data_view
 from dashboard.views.grant_map import build_grant_map
 from dashboard.views.hubs import build_hubs
-from dashboard.views.overview import build_overview, spend_reading
+from dashboard.views.overview import build_overview
 from dashboard.views.pipeline import build_pipeline
+from dashboard.views.readings import spend_reading
 
 SAMPLE_LABEL = "サンプルデータ（架空）: 拠点数・地域運営組織数の合計は公表値と一致しますが、個々の拠点・地区・補助金は架空です。"
 TOP_FINDINGS = 8
@@ -39,10 +40,11 @@ class Chart:
 
 @dataclass(frozen=True)
 class Table:
-    key: str  # also the Excel sheet name
+    key: str  # the Excel sheet name (words people read)
     title: str
     frame: pd.DataFrame
     note: str = ""
+    id: str = ""  # what the table is, for code: bureaus, municipalities, findings, budget, …
 
 
 @dataclass
@@ -160,21 +162,49 @@ def build_pack(load: Loader, filters: Filters, option: ProfileOption, boundaries
     tables = []
     if hubs.bureau_table is not None:
         tables.append(
-            Table(f"{label}別", f"{label}別の拠点と地域運営組織", hubs.bureau_table, hubs.source)
+            Table(
+                f"{label}別",
+                f"{label}別の拠点と地域運営組織",
+                hubs.bureau_table,
+                hubs.source,
+                "bureaus",
+            )
         )
-        tables.append(Table("市町村別", "市町村別の拠点", hubs.municipality_table, hubs.source))
+        tables.append(
+            Table(
+                "市町村別", "市町村別の拠点", hubs.municipality_table, hubs.source, "municipalities"
+            )
+        )
     if pipeline.findings is not None:
         tables.append(
-            Table("規則チェック", "補助金の規則チェック", pipeline.findings, pipeline.caption)
+            Table(
+                "規則チェック",
+                "補助金の規則チェック",
+                pipeline.findings,
+                pipeline.caption,
+                "findings",
+            )
         )
         tables.append(
-            Table("地区の上限と残り", "地区ごとの上限と残り", pipeline.budget, pipeline.caption)
+            Table(
+                "地区の上限と残り",
+                "地区ごとの上限と残り",
+                pipeline.budget,
+                pipeline.caption,
+                "budget",
+            )
         )
     if grant_map is not None:
         tables.append(
-            Table("補助金（市町村別）", "補助金額（市町村別）", grant_map.table, grant_map.caption)
+            Table(
+                "補助金（市町村別）",
+                "補助金額（市町村別）",
+                grant_map.table,
+                grant_map.caption,
+                "grant_municipalities",
+            )
         )
-    tables.append(Table("出典", "公表値の出典と時点", sources))
+    tables.append(Table("出典", "公表値の出典と時点", sources, id="sources"))
     findings, summary = _findings(pipeline)
     outlook = [overview.grade.explanation, overview.outlook] + (
         [overview.pipeline_text] if overview.pipeline_text else []

@@ -3,7 +3,7 @@ and limits, and the two forecasts of hubs by the target year."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,6 +13,7 @@ from dashboard import pipeline as pl
 from dashboard.filters import Filters, ProfileOption
 from dashboard.formatting import fy_label, money_text, sen_yen, with_fy_columns
 from dashboard.views import Loader
+from dashboard.views.readings import rule_cards, scope_note
 
 SEVERITY_LABELS = {"error": "違反", "advice": "助言"}
 
@@ -33,6 +34,8 @@ class PipelineView:
     next_year: pd.DataFrame | None = None
     current_fy: int | None = None
     caption: str = ""
+    rule_cards: list = field(default_factory=list)  # rule_errors and rule_advice (as on 概要)
+    scope_note: str = ""  # what the forecasts cover when bureaus are selected
 
 
 def _rules_table(rules: pd.DataFrame, programs: pd.DataFrame) -> pd.DataFrame:
@@ -177,6 +180,7 @@ def build_pipeline(load: Loader, filters: Filters, option: ProfileOption) -> Pip
         return view
     view.has_grants = True
     view.forecast = forecast_for(load, option, filters.to_fy)
+    view.scope_note = scope_note(filters, option)
     view.trend_text = outlook_for(load, option, filters.to_fy)
     grants = load("grants_history", pref=option.pref_code, bureaus=filters.bureaus)
     in_range = grants[grants["fiscal_year"].between(filters.from_fy, filters.to_fy)]
@@ -199,6 +203,7 @@ def build_pipeline(load: Loader, filters: Filters, option: ProfileOption) -> Pip
     view.findings = _findings_display(findings, label)
     view.errors = int((findings["severity"] == "error").sum())
     view.advice = int((findings["severity"] == "advice").sum())
+    view.rule_cards = rule_cards(findings, filters)
     names = dict(zip(programs["program"], programs["program_name"], strict=True))
     budget = load("district_budget", pref=option.pref_code, from_fy=filters.from_fy, to_fy=filters.to_fy,
                   bureaus=filters.bureaus)  # fmt: skip
