@@ -25,8 +25,8 @@ left, right = st.columns([1, 3], vertical_alignment="center")
 with left.container(border=True):
     st.markdown(f"## :{GRADE_COLOURS[grade.label]}[{grade.label}]")
     st.caption(view.scope_note or "県全体の拠点数で判定")
-if view.scope_note:
-    right.write(f"判定と予測は{view.scope_note}の拠点数によります。")
+if view.scope_sentence:
+    right.write(view.scope_sentence)
 right.write(grade.explanation)
 right.write(view.outlook)
 if view.pipeline_text:

@@ -747,3 +747,23 @@ def test_the_briefing_marks_the_selected_bureau(load, tmp_path):
     )
     whole = build_briefing(load, ALL_YEARS, FUKUSHIMA, tmp_path, "white-bg")
     assert not any(str(name).startswith("●") for name in whole.table.index)
+
+
+def test_a_target_year_already_past_is_judged_not_forecast(load):
+    # 鳥取県's target year is R6 (2024), before this fiscal year: no forecast line, a verdict.
+    overview = build_overview(load, Filters("tottori", 2019, 2024, ()), TOTTORI)
+    assert "トレンド予測" not in {trace.name for trace in overview.trajectory.data}
+    assert overview.outlook.startswith("目標年度（令和6年度 (2024)）を過ぎています。")
+
+
+def test_with_bureaus_selected_the_judgement_says_it_is_prefecture_wide(load, tmp_path):
+    filters = Filters("fukushima", 2020, 2026, ("会津",))
+    overview = build_overview(load, filters, FUKUSHIMA)
+    assert (
+        overview.scope_sentence
+        == "判定と予測は県全体（地方振興局別の目標なし）の拠点数によります。"
+    )
+    assert overview.national_caption.startswith("県全体（地方振興局別の目標なし）の値です。")
+    briefing = build_briefing(load, filters, FUKUSHIMA, tmp_path, "white-bg")
+    assert briefing.grade_text[0] == overview.scope_sentence
+    assert build_overview(load, ALL_YEARS, FUKUSHIMA).scope_sentence == ""

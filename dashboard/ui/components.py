@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +43,7 @@ def page_header(title: str, filters: Filters, option: ProfileOption) -> None:
     """Title, the scope of the view, link warnings, the sample label and the data's as-of."""
     st.session_state["_page_tables"] = []  # the tables this run shows, for the page's Excel file
     st.session_state["_page_title"] = title
+    st.html(f"<style>{app_stylesheet()}</style>")  # static, no data in it
     st.title(title)
     for warning in link_warnings():
         st.warning(warning, icon=":material/link_off:")
@@ -118,15 +120,28 @@ def page_excel(filters: Filters, option: ProfileOption, headlines: list[Card] | 
 
 
 def metric_cards(cards: list[Card]) -> None:
-    """The headline numbers side by side (概要 and ブリーフィング)."""
-    for column, card in zip(st.columns(len(cards)), cards, strict=True):
-        column.metric(card.label, card.value, card.delta, help=card.help, border=True)
+    """The headline numbers side by side, at most four to a row (five make rows of three and
+    two), so that a label with its scope and the value fit without being cut."""
+    if not cards:
+        return
+    rows = math.ceil(len(cards) / 4)
+    per_row = math.ceil(len(cards) / rows)
+    for start in range(0, len(cards), per_row):
+        row = cards[start : start + per_row]
+        for column, card in zip(st.columns(per_row), row, strict=False):
+            column.metric(card.label, card.value, card.delta, help=card.help, border=True)
 
 
 @functools.cache
 def print_stylesheet() -> str:
     """Our static print stylesheet (A4 landscape, no sidebar or buttons), read once."""
     return (Path(__file__).parent / "print.css").read_text(encoding="utf-8")
+
+
+@functools.cache
+def app_stylesheet() -> str:
+    """Our static screen stylesheet (cards that wrap instead of cutting), read once."""
+    return (Path(__file__).parent / "app.css").read_text(encoding="utf-8")
 
 
 def empty_state(message: str) -> None:

@@ -39,6 +39,11 @@ class Overview:
     advice: int | None = None
     rule_cards: list[Card] = field(default_factory=list)  # the two counts as catalogue cards
     scope_note: str = ""  # what the judgement and forecasts cover when bureaus are selected
+
+    @property
+    def scope_sentence(self) -> str:
+        return f"判定と予測は{self.scope_note}の拠点数によります。" if self.scope_note else ""
+
     notes: list[str] = field(default_factory=list)
 
 
@@ -104,6 +109,8 @@ def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Ove
     note = kpi.age_note(grade.year, current_fy)
     grade = replace(grade, explanation=grade.explanation + note) if note else grade
     forecast = kpi.trend_forecast(hubs, target.target_year)
+    if target.target_year < current_fy:  # a target year already past is judged, not forecast
+        forecast = forecast.iloc[0:0]
     pipeline = forecast_for(load, option, filters.to_fy)
     points = load("kpi_series", pref=option.pref_code)
     actual_points = points[(points["pref_code"] == option.pref_code) & (points["indicator"] == "hubs_total")

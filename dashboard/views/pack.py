@@ -206,7 +206,8 @@ def build_pack(load: Loader, filters: Filters, option: ProfileOption, boundaries
         )
     tables.append(Table("出典", "公表値の出典と時点", sources, id="sources"))
     findings, summary = _findings(pipeline)
-    outlook = [overview.grade.explanation, overview.outlook] + (
+    scope = [overview.scope_sentence] if overview.scope_sentence else []
+    outlook = [*scope, overview.grade.explanation, overview.outlook] + (
         [overview.pipeline_text] if overview.pipeline_text else []
     )
     source_lines = sorted({str(s) for s in sources["出典"]})
