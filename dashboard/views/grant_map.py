@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.columns import labelled
 from dashboard.filters import Filters, ProfileOption
 from dashboard.formatting import fy_label, sen_yen, updated_text, with_fy_columns
 from dashboard.maps import (
@@ -96,41 +97,42 @@ def _table(values: pd.DataFrame, level: str, bureau_label: str) -> pd.DataFrame:
     rows = values[values["is_selected"]]
     if level == "bureau":
         head = {
-            bureau_label: rows["bureau"],
-            "市町村数": rows["municipalities"],
-            "補助のある市町村数": rows["with_grants"]
-            .astype("Int64")
-            .where(rows["grant_yen"].notna()),
+            "bureau": rows["bureau"],
+            "municipalities": rows["municipalities"],
+            "with_grants": rows["with_grants"].astype("Int64").where(rows["grant_yen"].notna()),
         }
     else:
         head = {
-            "市町村コード": rows["key"].astype(str),
-            "市町村名": rows["name"],
-            bureau_label: rows["bureau"],
+            "municipality_code": rows["key"].astype(str),
+            "municipality_name": rows["name"],
+            "bureau": rows["bureau"],
         }
     table = pd.DataFrame(
         {
             **head,
-            "補助金額（千円）": _sen(rows["grant_yen"]),
-            "記録数": rows["records"],
-            "地区数": rows["districts"],
+            "grant_thousand_yen": _sen(rows["grant_yen"]),
+            "records": rows["records"],
+            "districts": rows["districts"],
         }
     )
-    return table.reset_index(drop=True)
+    return labelled(table, bureau_label).reset_index(drop=True)
 
 
 def _districts_table(districts: pd.DataFrame) -> pd.DataFrame:
-    table = pd.DataFrame(
-        {
-            "地区名": districts["district_name"],
-            "市町村": districts["municipality_name"],
-            "累計補助金額（千円）": _sen(districts["cumulative_grant_yen"]),
-            "選択年度の補助金額（千円）": _sen(districts["grant_in_range_yen"]),
-            "上限（千円）": _sen(districts["cap_yen"]),
-            "上限使用率（%）": districts["cap_used_pct"].astype("Float64"),
-            "最初の年度": districts["first_fy"],
-            "最後の年度": districts["last_fy"],
-        }
+    table = labelled(
+        pd.DataFrame(
+            {
+                "district_name": districts["district_name"],
+                "municipality": districts["municipality_name"],
+                "cumulative_thousand_yen": _sen(districts["cumulative_grant_yen"]),
+                "in_range_thousand_yen": _sen(districts["grant_in_range_yen"]),
+                "cap_thousand_yen": _sen(districts["cap_yen"]),
+                "cap_used_pct": districts["cap_used_pct"].astype("Float64"),
+                "first_fy": districts["first_fy"],
+                "last_fy": districts["last_fy"],
+            }
+        ),
+        "",
     )
     table = with_fy_columns(table, "最初の年度", "最初の年度")
     return with_fy_columns(table, "最後の年度", "最後の年度").reset_index(drop=True)

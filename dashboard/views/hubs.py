@@ -8,9 +8,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import charts
+from dashboard.columns import labelled
 from dashboard.coverage import CoverageGaps, coverage_gaps, hubs_without_rmo
 from dashboard.filters import Filters, ProfileOption
-from dashboard.formatting import RMO_COLUMN, RMO_UNKNOWN_COLUMN, fy_label, with_fy_columns
+from dashboard.formatting import RMO_COLUMN, fy_label, with_fy_columns
 from dashboard.views import Loader
 
 
@@ -37,8 +38,7 @@ class HubsView:
     cooperatives_caption: str = ""
 
 
-COUNT_COLUMNS = {"hubs": "拠点数（拠点）", "hubs_with_rmo": RMO_COLUMN, "rmo_unknown": RMO_UNKNOWN_COLUMN,
-                 "share": "組織のある割合（%）"}  # fmt: skip
+COUNT_COLUMNS = ["hubs", "hubs_with_rmo", "rmo_unknown", "rmo_share_pct"]
 SHARE_NOTE = (
     "地域運営組織の有無が不明な拠点が{n}か所あります。「{rmo}」は有無の分かる拠点の数（表示は"
     "「45（ほか不明4）」の形）、「組織のある割合」は有無の分かる拠点に対する割合です。"
@@ -56,7 +56,7 @@ def _share(hubs: object, with_rmo: object, unknown: object = 0) -> float | None:
 def _with_share(frame: pd.DataFrame) -> pd.DataFrame:
     """Counts as whole numbers (NULL stays NULL, never 0) and the share of the known hubs."""
     counts = frame.astype({"hubs": "Int64", "hubs_with_rmo": "Int64", "rmo_unknown": "Int64"})
-    return counts.assign(share=[_share(h, r, u) for h, r, u in
+    return counts.assign(rmo_share_pct=[_share(h, r, u) for h, r, u in
                                 zip(counts["hubs"], counts["hubs_with_rmo"], counts["rmo_unknown"], strict=True)])  # fmt: skip
 
 
@@ -74,15 +74,12 @@ def _bureau_table(frame: pd.DataFrame, filters: Filters, label: str) -> pd.DataF
     table = _with_share(table)
     if filters.bureaus:  # the selected rows are marked; without a selection there is no column
         table["selected"] = [("選択" if b in filters.bureaus else "") for b in table["bureau"]]
-    return table.rename(columns={"bureau": label, **COUNT_COLUMNS, "selected": "選択中"})
+    return labelled(table, label)
 
 
 def _municipality_table(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     columns = ["municipality_code", "municipality_name", "bureau", "kaso", *COUNT_COLUMNS]
-    return _with_share(frame)[columns].rename(columns={
-        "municipality_code": "市町村コード", "municipality_name": "市町村名", "bureau": label, "kaso": "過疎区分",
-        **COUNT_COLUMNS,
-    })  # fmt: skip
+    return labelled(_with_share(frame)[columns], label)
 
 
 def _legal_forms(hubs: pd.DataFrame) -> pd.DataFrame:
@@ -104,9 +101,8 @@ def _add_rmo_sections(view: HubsView, hubs: pd.DataFrame, label: str) -> None:
         view.rmo_note = "この年度の拠点一覧には地域運営組織の有無がありません（データなし）。"
         return
     view.rmo_note = f"地域運営組織の有無が不明な拠点が{unknown}か所あります。" if unknown else None
-    columns = {"municipality_name": "市町村名", "bureau": label, "hub_name": "小さな拠点の名称",
-               "district_name": "地区名", "population": "人口（人）"}  # fmt: skip
-    view.without_rmo = without[list(columns)].rename(columns=columns)
+    columns = ["municipality_name", "bureau", "hub_name", "district_name", "population"]
+    view.without_rmo = labelled(without[columns], label)
     view.legal_forms_table = _legal_forms(hubs)
     if not view.legal_forms_table.empty:
         view.legal_forms_figure = charts.plot_counts(
@@ -119,8 +115,7 @@ def _add_gap_sections(view: HubsView, gaps: CoverageGaps, filters: Filters, labe
     if gaps.kaso_without_hub is None:
         view.kaso_note = "この都道府県の市町村別の過疎区分は参照データにありません（データなし）。"
     else:
-        view.kaso_without_hub = gaps.kaso_without_hub.rename(columns={
-            "municipality_code": "市町村コード", "municipality_name": "市町村名", "bureau": label, "kaso": "過疎区分"})  # fmt: skip
+        view.kaso_without_hub = labelled(gaps.kaso_without_hub, label)
     if gaps.service_matrix is None:
         return
     marked = gaps.service_matrix.rename(index=lambda b: f"● {b}" if b in filters.bureaus else b)

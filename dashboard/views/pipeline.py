@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from dashboard import charts, kpi
 from dashboard import pipeline as pl
+from dashboard.columns import labelled
 from dashboard.filters import Filters, ProfileOption
 from dashboard.formatting import fy_label, money_text, sen_yen, with_fy_columns
 from dashboard.views import Loader
@@ -40,34 +41,35 @@ class PipelineView:
 
 def _rules_table(rules: pd.DataFrame, programs: pd.DataFrame) -> pd.DataFrame:
     names = dict(zip(programs["program"], programs["program_name"], strict=True))
-    return pd.DataFrame({
-        "規則": rules["rule_id"], "内容": rules["title"],
-        "対象事業": ["・".join(names.get(p, p) for p in ps) for ps in rules["programs"]],
-        "種別": rules["severity"].map(SEVERITY_LABELS), "根拠": rules["source"],
-    })  # fmt: skip
+    return labelled(pd.DataFrame({
+        "rule_id": rules["rule_id"], "title": rules["title"],
+        "programs": ["・".join(names.get(p, p) for p in ps) for ps in rules["programs"]],
+        "severity": rules["severity"].map(SEVERITY_LABELS), "source_ref": rules["source"],
+    }), "")  # fmt: skip
 
 
 def _districts_display(districts: pd.DataFrame, label: str) -> pd.DataFrame:
     def years(values: tuple) -> str:
         return "、".join(fy_label(y) for y in values) or "なし"  # none, not unknown
 
-    return pd.DataFrame({
-        "市町村": districts["municipality_name"], label: districts["bureau"], "地区名": districts["district_name"],
-        "段階": districts["stage"], "計画策定事業": districts["plan_fys"].map(years),
-        "小さな拠点づくり事業": districts["project_fys"].map(years), "取下げ": districts["withdrawn_fys"].map(years),
-        "拠点一覧への掲載": districts["first_listed_fy"].map(lambda y: fy_label(int(y)) if pd.notna(y) else "未掲載"),
-        "違反（件）": districts["error"], "助言（件）": districts["advice"],
-    })  # fmt: skip
+    return labelled(pd.DataFrame({
+        "municipality": districts["municipality_name"], "bureau": districts["bureau"],
+        "district_name": districts["district_name"], "stage": districts["stage"],
+        "plan_years": districts["plan_fys"].map(years), "project_years": districts["project_fys"].map(years),
+        "withdrawn_years": districts["withdrawn_fys"].map(years),
+        "listed": districts["first_listed_fy"].map(lambda y: fy_label(int(y)) if pd.notna(y) else "未掲載"),
+        "errors": districts["error"], "advice": districts["advice"],
+    }), label)  # fmt: skip
 
 
 def _findings_display(findings: pd.DataFrame, label: str) -> pd.DataFrame:
     table = pd.DataFrame({
-        "fiscal_year": findings["fiscal_year"], "規則": findings["rule_id"],
-        "種別": findings["severity"].map(SEVERITY_LABELS), "市町村": findings["municipality_name"],
-        label: findings["bureau"], "地区名": findings["district_name"], "内容": findings["message"],
-        "根拠": findings["source_ref"],
+        "fiscal_year": findings["fiscal_year"], "rule_id": findings["rule_id"],
+        "severity": findings["severity"].map(SEVERITY_LABELS), "municipality": findings["municipality_name"],
+        "bureau": findings["bureau"], "district_name": findings["district_name"], "message": findings["message"],
+        "source_ref": findings["source_ref"],
     })  # fmt: skip
-    return with_fy_columns(table)
+    return with_fy_columns(labelled(table, label))
 
 
 def _limit_text(limit: dict, names: dict[str, str], evaluated_fy: int) -> tuple[str, str]:
@@ -120,14 +122,14 @@ def _budget_display(budget: pd.DataFrame, names: dict[str, str], label: str) -> 
                 programs = "・".join(names.get(p, p) for p in limit["programs"])
                 title = f"{programs}の年数（{limit['rule_id']}、使用/上限）"
                 years[title][position] = f"{limit['used']}/{limit['limit_value']}"
-    return pd.DataFrame({
-        "市町村": budget["municipality_name"], label: budget["bureau"], "地区名": budget["district_name"],
-        "累計補助金額（千円）": budget["cumulative_grant_yen"].map(sen_yen), "上限（千円）": budget["cap_yen"].map(sen_yen),
-        "残り（千円）": budget["cap_left_yen"].map(sen_yen),
-        **years,
-        "終了期限": budget["finish_by_fy"].map(lambda y: fy_label(int(y)) if pd.notna(y) else "期限なし"),
-        "状況": budget["status"], "超過・来年度の制約": notes,
-    })  # fmt: skip
+    return labelled(pd.DataFrame({
+        "municipality": budget["municipality_name"], "bureau": budget["bureau"], "district_name": budget["district_name"],
+        "cumulative_thousand_yen": budget["cumulative_grant_yen"].map(sen_yen),
+        "cap_thousand_yen": budget["cap_yen"].map(sen_yen), "left_thousand_yen": budget["cap_left_yen"].map(sen_yen),
+        **years,  # one column per years rule, titled from the rule
+        "finish_by": budget["finish_by_fy"].map(lambda y: fy_label(int(y)) if pd.notna(y) else "期限なし"),
+        "status": budget["status"], "limits": notes,
+    }), label)  # fmt: skip
 
 
 def outlook_for(load: Loader, option: ProfileOption, to_fy: int | None) -> str:
