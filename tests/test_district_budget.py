@@ -124,3 +124,20 @@ def test_every_limit_comes_from_the_rules():
         if r.kind in ("cumulative_cap", "max_years", "window_years")
     ]
     assert list(zip(limits["rule_id"], limits["kind"], strict=True)) == declared
+
+
+def test_a_second_declaration_of_the_cap_is_refused(tmp_path):
+    """The cap is declared once, as the cumulative_cap rule; a [district_cap] table beside it
+    could drift from the rule, so the profile is refused with the reason."""
+    from etl.errors import EtlError
+
+    text = (PROJECT_DIR / "data" / "profiles" / "fukushima.toml").read_text(encoding="utf-8")
+    copy = tmp_path / "fukushima.toml"
+    copy.write_text(text + '\n[district_cap]\ncap_yen = 5000000\nprograms = ["plan"]\nsource = "x"\n',
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(EtlError, match=r"\[district_cap\] は使えません.*cumulative_cap"):
+        load_profile(copy)
+    assert (PROFILE.district_cap_yen, PROFILE.district_cap_programs) == (
+        5_000_000,
+        ("plan", "project"),
+    )
