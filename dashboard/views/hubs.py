@@ -60,17 +60,15 @@ def _with_share(frame: pd.DataFrame) -> pd.DataFrame:
                                 zip(counts["hubs"], counts["hubs_with_rmo"], counts["rmo_unknown"], strict=True)])  # fmt: skip
 
 
-def _total(frame: pd.DataFrame) -> dict[str, object]:
-    """The prefecture's row: the known counts add up, and so do the unknown rows; the RMO count
-    is unknown only when no hub of the prefecture has a known status."""
-    hubs, unknown = int(frame["hubs"].sum()), int(frame["rmo_unknown"].sum())
-    known = None if hubs > 0 and unknown == hubs else int(frame["hubs_with_rmo"].fillna(0).sum())
-    return {"bureau": "県全体", "hubs": hubs, "hubs_with_rmo": known, "rmo_unknown": unknown}
-
-
-def _bureau_table(frame: pd.DataFrame, filters: Filters, label: str) -> pd.DataFrame:
+def _bureau_table(
+    frame: pd.DataFrame, total: pd.Series, filters: Filters, label: str
+) -> pd.DataFrame:
+    """Every bureau, then the prefecture's row (hub_counts summed in SQL for the whole
+    prefecture: its RMO count is unknown only when no hub's status is known)."""
     columns = ["bureau", "hubs", "hubs_with_rmo", "rmo_unknown"]
-    table = pd.concat([frame[columns], pd.DataFrame([_total(frame)])], ignore_index=True)
+    whole = {"bureau": "県全体", "hubs": total["hubs"], "hubs_with_rmo": total["hubs_with_rmo"],
+             "rmo_unknown": total["rmo_unknown"]}  # fmt: skip
+    table = pd.concat([frame[columns], pd.DataFrame([whole])], ignore_index=True)
     table = _with_share(table)
     if filters.bureaus:  # the selected rows are marked; without a selection there is no column
         table["selected"] = [("選択" if b in filters.bureaus else "") for b in table["bureau"]]
@@ -150,11 +148,12 @@ def build_hubs(
         source=f"出典: 小さな拠点一覧（{row['files']}）、{fy_label(year)}・{row['as_of']}時点。",
     )
     by_bureau = load("hubs_by_bureau", pref=pref, year=year)
-    unknown, listed = int(by_bureau["rmo_unknown"].sum()), int(by_bureau["hubs"].sum())
-    if 0 < unknown < listed:  # some hubs of unknown status (a list without the column: rmo_note)
-        view.source += " " + SHARE_NOTE.format(n=unknown, rmo=RMO_COLUMN)
+    years = load("hubs_by_year", pref=pref, bureaus=())
+    total = years[years["fiscal_year"] == year].iloc[0]  # the whole prefecture, from hub_counts
+    if 0 < int(total["rmo_unknown"]) < int(total["hubs"]):  # a list without the column: rmo_note
+        view.source += " " + SHARE_NOTE.format(n=int(total["rmo_unknown"]), rmo=RMO_COLUMN)
     view.bureau_figure = charts.plot_bureau_bars(by_bureau, filters.bureaus, label)
-    view.bureau_table = _bureau_table(by_bureau, filters, label)
+    view.bureau_table = _bureau_table(by_bureau, total, filters, label)
     municipalities = load("hubs_by_municipality", pref=pref, year=year, bureaus=filters.bureaus)
     view.municipality_table = _municipality_table(municipalities, label)
     hubs = load("hubs_list", pref=pref, year=year, bureaus=filters.bureaus)

@@ -135,7 +135,6 @@ def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Ove
     ):
         findings = load("rule_findings", pref=option.pref_code, from_fy=filters.from_fy, to_fy=filters.to_fy,
                         bureaus=filters.bureaus)  # fmt: skip
-        view.errors = int((findings["severity"] == "error").sum())
-        view.advice = int((findings["severity"] == "advice").sum())
         view.rule_cards = rule_cards(findings, filters)
+        view.errors, view.advice = (int(card.reading.value) for card in view.rule_cards)
     return view

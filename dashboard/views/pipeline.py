@@ -203,9 +203,8 @@ def build_pipeline(load: Loader, filters: Filters, option: ProfileOption) -> Pip
     view.timeline = charts.plot_pipeline_timeline(districts, findings)
     view.districts = _districts_display(districts, label)
     view.findings = _findings_display(findings, label)
-    view.errors = int((findings["severity"] == "error").sum())
-    view.advice = int((findings["severity"] == "advice").sum())
     view.rule_cards = rule_cards(findings, filters)
+    view.errors, view.advice = (int(card.reading.value) for card in view.rule_cards)
     names = dict(zip(programs["program"], programs["program_name"], strict=True))
     budget = load("district_budget", pref=option.pref_code, from_fy=filters.from_fy, to_fy=filters.to_fy,
                   bureaus=filters.bureaus)  # fmt: skip
