@@ -1,5 +1,5 @@
--- Districts with a grant in the selected years: cumulative grant against the cap (all years),
--- and the grant within the selected years.
+-- Districts with a grant in the selected years: their district_budget row (cumulative grant
+-- against the cap, all years), the grant within the selected years and the map position.
 with in_range as (
     select
         municipality_code,
@@ -12,22 +12,11 @@ with in_range as (
 )
 
 select
-    d.municipality_code,
-    d.municipality_name,
-    d.bureau,
-    d.district_name,
-    d.district_key,
-    d.first_fy,
-    d.last_fy,
-    d.years,
-    d.cumulative_grant_yen,
-    d.cap_yen,
-    d.cap_used_pct,
+    d.*,
     r.grant_in_range_yen,
     r.programs,
     m.rep_lat,
-    m.rep_lon,
-    d.is_sample
+    m.rep_lon
 from district_budget as d
 join in_range as r on r.municipality_code = d.municipality_code and r.district_key = d.district_key
 join municipalities as m on m.municipality_code = d.municipality_code
