@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PROFILES := fukushima tottori
+PROFILES := $(basename $(notdir $(wildcard data/profiles/*.toml)))  # every profile
 PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 

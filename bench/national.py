@@ -13,8 +13,8 @@ import tomllib
 from pathlib import Path
 
 from core.settings import PROJECT_DIR
+from core.vocabulary import PREF_NAME_BY_CODE
 from etl.normalize import check_digit
-from etl.reference import PREF_NAME_BY_CODE
 
 MUNICIPALITIES = 1741
 SURVEY_YEARS = (2020, 2021, 2022, 2023, 2024)

@@ -46,21 +46,23 @@ def _as_of(value: object) -> str:
     return "時点不明" if is_missing(value) or value in ("", None) else f"{value}時点"
 
 
-def plot_trajectory(actual: pd.DataFrame, target: Target, forecast: pd.DataFrame,
+def plot_trajectory(actual: pd.DataFrame, target: Target | None, forecast: pd.DataFrame,
                     subset: pd.DataFrame | None = None, selected: tuple[int, int] | None = None,
                     unit: str = "拠点", pipeline: float | None = None) -> go.Figure:  # fmt: skip
     """Actual points (with as-of and basis), the straight target path, the trend forecast with
-    its band, the target marker, and the hubs of the selected bureaus when a subset is given."""
+    its band, the target marker, and the hubs of the selected bureaus when a subset is given.
+    Without a target (none set in the profile) there is no path, marker or forecast to it."""
     figure = go.Figure()
     if selected and selected[0] is not None:
         figure.add_vrect(x0=selected[0] - 0.5, x1=selected[1] + 0.5, fillcolor="#eef3f9", line_width=0,
                          layer="below", annotation_text="選択した年度", annotation_position="top left")  # fmt: skip
-    path = target.path()
-    figure.add_trace(go.Scatter(
-        x=path["fiscal_year"], y=path["value"], mode="lines", name="目標経路（直線）",
-        line={"color": GREY, "dash": "dash"},
-        hovertemplate="目標経路 %{x}年度: %{y:.1f}" + unit + "<extra></extra>",
-    ))  # fmt: skip
+    if target is not None:
+        path = target.path()
+        figure.add_trace(go.Scatter(
+            x=path["fiscal_year"], y=path["value"], mode="lines", name="目標経路（直線）",
+            line={"color": GREY, "dash": "dash"},
+            hovertemplate="目標経路 %{x}年度: %{y:.1f}" + unit + "<extra></extra>",
+        ))  # fmt: skip
     if not forecast.empty and forecast["low"].notna().any():
         figure.add_trace(go.Scatter(
             x=list(forecast["fiscal_year"]) + list(forecast["fiscal_year"][::-1]),
@@ -97,20 +99,22 @@ def plot_trajectory(actual: pd.DataFrame, target: Target, forecast: pd.DataFrame
             marker={"size": 9, "color": "#6c3fb5"}, line={"color": "#6c3fb5"},
             hovertemplate="選択した地域 %{x}年度: %{y}" + unit + "<extra></extra>",
         ))  # fmt: skip
-    if pipeline is not None:
+    if pipeline is not None and target is not None:
         figure.add_trace(go.Scatter(
             x=[target.target_year], y=[pipeline], mode="markers", name="パイプライン予測",
             marker={"symbol": "diamond", "size": 14, "color": "#6c3fb5"},
             hovertemplate=f"パイプライン予測 {fy_label(target.target_year)}: %{{y:.1f}}{unit}<extra></extra>",
         ))  # fmt: skip
-    figure.add_trace(go.Scatter(
-        x=[target.target_year], y=[target.target_value], mode="markers+text", name="目標",
-        marker={"symbol": "star", "size": 18, "color": RED}, text=[f"目標 {target.target_value}{unit}"],
-        textposition="top center", hovertemplate=f"目標 {fy_label(target.target_year)}: %{{y}}{unit}<extra></extra>",
-    ))  # fmt: skip
-    years = list(
-        range(min([target.base_year, *actual["fiscal_year"].astype(int)]), target.target_year + 1)
-    )
+    ends = [int(y) for y in actual["fiscal_year"]]
+    if target is not None:
+        figure.add_trace(go.Scatter(
+            x=[target.target_year], y=[target.target_value], mode="markers+text", name="目標",
+            marker={"symbol": "star", "size": 18, "color": RED}, text=[f"目標 {target.target_value}{unit}"],
+            textposition="top center", hovertemplate=f"目標 {fy_label(target.target_year)}: %{{y}}{unit}<extra></extra>",
+        ))  # fmt: skip
+        ends += [target.base_year, target.target_year]
+    ends += [int(y) for y in forecast["fiscal_year"]]
+    years = list(range(min(ends), max(ends) + 1)) if ends else []
     _year_axis(figure, years)
     figure.update_yaxes(title_text=f"小さな拠点数（{unit}）", rangemode="tozero")
     return _layout(figure, height=460)

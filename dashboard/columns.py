@@ -65,7 +65,9 @@ COLUMNS: dict[str, str] = {
 
 
 def labelled(frame: pd.DataFrame, bureau_label: str) -> pd.DataFrame:
-    """The table with its headers: catalogue ids renamed, `bureau` to the profile's word.
-    Columns whose header the view already made from data (one per rule, e.g. 「計画策定事業の
-    年数（R3、使用/上限）」) are kept as they are."""
+    """The table with its headers: catalogue ids renamed, `bureau` to the profile's word (and
+    left out for a profile without bureaus). Columns whose header the view already made from
+    data (one per rule, e.g. 「計画策定事業の年数（R3、使用/上限）」) are kept as they are."""
+    if not bureau_label:
+        frame = frame.drop(columns=[BUREAU, "selected"], errors="ignore")
     return frame.rename(columns={**COLUMNS, BUREAU: bureau_label})

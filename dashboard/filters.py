@@ -21,6 +21,11 @@ class ProfileOption:
     bureaus: tuple[str, ...]
     first_fy: int | None
     last_fy: int | None
+    kpi_indicator: str = "hubs_total"  # the indicator the profile grades
+
+    @property
+    def has_bureaus(self) -> bool:
+        return bool(self.bureaus)
 
     @property
     def years(self) -> list[int]:
@@ -61,6 +66,7 @@ def build_profile_options(load) -> dict[str, ProfileOption]:
             bureaus=tuple(bureaus.loc[bureaus["pref_code"] == row.pref_code, "bureau"]),
             first_fy=int(span["first_fy"].iloc[0]) if len(span) else None,
             last_fy=int(span["last_fy"].iloc[0]) if len(span) else None,
+            kpi_indicator=row.kpi_indicator,
         )
     return options
 
@@ -125,6 +131,7 @@ def parse_filters(params: Mapping[str, Sequence[str]], options: Mapping[str, Pro
 def scope_text(filters: Filters, option: ProfileOption) -> str:
     """The view's scope in words: 福島県 ／ 地方振興局: 会津・南会津 ／ 令和4年度 (2022)～令和8年度 (2026)."""
     bureaus = "・".join(filters.bureaus) if filters.bureaus else "すべて"
+    parts = [option.pref_name] + ([f"{option.bureau_label}: {bureaus}"] if option.bureaus else [])
     if filters.from_fy is None:
-        return f"{option.pref_name} ／ {option.bureau_label}: {bureaus} ／ 年度データなし"
-    return f"{option.pref_name} ／ {option.bureau_label}: {bureaus} ／ {fy_label(filters.from_fy)}～{fy_label(filters.to_fy)}"
+        return " ／ ".join([*parts, "年度データなし"])
+    return " ／ ".join([*parts, f"{fy_label(filters.from_fy)}～{fy_label(filters.to_fy)}"])

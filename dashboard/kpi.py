@@ -32,6 +32,9 @@ FORECAST_RULE = (
 
 @dataclass(frozen=True)
 class Target:
+    """The straight path from the base value to the target value (the base is the profile's, or
+    the first actual value when the profile names none)."""
+
     base_year: int
     base_value: int
     target_year: int
@@ -68,8 +71,19 @@ def actual_values(
     return rows.sort_values("fiscal_year").reset_index(drop=True)
 
 
-def grade(series: pd.DataFrame, target: Target) -> Grade:
-    """The status grade of the latest actual value against the straight target path."""
+NO_TARGET = "目標なし"
+
+
+def grade(series: pd.DataFrame, target: Target | None) -> Grade:
+    """The status grade of the latest actual value against the straight target path; without a
+    target (none set in the profile) the progress is shown, not judged."""
+    if target is None:
+        latest = series.iloc[-1] if len(series) else None
+        year = None if latest is None else int(latest["fiscal_year"])
+        actual = None if latest is None else int(latest["value"])
+        text = ("目標が設定されていないため、判定しません（プロファイルの [kpi] に target_year と "
+                "target_value を書くと判定します）。")  # fmt: skip
+        return Grade(NO_TARGET, year, actual, None, text)
     if series.empty:
         return Grade("データなし", None, None, None, "実績がありません。")
     latest = series.iloc[-1]
@@ -115,10 +129,12 @@ def age_note(year: int | None, current_fy: int) -> str:
     return f"{fy_label(year)}の実績（{current_fy - year}年度前のデータ）によります。"
 
 
-def outlook_text(series: pd.DataFrame, forecast: pd.DataFrame, target: Target,
+def outlook_text(series: pd.DataFrame, forecast: pd.DataFrame, target: Target | None,
                  current_fy: int) -> str:  # fmt: skip
     """The one sentence on where the count is heading, the same on every page: a forecast for a
     target year still ahead; for a target year already reached, what the actuals say."""
+    if target is None:
+        return "目標が設定されていないため、目標年度の見通しは示しません。"
     reached_year = len(series) and int(series.iloc[-1]["fiscal_year"]) >= target.target_year
     if target.target_year < current_fy or reached_year:
         if series.empty:
@@ -203,3 +219,16 @@ def annual_growth(series: pd.DataFrame) -> float | None:
     if years <= 0 or float(first["value"]) <= 0:
         return None
     return ((float(last["value"]) / float(first["value"])) ** (1 / years) - 1) * 100
+
+
+def target_from(profile: pd.Series, series: pd.DataFrame) -> Target | None:
+    """The profile's target (None when none is set); a profile without a base starts the path
+    at the first actual value of the graded series (or at the target itself without one)."""
+    if pd.isna(profile["target_year"]):
+        return None
+    year, value = int(profile["target_year"]), int(profile["target_value"])
+    if not pd.isna(profile["base_year"]):
+        return Target(int(profile["base_year"]), int(profile["base_value"]), year, value)
+    if len(series):
+        return Target(int(series.iloc[0]["fiscal_year"]), int(series.iloc[0]["value"]), year, value)
+    return Target(year, value, year, value)

@@ -9,6 +9,7 @@ keeps neighbouring municipalities gap-free.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -24,12 +25,11 @@ import geopandas as gpd
 import shapely
 
 from core.settings import Settings
-from core.vocabulary import N03_CREDIT
+from core.vocabulary import N03_CREDIT, PREF_NAME_BY_CODE
 from etl.errors import BoundaryError
 from etl.profiles import load_profiles
 from etl.reference import load_reference
 
-N03_COLUMNS = ("N03_001", "N03_004", "N03_007")
 SIMPLIFY_TOLERANCE_M = 80.0
 JGD2011 = "EPSG:6668"
 
@@ -65,26 +65,68 @@ def _data_file(path: Path, folder: Path) -> Path:
     return found[0]
 
 
-def read_n03(path: Path) -> gpd.GeoDataFrame:
-    """An N03 file with its attributes; Shapefiles without a .cpg are tried as CP932 too."""
+CODE_COLUMNS = ("N03_007", "lg_code_5", "code", "id")  # the 5-digit 地方公共団体コード
+NAME_COLUMNS = ("city_name", "name")
+COUNTY_COLUMNS = ("county_name", "county")
+
+
+def _read(path: Path) -> gpd.GeoDataFrame:
     try:
-        gdf = gpd.read_file(path)
+        return gpd.read_file(path)
     except Exception as exc:  # noqa: BLE001 - pyogrio raises several types for unreadable data
         raise BoundaryError(f"{path.name}: 境界データとして読めません（{exc}）") from exc
-    missing = [c for c in N03_COLUMNS if c not in gdf.columns]
-    if missing:
-        raise BoundaryError(f"{path.name}: N03の列がありません: {', '.join(missing)}")
-    if (
-        path.suffix.lower() == ".shp"
-        and not gdf["N03_001"].dropna().astype(str).str.endswith(("都", "道", "府", "県")).all()
-    ):
-        gdf = gpd.read_file(path, encoding="cp932")
-    if gdf.crs is None:
-        gdf = gdf.set_crs(JGD2011)  # N03 is published in JGD2011 geographic coordinates
-    return gdf
 
 
-def _utm_crs(gdf: gpd.GeoDataFrame) -> str:
+def _first(gdf: gpd.GeoDataFrame, names: tuple[str, ...]) -> str | None:
+    return next((n for n in names if n in gdf.columns), None)
+
+
+def read_polygons(path: Path) -> gpd.GeoDataFrame:
+    """Municipal polygons from N03 (zip contents, GeoJSON, Shapefile) or from any GeoJSON /
+    TopoJSON keyed by the 5-digit code (a national file too), as columns code, name, county
+    (郡, or None) and geometry, in lon/lat. Joined on the code, never on names."""
+    gdf = _read(path)
+    if "N03_007" in gdf.columns:
+        if (path.suffix.lower() == ".shp"
+                and not gdf["N03_001"].dropna().astype(str).str.endswith(("都", "道", "府", "県")).all()):  # fmt: skip
+            gdf = gpd.read_file(path, encoding="cp932")  # Shapefiles without a .cpg
+        ward = gdf["N03_005"].fillna("") if "N03_005" in gdf.columns else ""
+        county = (
+            gdf["N03_003"].where(gdf["N03_003"].fillna("").str.endswith("郡"))
+            if "N03_003" in gdf.columns
+            else None
+        )
+        out = gpd.GeoDataFrame({"code": gdf["N03_007"], "name": gdf["N03_004"].fillna("") + ward,
+                                "county": county}, geometry=gdf.geometry, crs=gdf.crs or JGD2011)  # fmt: skip
+    else:
+        code, name = _first(gdf, CODE_COLUMNS), _first(gdf, NAME_COLUMNS)
+        if code is None or name is None:
+            raise BoundaryError(
+                f"{path.name}: 市町村コードの列（N03_007 または lg_code_5・code・id）と名前の列"
+                "（N03_004 または city_name・name）がありません"
+            )
+        county = _first(gdf, COUNTY_COLUMNS)
+        out = gpd.GeoDataFrame({"code": gdf[code], "name": gdf[name],
+                                "county": gdf[county].replace("", None) if county else None},
+                               geometry=gdf.geometry, crs=gdf.crs or "EPSG:4326")  # fmt: skip
+    out["code"] = out["code"].astype("string").str.strip()
+    out.loc[out["code"].notna(), "code"] = out["code"].str.zfill(5)
+    out["geometry"] = shapely.make_valid(out.geometry.values)
+    return out
+
+
+def for_prefecture(polygons: gpd.GeoDataFrame, pref_code: str, source: str) -> gpd.GeoDataFrame:
+    """The polygons of one prefecture (a national file is filtered by the code's first two
+    digits); an error when the file holds none of it."""
+    rows = polygons[polygons["code"].fillna("").str.startswith(pref_code) | polygons["code"].isna()]
+    if not rows["code"].notna().any():
+        raise BoundaryError(
+            f"{source}: {PREF_NAME_BY_CODE.get(pref_code, pref_code)}の市町村がありません"
+        )
+    return rows
+
+
+def utm_crs(gdf: gpd.GeoDataFrame) -> str:
     lon = gdf.to_crs("EPSG:4326").union_all().centroid.x
     zone = int((lon + 180) // 6) + 1
     return f"EPSG:{6637 + zone}"  # JGD2011 / UTM zone 51N..55N = EPSG:6688..6692
@@ -95,22 +137,21 @@ def prepare(
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Check codes against the municipality table, dissolve by code, simplify, orient."""
     notes = []
-    unassigned = gdf["N03_007"].isna()
+    unassigned = gdf["code"].isna()
     if unassigned.any():
         notes.append(f"所属未定地など市町村コードのない{int(unassigned.sum())}区画を除きました")
     gdf = gdf[~unassigned].copy()
-    gdf["code"] = gdf["N03_007"].astype(str).str.zfill(5)
     known = municipalities[municipalities["pref_code"] == pref_code].set_index("code")
     other_pref = sorted(set(gdf.loc[~gdf["code"].str.startswith(pref_code), "code"]))
     if other_pref:
         raise BoundaryError(f"他の都道府県のコードが含まれています: {', '.join(other_pref[:5])}")
     unknown = sorted(set(gdf["code"]) - set(known.index))
     if unknown:
-        raise BoundaryError(f"市町村表にないN03_007のコードがあります: {', '.join(unknown[:10])}")
+        raise BoundaryError(f"市町村表にない市町村コードがあります: {', '.join(unknown[:10])}")
     absent = sorted(set(known.index) - set(gdf["code"]))
     if absent:
         notes.append(f"境界データにない市町村があります: {', '.join(known.loc[absent, 'name'])}")
-    projected = gdf.to_crs(_utm_crs(gdf))
+    projected = gdf.to_crs(utm_crs(gdf))
     dissolved = projected.dissolve(by="code", as_index=False)[["code", "geometry"]]
     dissolved["geometry"] = shapely.coverage_simplify(dissolved.geometry.values, tolerance_m)
     dissolved["area_km2"] = (dissolved.geometry.area / 1e6).round(2)
@@ -142,15 +183,9 @@ def existing_boundaries(settings: Settings, profile_key: str | None) -> Path | N
     return path if path and path.exists() else None
 
 
-def fetch_boundaries(settings: Settings, profile_key: str | None, source: str | None,
-                     progress: Callable[[str], None] = lambda _: None, timeout: float = 30.0,
-                     tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> Path:  # fmt: skip
-    profiles = load_profiles(settings.profiles_dir)
-    profile = profiles.get(profile_key or settings.default_profile)
-    if profile is None:
-        raise BoundaryError(f"プロファイル「{profile_key}」がありません（{', '.join(profiles)}）")
-    reference = load_reference(settings.reference_dir)
-    origin = source or profile.n03_url
+@contextlib.contextmanager
+def source_polygons(origin: str, timeout: float, progress: Callable[[str], None]):
+    """(polygons, sha256) of a URL (downloaded) or a local file (a zip is opened)."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if origin.startswith(("http://", "https://")):
@@ -162,14 +197,52 @@ def fetch_boundaries(settings: Settings, profile_key: str | None, source: str | 
                 raise BoundaryError(f"ファイルがありません: {path}")
         sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
         progress(f"読み込み {path.name}")
-        gdf = read_n03(_data_file(path, folder))
-        progress("コードの照合と簡略化")
-        out, notes = prepare(gdf, reference.municipalities, profile.pref_code, tolerance_m)
+        yield read_polygons(_data_file(path, folder)), sha256
+
+
+def _write_profile(settings: Settings, pref_code: str, polygons: gpd.GeoDataFrame, municipalities,
+                   origin: str, sha256: str, tolerance_m: float, progress) -> Path:  # fmt: skip
+    gdf = for_prefecture(polygons, pref_code, Path(origin).name)
+    progress(f"{PREF_NAME_BY_CODE.get(pref_code, pref_code)}: コードの照合と簡略化")
+    out, notes = prepare(gdf, municipalities, pref_code, tolerance_m)
     meta = {
-        "pref_code": profile.pref_code, "source": origin, "sha256": sha256,
+        "pref_code": pref_code, "source": origin, "sha256": sha256,
         "fetched_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "municipalities": len(out), "simplify_tolerance_m": tolerance_m, "notes": notes, "credit": N03_CREDIT,
     }  # fmt: skip
     for note in notes:
         progress(f"注意: {note}")
-    return write_boundaries(out, settings.boundaries_dir, profile.pref_code, meta)
+    return write_boundaries(out, settings.boundaries_dir, pref_code, meta)
+
+
+def fetch_boundaries(settings: Settings, profile_key: str | None, source: str | None,
+                     progress: Callable[[str], None] = lambda _: None, timeout: float = 30.0,
+                     tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> Path:  # fmt: skip
+    """One profile's boundaries, from the profile's MLIT download or `source`."""
+    profiles = load_profiles(settings.profiles_dir)
+    profile = profiles.get(profile_key or settings.default_profile)
+    if profile is None:
+        raise BoundaryError(f"プロファイル「{profile_key}」がありません（{', '.join(profiles)}）")
+    reference = load_reference(settings.reference_dir)
+    origin = source or profile.n03_url
+    with source_polygons(origin, timeout, progress) as (polygons, sha256):
+        return _write_profile(settings, profile.pref_code, polygons, reference.municipalities, origin,
+                              sha256, tolerance_m, progress)  # fmt: skip
+
+
+def boundaries_from_file(settings: Settings, source: str, progress: Callable[[str], None] = lambda _: None,
+                         tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> list[Path]:  # fmt: skip
+    """The boundaries of every profile whose prefecture the file holds (a national N03 zip, or a
+    TopoJSON / GeoJSON of all municipalities keyed by the 5-digit code)."""
+    profiles = load_profiles(settings.profiles_dir)
+    reference = load_reference(settings.reference_dir)
+    with source_polygons(source, 30.0, progress) as (polygons, sha256):
+        present = set(polygons["code"].dropna().str[:2])
+        wanted = [p for p in profiles.values() if p.pref_code in present]
+        if not wanted:
+            names = "、".join(p.pref_name for p in profiles.values())
+            raise BoundaryError(
+                f"{Path(source).name}: プロファイルのある都道府県（{names}）の市町村がありません"
+            )
+        return [_write_profile(settings, p.pref_code, polygons, reference.municipalities, source, sha256,
+                               tolerance_m, progress) for p in wanted]  # fmt: skip

@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.vocabulary import fiscal_year_of, wareki
+from core.vocabulary import PREF_NAME_BY_CODE, fiscal_year_of, wareki
 from etl import normalize as nz
 from etl.extract import ParsedFile, read_file
 from etl.profiles import Profile
-from etl.reference import PREF_NAME_BY_CODE, Reference, pref_code_of
+from etl.reference import Reference, pref_code_of
 from etl.schemas import AMOUNT_BASES, FIRST_YEARS, GRANT_STATUSES, KINDS, PUBLISHED_KINDS
 
 OUTPUT_COLUMNS = {
@@ -119,6 +120,9 @@ def _resolve_municipality(parsed: ParsedFile, record: dict, ctx: Context) -> boo
         parsed.problem(record, headers["municipality_code"], code, reason)
         return False
     record["pref_code"] = pref
+    if ctx.profile_for(pref) is None:  # settled for the whole file in _unprofiled_rows
+        record["_unprofiled"] = pref
+        return False
     if pref not in ctx.reference.pref_codes:
         reason = f"{_pref_label(pref)}の市町村は参照データ（municipalities.csv）にありません"
         column = headers.get("municipality_code") or headers.get("pref_name")
@@ -307,13 +311,13 @@ def _finish_grants(parsed: ParsedFile, ctx: Context) -> None:
 
 PUBLISHED_TARGET_HORIZON = 20  # a published target may name a year this far ahead
 
-BUREAU_SUFFIXES = ("地方振興局", "振興局", "総合事務所", "地域振興事務所", "振興センター", "事務所")
-
 
 def bureau_key(text: str, profile: Profile) -> str:
-    """'県北地方振興局' → '県北', '東部地域' → '東部' (the profile's label and office names removed)."""
+    """'県北地方振興局' → '県北', '東部地域' → '東部': the profile's own office-name endings
+    (`bureau_suffixes`) and its bureau label removed."""
     key = nz.match_key(text)
-    for suffix in (*BUREAU_SUFFIXES, nz.match_key(profile.bureau_label)):
+    endings = [nz.match_key(s) for s in (*profile.bureau_suffixes, profile.bureau_label) if s]
+    for suffix in sorted(endings, key=len, reverse=True):
         if key.endswith(suffix) and len(key) > len(suffix):
             return key.removesuffix(suffix)
     return key
@@ -475,6 +479,7 @@ def _check_table(parsed: ParsedFile, ctx: Context) -> ParsedFile:
         for record in parsed.records:
             if not _resolve_municipality(parsed, record, ctx):
                 record.setdefault("_failed", set()).add("municipality")
+        _unprofiled_rows(parsed)
         for written, official in sorted(parsed.variants):
             parsed.notes.append(f"市町村名「{written}」を「{official}」として読みました（異体字）")
             parsed.warn(None, None, written, f"市町村名を「{official}」として読みました（異体字）")
@@ -488,6 +493,31 @@ def _check_table(parsed: ParsedFile, ctx: Context) -> ParsedFile:
     columns = OUTPUT_COLUMNS[parsed.kind]
     parsed.records = [{c: r.get(c) for c in (*columns, "source_sheet")} for r in parsed.records]
     return parsed
+
+
+def _unprofiled_rows(parsed: ParsedFile) -> None:
+    """Rows of prefectures without a profile. In a list of several prefectures (a national list
+    as the Cabinet Office holds it) the others load and these are named in one note; a file of
+    such rows only is refused, one message per prefecture saying which command makes its profile."""
+    rows = [r for r in parsed.records if r.get("_unprofiled")]
+    if not rows:
+        return
+    counts = Counter(r["_unprofiled"] for r in rows)
+    column = parsed.headers.get("pref_name") or parsed.headers.get("municipality_code")
+    if len(rows) == len(parsed.records):
+        for code, count in sorted(counts.items()):
+            first = next(r for r in rows if r["_unprofiled"] == code)
+            reason = (f"{_pref_label(code)}のプロファイルがありません（{count}行）。"
+                      f"python -m etl profile new {code} で作ってから取り込んでください")  # fmt: skip
+            parsed.problem(first, column, _pref_label(code), reason)
+        return
+    parsed.records = [r for r in parsed.records if not r.get("_unprofiled")]
+    parsed.dropped_rows.extend(r["source_row"] for r in rows)
+    named = "、".join(
+        f"{_pref_label(c)} {n}行（python -m etl profile new {c}）"
+        for c, n in sorted(counts.items())
+    )
+    parsed.note(f"プロファイルのない都道府県の行は読み込みませんでした: {named}", column=column)
 
 
 def kind_label(kind: str) -> str:

@@ -183,7 +183,7 @@ def cmd_status(args, settings) -> int:
 
 
 def cmd_boundaries(args, settings) -> int:
-    from etl.boundaries import existing_boundaries, fetch_boundaries
+    from etl.boundaries import boundaries_from_file, existing_boundaries, fetch_boundaries
 
     if args.if_missing:
         existing = existing_boundaries(settings, args.profile)
@@ -191,10 +191,34 @@ def cmd_boundaries(args, settings) -> int:
             print(f"境界データがあります: {existing}")
             return 0
 
+    if args.source and not args.profile:  # every profile whose prefecture the file holds
+        for out in boundaries_from_file(settings, args.source, _progress(args)):
+            print(f"境界データを書き出しました: {out}")
+        return 0
     out = fetch_boundaries(
         settings, args.profile, args.source, _progress(args), timeout=args.timeout
     )
     print(f"境界データを書き出しました: {out}")
+    return 0
+
+
+def cmd_profile_new(args, settings) -> int:
+    from etl.profile_new import new_profile
+
+    if (args.target_year is None) != (args.target_value is None):
+        raise EtlError("--target-year と --target-value は両方指定してください")
+    target = None if args.target_year is None else (args.target_year, args.target_value)
+    bureaus = Path(args.bureaus) if args.bureaus else None
+    made = new_profile(settings, args.pref, args.boundaries, bureaus, target, args.key, args.timeout,
+                       _progress(args))  # fmt: skip
+    print(f"プロファイルを書き出しました: {made.profile_path}")
+    print(f"市町村の一覧（{made.municipalities}市町村）: {made.municipalities_path}")
+    print(f"境界データ: {made.boundaries_path}")
+    if made.bureaus:
+        print(f"{made.bureau_label}: {'、'.join(made.bureaus)}")
+    else:
+        print("振興局などの区分はありません（--bureaus で追加できます）。")
+    print(f"次に: python -m etl build --input <入力フォルダ>（画面では ?profile={made.key}）")
     return 0
 
 
@@ -282,11 +306,33 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("boundaries", help="行政区域（N03）を取得・簡略化して保存する")
     p.add_argument("--profile")
-    p.add_argument("--from", dest="source", help="ローカルの zip / GeoJSON / Shapefile または URL")
+    p.add_argument("--from", dest="source",
+                   help="ローカルの zip / GeoJSON / Shapefile / TopoJSON または URL。--profile なしなら、"
+                        "ファイルにあるプロファイルの都道府県をすべて書き出す（全国ファイル可）")  # fmt: skip
     p.add_argument("--timeout", type=float, default=30.0)
     p.add_argument("--if-missing", action="store_true", help="境界データがあれば何もしない")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_boundaries)
+
+    p = sub.add_parser("profile", help="都道府県のプロファイルを作る（profile new PREF）")
+    actions = p.add_subparsers(dest="action", required=True)
+    p = actions.add_parser(
+        "new", help="47都道府県のどれでも、プロファイル・市町村一覧・境界を N03 から作る"
+    )
+    p.add_argument("pref", help="都道府県コード（2桁）または名前（島根県）")
+    p.add_argument(
+        "--boundaries",
+        help="N03 の zip / GeoJSON / Shapefile / TopoJSON（全国ファイル可）。なければ国土数値情報からダウンロード",
+    )
+    p.add_argument(
+        "--bureaus", help="市町村（コード5・6桁か名前）と振興局などの対応表（CSV / Excel）"
+    )
+    p.add_argument("--target-year", type=int)
+    p.add_argument("--target-value", type=int)
+    p.add_argument("--key", help="プロファイルのキー（既定: 都道府県のローマ字名、例: shimane）")
+    p.add_argument("--timeout", type=float, default=30.0)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_profile_new)
 
     p = sub.add_parser("sample", help="サンプルデータを決定的に再生成する")
     p.add_argument("--out", help="出力フォルダ（既定: data/sample/）")

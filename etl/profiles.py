@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.vocabulary import INDICATORS, N03_URL
 from etl.errors import EtlError
 
 RULE_KINDS = {
@@ -44,12 +45,16 @@ class Rule:
 
 @dataclass(frozen=True)
 class Kpi:
-    indicator: str
-    base_year: int
-    base_value: int
-    target_year: int
-    target_value: int
-    source: str
+    """The indicator the profile grades, and its target when one is set (base and target are
+    optional: without a base the path starts at the first actual value; without a target the
+    dashboard shows progress and says no target is set)."""
+
+    indicator: str = "hubs_total"
+    base_year: int | None = None
+    base_value: int | None = None
+    target_year: int | None = None
+    target_value: int | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class Profile:
     key: str
     pref_code: str
     pref_name: str
-    bureau_label: str
+    bureau_label: str  # the prefecture's word for its regional units; "" without bureaus
     bureaus: tuple[str, ...]
     n03_url: str
     kpi: Kpi
@@ -65,6 +70,8 @@ class Profile:
     rules: tuple[Rule, ...]
     grants_first_year: int = 2015  # the first fiscal year of the profile's programmes
     grant_horizon_years: int = 1  # grant records may be planned this many years ahead
+    # endings of office names that may follow a bureau's name in a file (「県北地方振興局」 is 県北)
+    bureau_suffixes: tuple[str, ...] = ()
 
     @property
     def cap_rule(self) -> Rule | None:
@@ -110,12 +117,33 @@ def _rule(raw: dict, program_ids: set[str], path: Path) -> Rule:
     return rule
 
 
+def _kpi(raw: dict, path: Path) -> Kpi:
+    known = {"indicator", "base_year", "base_value", "target_year", "target_value", "source"}
+    unknown = set(raw) - known
+    if unknown:
+        raise EtlError(f"{path}: [kpi] に知らない項目があります: {sorted(unknown)}")
+    kpi = Kpi(**raw)
+    if kpi.indicator not in INDICATORS:
+        raise EtlError(
+            f"{path}: [kpi] indicator は {', '.join(INDICATORS)} のどれかです（{kpi.indicator!r}）"
+        )
+    for first, second in (("base_year", "base_value"), ("target_year", "target_value")):
+        if (raw.get(first) is None) != (raw.get(second) is None):
+            raise EtlError(f"{path}: [kpi] {first} と {second} は両方書くか、両方書かないかです")
+    return kpi
+
+
 def load_profile(path: Path) -> Profile:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     programs = tuple(
         Program(p["id"], p["name"], tuple(p.get("aliases", ())), p["stage"])
-        for p in raw["programs"]
+        for p in raw.get("programs", ())
     )
+    bureaus = tuple(raw.get("bureaus", ()))
+    if bureaus and not raw.get("bureau_label"):
+        raise EtlError(
+            f"{path}: bureaus があるときは bureau_label（振興局・県民局などの呼び名）も書いてください"
+        )
     ids = {p.id for p in programs}
     if "district_cap" in raw:
         raise EtlError(
@@ -126,14 +154,15 @@ def load_profile(path: Path) -> Profile:
         key=raw["key"],
         pref_code=raw["pref_code"],
         pref_name=raw["pref_name"],
-        bureau_label=raw["bureau_label"],
-        bureaus=tuple(raw["bureaus"]),
-        n03_url=raw["n03_url"],
-        kpi=Kpi(**raw["kpi"]),
+        bureau_label=raw.get("bureau_label", "") if bureaus else "",
+        bureaus=bureaus,
+        n03_url=raw.get("n03_url") or N03_URL.format(code=raw["pref_code"]),
+        kpi=_kpi(raw.get("kpi", {}), path),
         programs=programs,
         rules=tuple(_rule(r, ids, path) for r in raw.get("rules", ())),
         grants_first_year=int(raw.get("limits", {}).get("grants_first_year", 2015)),
         grant_horizon_years=int(raw.get("limits", {}).get("grant_horizon_years", 1)),
+        bureau_suffixes=tuple(raw.get("bureau_suffixes", ())),
     )
 
 

@@ -8,21 +8,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.vocabulary import PREF_NAME_BY_CODE
 from etl.errors import EtlError
 from etl.normalize import match_key
 
-PREFECTURES = (
-    "北海道 青森県 岩手県 宮城県 秋田県 山形県 福島県 茨城県 栃木県 群馬県 埼玉県 千葉県 東京都 神奈川県 "
-    "新潟県 富山県 石川県 福井県 山梨県 長野県 岐阜県 静岡県 愛知県 三重県 滋賀県 京都府 大阪府 兵庫県 "
-    "奈良県 和歌山県 鳥取県 島根県 岡山県 広島県 山口県 徳島県 香川県 愛媛県 高知県 福岡県 佐賀県 長崎県 "
-    "熊本県 大分県 宮崎県 鹿児島県 沖縄県"
-).split()
-PREF_NAME_BY_CODE = {f"{i:02d}": name for i, name in enumerate(PREFECTURES, 1)}
 PREF_CODE_BY_KEY = {match_key(n): c for c, n in PREF_NAME_BY_CODE.items()} | {
     match_key(re.sub(r"[都府県]$", "", n)): c for c, n in PREF_NAME_BY_CODE.items() if n != "北海道"
 }
 
 MUNICIPALITY_COLUMNS = ["pref_code", "code", "name", "kana", "bureau", "kaso", "rep_lat", "rep_lon"]
+# county (郡) is optional: the hand-made list has none; lists made from N03 carry it.
 PUBLISHED_COLUMNS = ["scope", "indicator", "fiscal_year", "value", "kind", "as_of", "source"]
 KASO_VALUES = {"全部過疎", "一部過疎", "非過疎"}
 
@@ -91,24 +86,47 @@ class Reference:
         return not any(self._by_name.get((pref_code, c)) for c in candidates)
 
 
-def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
+def _read_csv(path: Path, columns: list[str], optional: set[str] = frozenset()) -> pd.DataFrame:
     if not path.exists():
         raise EtlError(f"参照データがありません: {path}")
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    for column in optional - set(frame.columns):
+        frame[column] = ""
     missing = set(columns) - set(frame.columns)
     if missing:
         raise EtlError(f"{path.name}: 列がありません: {sorted(missing)}")
     return frame[columns].replace({"": None})
 
 
+def municipality_files(reference_dir: Path) -> list[Path]:
+    """The hand-made list (municipalities.csv) and one list per prefecture that
+    `python -m etl profile new` wrote from N03 (municipalities/<pref_code>.csv)."""
+    return [
+        reference_dir / "municipalities.csv",
+        *sorted((reference_dir / "municipalities").glob("*.csv")),
+    ]
+
+
+def _municipalities(reference_dir: Path) -> pd.DataFrame:
+    frames = []
+    for path in municipality_files(reference_dir):
+        frame = _read_csv(path, MUNICIPALITY_COLUMNS + ["county"], optional={"county"})
+        bad = frame[~frame["code"].fillna("").str.fullmatch(r"\d{5}")]
+        if len(bad):
+            raise EtlError(f"{path.name}: 5桁でないコードがあります: {bad['code'].tolist()[:5]}")
+        frames.append(frame)
+    muni = pd.concat(frames, ignore_index=True)
+    twice = muni.loc[muni["code"].duplicated(), "code"].tolist()
+    if twice:
+        raise EtlError(
+            f"市町村の参照データでコードが重複しています（二つのファイルに同じ市町村）: {twice[:5]}"
+        )
+    return muni
+
+
 def load_reference(reference_dir: Path) -> Reference:
     """Municipalities and published counts, checked on the way in."""
-    muni = _read_csv(reference_dir / "municipalities.csv", MUNICIPALITY_COLUMNS)
-    bad = muni[~muni["code"].fillna("").str.fullmatch(r"\d{5}")]
-    if len(bad):
-        raise EtlError(f"municipalities.csv: 5桁でないコードがあります: {bad['code'].tolist()[:5]}")
-    if muni["code"].duplicated().any():
-        raise EtlError("municipalities.csv: コードが重複しています")
+    muni = _municipalities(reference_dir)
     bad_kaso = muni[muni["kaso"].notna() & ~muni["kaso"].isin(KASO_VALUES)]
     if len(bad_kaso):
         raise EtlError(f"municipalities.csv: 過疎区分が不正です: {bad_kaso['kaso'].tolist()[:5]}")

@@ -31,16 +31,19 @@ def _remember_level() -> None:
 
 
 labels = {"municipality": "市町村", "bureau": option.bureau_label}
-level = st.radio(
-    "表示単位",
-    LEVELS,
-    format_func=labels.get,
-    horizontal=True,
-    key="grant_map_level_radio",
-    on_change=_remember_level,
-)
-if st.query_params.get("level") != level:
-    st.query_params["level"] = level
+if option.bureaus:
+    level = st.radio(
+        "表示単位",
+        LEVELS,
+        format_func=labels.get,
+        horizontal=True,
+        key="grant_map_level_radio",
+        on_change=_remember_level,
+    )
+    if st.query_params.get("level") != level:
+        st.query_params["level"] = level
+else:  # a profile without bureaus has municipalities only (no empty level to choose)
+    level = "municipality"
 
 settings = load_settings()
 boundary_file = settings.boundaries_dir / f"{option.pref_code}.geojson"

@@ -16,14 +16,15 @@ if len(view.survey_years) > 1:
                  key="hubs_year")  # fmt: skip
 label = option.bureau_label
 
-st.subheader(f"{label}別の拠点と地域運営組織")
-if filters.bureaus:
-    st.caption(
-        f"選択した{label}（{'・'.join(filters.bureaus)}）を濃く、その他を薄く表示しています。"
+if view.bureau_figure is not None:  # a profile without bureaus has no such section
+    st.subheader(f"{label}別の拠点と地域運営組織")
+    if filters.bureaus:
+        st.caption(
+            f"選択した{label}（{'・'.join(filters.bureaus)}）を濃く、その他を薄く表示しています。"
+        )
+    chart_block(
+        view.bureau_figure, view.bureau_table, view.source, f"{label}別の拠点", filters, "bureau"
     )
-chart_block(
-    view.bureau_figure, view.bureau_table, view.source, f"{label}別の拠点", filters, "bureau"
-)
 
 st.subheader("市町村別")
 table_block(

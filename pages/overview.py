@@ -11,6 +11,7 @@ GRADE_COLOURS = {
     "要注意": "orange",
     "遅れ": "red",
     "データなし": "gray",
+    "目標なし": "gray",
 }
 
 filters, option = current()
@@ -24,7 +25,9 @@ st.subheader("進捗の判定")
 left, right = st.columns([1, 3], vertical_alignment="center")
 with left.container(border=True):
     st.markdown(f"## :{GRADE_COLOURS[grade.label]}[{grade.label}]")
-    st.caption(view.scope_note or "県全体の拠点数で判定")
+    st.caption(
+        view.scope_note or ("県全体の拠点数で判定" if view.target else "目標が設定されていません")
+    )
 if view.scope_sentence:
     right.write(view.scope_sentence)
 right.write(grade.explanation)

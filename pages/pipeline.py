@@ -18,7 +18,10 @@ filters, option = current()
 page_header("事業パイプライン", filters, option)
 view = cached_view("pipeline", filters, option)
 
-if view.has_grants:
+if view.has_grants and view.forecast is None:
+    st.subheader("拠点数の見通し")
+    st.write(view.trend_text)  # no target year to forecast for: says so
+elif view.has_grants:
     st.subheader(f"{fy_label(view.forecast.target_year)}の拠点数の見通し")
     left, right = st.columns(2)
     with left.container(border=True):

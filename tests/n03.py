@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -33,4 +34,42 @@ def n03_frame(municipalities: dict[str, str] = FUKUSHIMA, pref_name: str = "福�
 
 def write_geojson(path: Path, **kwargs) -> Path:
     n03_frame(**kwargs).to_file(path, driver="GeoJSON")
+    return path
+
+
+# 島根県's 19 municipalities (総務省 全国地方公共団体コード): code → (name, 郡 or None).
+SHIMANE = {
+    "32201": ("松江市", None), "32202": ("浜田市", None), "32203": ("出雲市", None), "32204": ("益田市", None),
+    "32205": ("大田市", None), "32206": ("安来市", None), "32207": ("江津市", None), "32209": ("雲南市", None),
+    "32343": ("奥出雲町", "仁多郡"), "32386": ("飯南町", "飯石郡"), "32441": ("川本町", "邑智郡"),
+    "32448": ("美郷町", "邑智郡"), "32449": ("邑南町", "邑智郡"), "32501": ("津和野町", "鹿足郡"),
+    "32505": ("吉賀町", "鹿足郡"), "32525": ("海士町", "隠岐郡"), "32526": ("西ノ島町", "隠岐郡"),
+    "32527": ("知夫村", "隠岐郡"), "32528": ("隠岐の島町", "隠岐郡"),
+}  # fmt: skip
+
+
+def shimane_n03(path: Path) -> Path:
+    """An N03-shaped GeoJSON of 島根県: one square per municipality, 郡 in N03_003."""
+    rows = []
+    for i, (code, (name, county)) in enumerate(SHIMANE.items()):
+        left, bottom = 131.8 + 0.2 * (i % 10), 34.6 + 0.2 * (i // 10)
+        rows.append({"N03_001": "島根県", "N03_002": None, "N03_003": county, "N03_004": name,
+                     "N03_005": None, "N03_007": code, "geometry": box(left, bottom, left + 0.2, bottom + 0.2)})  # fmt: skip
+    gpd.GeoDataFrame(rows, crs="EPSG:6668").to_file(path, driver="GeoJSON")
+    return path
+
+
+def write_topojson(path: Path, municipalities: dict[str, tuple[str, str | None]],
+                   origin: tuple[float, float] = (131.0, 34.0)) -> Path:  # fmt: skip
+    """A TopoJSON keyed by the 5-digit code like the national files people download (id,
+    lg_code_5, city_name, county_name, prefecture_code): one square arc per municipality."""
+    arcs, geometries = [], []
+    for i, (code, (name, county)) in enumerate(municipalities.items()):
+        x, y = origin[0] + 0.1 * (i % 20), origin[1] + 0.1 * (i // 20)
+        arcs.append([[x, y], [x + 0.1, y], [x + 0.1, y + 0.1], [x, y + 0.1], [x, y]])
+        geometries.append({"type": "Polygon", "arcs": [[i]], "id": code, "properties": {
+            "lg_code_5": code, "city_name": name, "county_name": county or "", "prefecture_code": code[:2]}})  # fmt: skip
+    topology = {"type": "Topology", "arcs": arcs,
+                "objects": {"municipalities": {"type": "GeometryCollection", "geometries": geometries}}}  # fmt: skip
+    path.write_text(json.dumps(topology, ensure_ascii=False), encoding="utf-8")
     return path

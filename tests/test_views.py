@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from core.settings import PROJECT_DIR
 from core.vocabulary import SERVICES
 from dashboard import kpi
 from dashboard.coverage import service_matrix
@@ -82,7 +83,12 @@ def spend_yen(db: Warehouse, pref: str, from_fy: int, to_fy: int, bureaus=()) ->
 
 
 def test_sample_profile_options(load):
-    assert options_from(load) == {"fukushima": FUKUSHIMA, "tottori": TOTTORI}
+    options = options_from(load)
+    # every profile of data/profiles/ is offered (a prefecture added there appears without a test change)
+    assert set(options) == {
+        path.stem for path in (PROJECT_DIR / "data" / "profiles").glob("*.toml")
+    }
+    assert (options["fukushima"], options["tottori"]) == (FUKUSHIMA, TOTTORI)
 
 
 # --- 概要 --------------------------------------------------------------------------------------

@@ -99,8 +99,9 @@ def _draw_widgets(filters: Filters, options: dict[str, ProfileOption]) -> None:
                            on_change=_on_year_change, args=("f_from",))  # fmt: skip
             right.selectbox("終了年度", option.years, key="f_to", format_func=fy_short,
                             on_change=_on_year_change, args=("f_to",))  # fmt: skip
-        st.multiselect(option.bureau_label, list(option.bureaus), key="f_bureaus", placeholder="すべて",
-                       on_change=_on_bureaus_change)  # fmt: skip
+        if option.bureaus:  # a profile without bureaus has no bureau filter (hidden, not empty)
+            st.multiselect(option.bureau_label, list(option.bureaus), key="f_bureaus", placeholder="すべて",
+                           on_change=_on_bureaus_change)  # fmt: skip
         st.radio(
             "CSVの文字コード", CSV_ENCODINGS, key="csv_encoding", on_change=_on_encoding_change
         )

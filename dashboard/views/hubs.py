@@ -152,8 +152,9 @@ def build_hubs(
     total = years[years["fiscal_year"] == year].iloc[0]  # the whole prefecture, from hub_counts
     if 0 < int(total["rmo_unknown"]) < int(total["hubs"]):  # a list without the column: rmo_note
         view.source += " " + SHARE_NOTE.format(n=int(total["rmo_unknown"]), rmo=RMO_COLUMN)
-    view.bureau_figure = charts.plot_bureau_bars(by_bureau, filters.bureaus, label)
-    view.bureau_table = _bureau_table(by_bureau, total, filters, label)
+    if option.bureaus:  # without bureaus: no bureau chart or table (hidden, not empty)
+        view.bureau_figure = charts.plot_bureau_bars(by_bureau, filters.bureaus, label)
+        view.bureau_table = _bureau_table(by_bureau, total, filters, label)
     municipalities = load("hubs_by_municipality", pref=pref, year=year, bureaus=filters.bureaus)
     view.municipality_table = _municipality_table(municipalities, label)
     hubs = load("hubs_list", pref=pref, year=year, bureaus=filters.bureaus)
@@ -162,7 +163,12 @@ def build_hubs(
     else:
         _add_rmo_sections(view, hubs, label)
     all_hubs = load("hubs_list", pref=pref, year=year, bureaus=())
-    _add_gap_sections(view, coverage_gaps(municipalities, all_hubs, option.bureaus), filters, label)
+    areas = option.bureaus
+    if not areas:  # without bureaus the service coverage is one row: the whole prefecture
+        areas, all_hubs = (option.pref_name,), all_hubs.assign(bureau=option.pref_name)
+    _add_gap_sections(
+        view, coverage_gaps(municipalities, all_hubs, areas), filters, label or "地域"
+    )
     _add_cooperatives(view, load("cooperatives", pref=pref), filters)
     return view
 

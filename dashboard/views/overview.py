@@ -12,7 +12,7 @@ from dashboard.filters import Filters, ProfileOption
 from dashboard.formatting import fy_label, pct_text, with_fy_columns
 from dashboard.metrics import Card
 from dashboard.views import Loader
-from dashboard.views.pipeline import forecast_for
+from dashboard.views.pipeline import forecast_for, target_of
 from dashboard.views.readings import (
     kpi_reading,
     rule_cards,
@@ -47,29 +47,24 @@ class Overview:
     notes: list[str] = field(default_factory=list)
 
 
-def _target(profiles: pd.DataFrame, option: ProfileOption) -> kpi.Target:
-    row = profiles[profiles["profile_key"] == option.key].iloc[0]
-    return kpi.Target(
-        int(row.base_year), int(row.base_value), int(row.target_year), int(row.target_value)
-    )
-
-
 def _prefecture_cards(kpi_frame, option, target, to_fy) -> list[Card]:
-    pref = option.pref_code
+    pref, graded = option.pref_code, option.kpi_indicator
+    goal = None if target is None else target.target_value
     return [
-        Card(kpi_reading(kpi_frame, pref, "hubs_total", "hubs_total", to_fy, target.target_value)),
+        Card(kpi_reading(kpi_frame, pref, graded, graded, to_fy, goal)),
         Card(kpi_reading(kpi_frame, pref, "rmo_in_hubs", "rmo_in_hubs", to_fy)),
         Card(kpi_reading(kpi_frame, pref, "rmo_share_pct", "rmo_share_pct", to_fy)),
     ]
 
 
 def _trajectory_table(
-    actual: pd.DataFrame, forecast: pd.DataFrame, target: kpi.Target
+    actual: pd.DataFrame, forecast: pd.DataFrame, target: kpi.Target | None
 ) -> pd.DataFrame:
     rows = [{"fiscal_year": int(r.fiscal_year), "区分": f"実績（{charts.BASIS_LABEL[r.basis]}）", "拠点数": int(r.value),
              "時点": r.as_of if isinstance(r.as_of, str) else None, "出典": r.source} for r in actual.itertuples()]  # fmt: skip
+    path = target.path() if target is not None else pd.DataFrame(columns=["fiscal_year", "value"])
     rows += [{"fiscal_year": int(r.fiscal_year), "区分": "目標経路", "拠点数": round(r.value, 1), "時点": None, "出典": None}
-             for r in target.path().itertuples()]  # fmt: skip
+             for r in path.itertuples()]  # fmt: skip
     rows += [{"fiscal_year": int(r.fiscal_year), "区分": "トレンド予測", "拠点数": round(r.value, 1), "時点": None,
               "出典": "最小二乗法による直線"} for r in forecast.itertuples()]  # fmt: skip
     frame = pd.DataFrame(rows).sort_values(["fiscal_year", "区分"], kind="stable")
@@ -93,10 +88,10 @@ def _national(kpi_frame: pd.DataFrame, option: ProfileOption, hubs: pd.DataFrame
 
 
 def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Overview:
-    target = _target(load("profiles"), option)
     kpi_frame = load("kpi_actual", pref=option.pref_code)
+    target = target_of(load, option, kpi_frame)
     cards = _prefecture_cards(kpi_frame, option, target, filters.to_fy)
-    hubs = kpi.actual_values(kpi_frame, option.pref_code, "hubs_total", filters.to_fy)
+    hubs = kpi.actual_values(kpi_frame, option.pref_code, option.kpi_indicator, filters.to_fy)
     subset = None
     if filters.bureaus:
         subset = load("hubs_by_year", pref=option.pref_code, bureaus=filters.bureaus)
@@ -108,17 +103,20 @@ def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Ove
     grade = kpi.grade(hubs, target)
     note = kpi.age_note(grade.year, current_fy)
     grade = replace(grade, explanation=grade.explanation + note) if note else grade
-    forecast = kpi.trend_forecast(hubs, target.target_year)
-    if target.target_year < current_fy:  # a target year already past is judged, not forecast
+    forecast = (
+        kpi.trend_forecast(hubs, target.target_year) if target else kpi.trend_forecast(hubs, 0)
+    )
+    if target is None or target.target_year < current_fy:  # no target, or past: no forecast line
         forecast = forecast.iloc[0:0]
     pipeline = forecast_for(load, option, filters.to_fy)
     points = load("kpi_series", pref=option.pref_code)
-    actual_points = points[(points["pref_code"] == option.pref_code) & (points["indicator"] == "hubs_total")
+    actual_points = points[(points["pref_code"] == option.pref_code) & (points["indicator"] == option.kpi_indicator)
                            & (points["kind"] == "actual") & points["value"].notna()]  # fmt: skip
     figure = charts.plot_trajectory(actual_points, target, forecast, subset, (filters.from_fy, filters.to_fy),
-                                    pipeline=pipeline.forecast)  # fmt: skip
-    caption = (f"出典: {', '.join(sorted(set(actual_points['source'])))}。目標: "
-               f"{fy_label(target.base_year)} {target.base_value}拠点 → {fy_label(target.target_year)} {target.target_value}拠点。")  # fmt: skip
+                                    pipeline=None if pipeline is None else pipeline.forecast)  # fmt: skip
+    goal = ("設定なし" if target is None else f"{fy_label(target.base_year)} {target.base_value}拠点 → "
+            f"{fy_label(target.target_year)} {target.target_value}拠点")  # fmt: skip
+    caption = f"出典: {', '.join(sorted(set(actual_points['source']))) or 'なし'}。目標: {goal}。"
     national, national_table, national_caption = _national(kpi_frame, option, hubs)
     scope = scope_note(filters, option)
     if scope:
@@ -127,7 +125,9 @@ def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Ove
                     national, national_table, national_caption,
                     kpi.outlook_text(hubs, forecast, target, current_fy), scope_note=scope)  # fmt: skip
     view.pipeline_text = (
-        pipeline.summary() if pipeline.cohort or pipeline.latest_value is not None else ""
+        pipeline.summary()
+        if pipeline and (pipeline.cohort or pipeline.latest_value is not None)
+        else ""
     )
     if (
         filters.from_fy is not None

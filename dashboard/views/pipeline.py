@@ -133,38 +133,41 @@ def _budget_display(budget: pd.DataFrame, names: dict[str, str], label: str) -> 
 
 
 def outlook_for(load: Loader, option: ProfileOption, to_fy: int | None) -> str:
-    """The trend outlook sentence (the same on 概要 and 事業パイプライン): hubs up to the end of
-    the selected period."""
-    target = target_of(load, option)
-    series = kpi.actual_values(
-        load("kpi_actual", pref=option.pref_code), option.pref_code, "hubs_total", to_fy
-    )
-    forecast = kpi.trend_forecast(series, target.target_year)
+    """The trend outlook sentence (the same on 概要 and 事業パイプライン): the graded series up to
+    the end of the selected period."""
+    kpi_frame = load("kpi_actual", pref=option.pref_code)
+    target = target_of(load, option, kpi_frame)
+    series = kpi.actual_values(kpi_frame, option.pref_code, option.kpi_indicator, to_fy)
+    forecast = kpi.trend_forecast(series, target.target_year) if target else series.iloc[0:0]
     return kpi.outlook_text(series, forecast, target, kpi.current_fiscal_year())
 
 
-def target_of(load: Loader, option: ProfileOption) -> kpi.Target:
+def target_of(load: Loader, option: ProfileOption, kpi_frame: pd.DataFrame) -> kpi.Target | None:
+    """The profile's target (None without one), its path starting at the profile's base or the
+    first actual value of the graded indicator."""
     row = load("profiles").set_index("profile_key").loc[option.key]
-    return kpi.Target(
-        int(row.base_year), int(row.base_value), int(row.target_year), int(row.target_value)
+    return kpi.target_from(
+        row, kpi.actual_values(kpi_frame, option.pref_code, option.kpi_indicator)
     )
 
 
 def forecast_for(
     load: Loader, option: ProfileOption, to_fy: int | None = None
-) -> pl.PipelineForecast:
+) -> pl.PipelineForecast | None:
     """The prefecture-wide pipeline forecast (all bureaus) from the data up to the end of the
-    selected period."""
-    target = target_of(load, option)
+    selected period; None without a target year to forecast for, or when the profile grades
+    something other than the hub count."""
+    kpi_frame = load("kpi_actual", pref=option.pref_code)
+    target = target_of(load, option, kpi_frame)
+    if target is None or option.kpi_indicator != "hubs_total":
+        return None
     last = 9999 if to_fy is None else to_fy
     grants = load("grants_history", pref=option.pref_code, bureaus=())
     grants = grants[grants["fiscal_year"] <= last]
     findings = load("rule_findings", pref=option.pref_code, from_fy=1900, to_fy=last, bureaus=())
     listed = load("district_hubs", pref=option.pref_code)
     districts = pl.district_table(grants, listed[listed["first_listed_fy"] <= last], findings)
-    series = kpi.actual_values(
-        load("kpi_actual", pref=option.pref_code), option.pref_code, "hubs_total", to_fy
-    )
+    series = kpi.actual_values(kpi_frame, option.pref_code, "hubs_total", to_fy)
     latest = series.iloc[-1] if len(series) else None
     surveys = load("survey_years", pref=option.pref_code)
     surveys = surveys[surveys["fiscal_year"] <= last]

@@ -84,24 +84,25 @@ create table staging.ref_municipalities (
     code varchar not null,
     name varchar not null,
     kana varchar,
-    bureau varchar not null,
+    bureau varchar,  -- NULL: the profile has no bureaus
     kaso varchar,
     rep_lat double,
-    rep_lon double
+    rep_lon double,
+    county varchar  -- 郡 (lists made from N03)
 );
 
 create table staging.ref_profiles (
     profile_key varchar not null,
     pref_code varchar not null,
     pref_name varchar not null,
-    bureau_label varchar not null,
+    bureau_label varchar,  -- NULL: no bureaus
     n03_url varchar,
     kpi_indicator varchar not null,
-    base_year integer not null,
-    base_value integer not null,
-    target_year integer not null,
-    target_value integer not null,
-    kpi_source varchar not null,
+    base_year integer,  -- NULL: the path starts at the first actual value
+    base_value integer,
+    target_year integer,  -- NULL: no target set
+    target_value integer,
+    kpi_source varchar,
     district_cap_yen bigint,  -- the profile's cumulative_cap rule (NULL: none)
     district_cap_source varchar
 );

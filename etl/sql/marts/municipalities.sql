@@ -18,7 +18,8 @@ final as (
         m.kaso,
         case when m.kaso is null then null else m.kaso in ('全部過疎', '一部過疎') end as is_kaso,
         m.rep_lat,
-        m.rep_lon
+        m.rep_lon,
+        m.county
     from municipalities as m
     left join bureaus as b on b.pref_code = m.pref_code and b.bureau = m.bureau
 )
