@@ -495,21 +495,31 @@ def _check_table(parsed: ParsedFile, ctx: Context) -> ParsedFile:
     return parsed
 
 
+NATIONAL_LIST_PREFECTURES = 3  # a list spanning this many prefectures is a national list
+
+
 def _unprofiled_rows(parsed: ParsedFile) -> None:
-    """Rows of prefectures without a profile. In a list of several prefectures (a national list
-    as the Cabinet Office holds it) the others load and these are named in one note; a file of
-    such rows only is refused, one message per prefecture saying which command makes its profile."""
+    """Rows of prefectures without a profile. A national list (rows of three or more
+    prefectures, as the Cabinet Office holds it) loads the profiled ones and names the others in
+    one note; in any other list they are an error, one per prefecture, saying which command
+    makes its profile (a stray row of another prefecture is never dropped quietly)."""
     rows = [r for r in parsed.records if r.get("_unprofiled")]
     if not rows:
         return
     counts = Counter(r["_unprofiled"] for r in rows)
-    column = parsed.headers.get("pref_name") or parsed.headers.get("municipality_code")
-    if len(rows) == len(parsed.records):
+    prefectures = {r.get("pref_code") for r in parsed.records if r.get("pref_code")}
+    column = parsed.headers.get("municipality_code") or parsed.headers.get("pref_name")
+    if len(prefectures) < NATIONAL_LIST_PREFECTURES:
         for code, count in sorted(counts.items()):
             first = next(r for r in rows if r["_unprofiled"] == code)
+            value = (
+                first.get("municipality_code")
+                if "municipality_code" in parsed.headers
+                else _pref_label(code)
+            )
             reason = (f"{_pref_label(code)}のプロファイルがありません（{count}行）。"
                       f"python -m etl profile new {code} で作ってから取り込んでください")  # fmt: skip
-            parsed.problem(first, column, _pref_label(code), reason)
+            parsed.problem(first, column, value, reason)
         return
     parsed.records = [r for r in parsed.records if not r.get("_unprofiled")]
     parsed.dropped_rows.extend(r["source_row"] for r in rows)
@@ -517,7 +527,10 @@ def _unprofiled_rows(parsed: ParsedFile) -> None:
         f"{_pref_label(c)} {n}行（python -m etl profile new {c}）"
         for c, n in sorted(counts.items())
     )
-    parsed.note(f"プロファイルのない都道府県の行は読み込みませんでした: {named}", column=column)
+    parsed.note(
+        f"全国の一覧のうち、プロファイルのない都道府県の行は読み込みませんでした: {named}",
+        column=column,
+    )
 
 
 def kind_label(kind: str) -> str:

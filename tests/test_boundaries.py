@@ -90,7 +90,7 @@ def test_other_prefecture_is_refused(fresh_settings, tmp_path):
     source = write_geojson(
         tmp_path / "n03.geojson", municipalities={"31201": "鳥取市"}, pref_name="鳥取県"
     )
-    with pytest.raises(BoundaryError, match="他の都道府県"):
+    with pytest.raises(BoundaryError, match="n03.geojson: 福島県の市町村がありません"):
         fetch_boundaries(fresh_settings, "fukushima", str(source))
 
 

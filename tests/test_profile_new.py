@@ -177,15 +177,23 @@ def test_a_national_list_loads_the_profiled_prefectures_and_names_the_others(
     text = survey.read_text(encoding="utf-8-sig")
     header = text.splitlines()[0].split(",")
     extra = []
-    for line in SURVEY.splitlines()[1:]:
+    others = SURVEY.splitlines()[1:] + [
+        "R6,宮城県,042021,石巻市,北上拠点,北上地区,あり,移動"
+    ]  # a third prefecture
+    for line in others:
         cells = dict(zip(SURVEY.splitlines()[0].split(","), line.split(","), strict=True))
         extra.append(",".join(cells.get(h, "") for h in header))
     survey.write_text(text.rstrip("\n") + "\n" + "\n".join(extra) + "\n", encoding="utf-8-sig")
     result = build(fresh_settings, folder)
-    assert result.rows["hubs"] == 277  # the sample's hubs; 島根県's 5 rows are not loaded
+    assert (
+        result.rows["hubs"] == 277
+    )  # the sample's hubs; 島根県's and 宮城県's rows are not loaded
     log = __import__("duckdb").connect(str(result.path), read_only=True).execute(
         "select note from load_log where file = 'fukushima_survey_r06_2024.csv'").fetchone()[0]  # fmt: skip
-    assert "島根県 5行（python -m etl profile new 32）" in log
+    assert (
+        "宮城県 1行（python -m etl profile new 04）、島根県 5行（python -m etl profile new 32）"
+        in log
+    )
 
 
 def test_a_national_file_writes_every_profiles_boundaries(settings, tmp_path):
@@ -204,3 +212,21 @@ NATIONAL = PROJECT_DIR.parent / "shared" / "data" / "national" / "ja_municipalit
 def test_the_national_topojson_gives_fukushima_and_tottori_every_polygon(settings):
     written = {p.name: len(gpd.read_file(p)) for p in boundaries_from_file(settings, str(NATIONAL))}
     assert written == {"07.geojson": 59, "31.geojson": 19}
+
+
+def test_a_stray_row_of_another_prefecture_in_a_list_is_an_error(fresh_settings, tmp_path):
+    """Two prefectures are not a national list: the row without a profile is refused, named."""
+    folder = tmp_path / "input"
+    shutil.copytree(SAMPLE_DIR, folder)
+    survey = folder / "fukushima_survey_r06_2024.csv"
+    header = survey.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    cells = dict(
+        zip(SURVEY.splitlines()[0].split(","), SURVEY.splitlines()[1].split(","), strict=True)
+    )
+    survey.write_text(survey.read_text(encoding="utf-8-sig") + ",".join(cells.get(h, "") for h in header) + "\n",
+                      encoding="utf-8-sig")  # fmt: skip
+    with pytest.raises(ValidationFailed) as failed:
+        build(fresh_settings, folder)
+    assert [p.reason for p in failed.value.problems] == [
+        "島根県のプロファイルがありません（1行）。python -m etl profile new 32 で作ってから取り込んでください"
+    ]

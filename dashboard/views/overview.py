@@ -72,12 +72,12 @@ def _trajectory_table(
 
 
 def _national(kpi_frame: pd.DataFrame, option: ProfileOption, hubs: pd.DataFrame):
-    index, base_year = kpi.national_index(kpi_frame, option.pref_code)
+    index, base_year = kpi.national_index(kpi_frame, option.pref_code, option.kpi_indicator)
     if base_year is None:
         return None, pd.DataFrame(), "全国の拠点数と同じ年度の県の値がないため、比較できません。"
     figure = charts.plot_national_index(index, base_year, option.pref_name)
     growth_own = kpi.annual_growth(hubs)
-    growth_nation = kpi.annual_growth(kpi.actual_values(kpi_frame, "00", "hubs_total"))
+    growth_nation = kpi.annual_growth(kpi.actual_values(kpi_frame, "00", option.kpi_indicator))
     caption = (f"各系列を{fy_label(base_year)}=100 とした指数。年平均の増加率: {option.pref_name} "
                f"{pct_text(growth_own)}、全国 {pct_text(growth_nation)}。出典: 内閣府「小さな拠点の形成に関する実態調査」ほか。")  # fmt: skip
     table = with_fy_columns(
