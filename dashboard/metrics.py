@@ -53,10 +53,12 @@ PREFECTURE_ONLY = "県全体の値（振興局を選んでも変わりません�
 STOCK_RULE = "選択した期間の末年度以前で最新の実績（公表値を優先し、なければ拠点一覧から数えた値）"
 SELECTION_STOCK_RULE = "選択した期間の末年度以前で最新の拠点一覧から数えた値"
 SELECTED = "選択した振興局の合計（選択なしは県全体）"
+NATIONAL_RULE = "全国の公表値のうち最新の年度の値（選択した期間によらない）"
+NATIONAL_ONLY = "全国の値（都道府県・振興局を選んでも変わりません）"
 
 CATALOGUE: dict[str, Metric] = {m.id: m for m in (
-    Metric("hubs_total", "拠点数 / 目標", "拠点", STOCK, STOCK_RULE, PREFECTURE_ONLY,
-           "kpi_actual（indicator = hubs_total）と profiles.target_value"),
+    Metric("hubs_total", "拠点数", "拠点", STOCK, STOCK_RULE, PREFECTURE_ONLY,
+           "kpi_actual（indicator = hubs_total）。目標があれば profiles.target_value と並べ「/ 目標」を付ける"),
     Metric("rmo_in_hubs", "地域運営組織", "組織", STOCK, STOCK_RULE, PREFECTURE_ONLY,
            "kpi_actual（indicator = rmo_in_hubs）"),
     Metric("rmo_share_pct", "組織のある拠点の割合", "%", RATIO,
@@ -80,6 +82,13 @@ CATALOGUE: dict[str, Metric] = {m.id: m for m in (
            "rule_findings（severity = error）"),
     Metric("rule_advice", "助言", "件", FLOW, "選択した期間の補助金記録への指摘", SELECTED,
            "rule_findings（severity = advice）"),
+    Metric("national_hubs", "全国の拠点数", "拠点", STOCK, NATIONAL_RULE, NATIONAL_ONLY,
+           "kpi_actual（pref_code = 00、indicator = hubs_total）"),
+    Metric("national_rmo", "全国の地域運営組織", "組織", STOCK, NATIONAL_RULE, NATIONAL_ONLY,
+           "kpi_actual（pref_code = 00、indicator = rmo_in_hubs）"),
+    Metric("national_rmo_share_pct", "全国の組織のある拠点の割合", "%", RATIO,
+           NATIONAL_RULE + "。地域運営組織のある拠点数 ÷ 拠点数", NATIONAL_ONLY,
+           "kpi_actual（pref_code = 00、indicator = rmo_share_pct）", digits=1),
 )}  # fmt: skip
 
 
@@ -151,10 +160,12 @@ class Card:
 
     @property
     def label(self) -> str:
-        scope = "・".join(
-            p for p in (self.reading.where, _period(self.reading, self.definition)) if p
-        )
-        return f"{self.definition.label}（{scope}）" if scope else self.definition.label
+        """The catalogue's label, 「 / 目標」 when the value stands against a target, and the
+        scope it was computed for: 「拠点数 / 目標（令和6年度 (2024)）」."""
+        name = self.definition.label + (" / 目標" if self.reading.target is not None else "")
+        parts = (self.reading.where, _period(self.reading, self.definition))
+        scope = "・".join(p for p in parts if p)
+        return f"{name}（{scope}）" if scope else name
 
     @property
     def value(self) -> str:

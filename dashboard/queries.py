@@ -143,3 +143,8 @@ def query_district_budget(
     db: Reader, pref: str, from_fy: int, to_fy: int, bureaus: tuple[str, ...]
 ) -> pd.DataFrame:
     return _run(db, "district_budget", pref=pref, bureaus=list(bureaus), **_range(from_fy, to_fy))
+
+
+def query_national_comparison(db: Reader) -> pd.DataFrame:
+    """Every loaded prefecture's latest hubs, RMO share, hubs per municipality and change."""
+    return _run(db, "national_comparison")

@@ -132,3 +132,10 @@ def shimane_codes() -> list[str]:
     from tests.n03 import SHIMANE
 
     return list(SHIMANE)
+
+
+def test_without_a_target_the_hub_card_is_not_labelled_against_one(bare, monkeypatch):
+    at = run(bare, monkeypatch, PAGES[0].path)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["拠点数（令和6年度 (2024)）"] == "5拠点"
+    assert not any("目標" in label for label in metrics)

@@ -77,6 +77,7 @@ def _builders(at: str) -> dict:
     from dashboard.views.data import build_data_view
     from dashboard.views.grant_map import build_grant_map
     from dashboard.views.hubs import build_hubs
+    from dashboard.views.national import build_national
     from dashboard.views.overview import build_overview
     from dashboard.views.pipeline import build_pipeline
 
@@ -91,6 +92,7 @@ def _builders(at: str) -> dict:
         )
 
     return {"overview": build_overview, "hubs": build_hubs, "grant_map": grant_map,
+            "national": lambda load, boundaries_dir, map_style, _stamps: build_national(load, boundaries_dir, map_style),
             "pipeline": build_pipeline, "briefing": briefing, "data": build_data_view}  # fmt: skip
 
 

@@ -21,6 +21,7 @@ PAGES = (  # the first is the default page, at "/"
     PageSpec("pages/grant_map.py", "補助金マップ", ":material/map:"),
     PageSpec("pages/pipeline.py", "事業パイプライン", ":material/timeline:"),
     PageSpec("pages/briefing.py", "ブリーフィング", ":material/slideshow:"),
+    PageSpec("pages/national.py", "全国比較", ":material/public:"),
     PageSpec("pages/data.py", "データ", ":material/database:"),
 )
 TITLES = {page.path: page.title for page in PAGES}

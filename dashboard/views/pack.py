@@ -102,7 +102,11 @@ def _headlines(overview, load: Loader, filters: Filters, option: ProfileOption) 
     middle = (
         ("selection_hubs", "selection_rmo") if filters.bureaus else ("rmo_in_hubs", "rmo_share_pct")
     )
-    return [cards[option.kpi_indicator], *(cards[m] for m in middle), _spend_year(load, filters, option)]
+    return [
+        cards[option.kpi_indicator],
+        *(cards[m] for m in middle),
+        _spend_year(load, filters, option),
+    ]
 
 
 def _findings(pipeline) -> tuple[list[str], str]:
