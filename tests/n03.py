@@ -73,3 +73,20 @@ def write_topojson(path: Path, municipalities: dict[str, tuple[str, str | None]]
                 "objects": {"municipalities": {"type": "GeometryCollection", "geometries": geometries}}}  # fmt: skip
     path.write_text(json.dumps(topology, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+TOTTORI = {"31201": "鳥取市", "31302": "岩美町", "31325": "若桜町"}
+
+
+def sample_boundaries(root: Path) -> Path:
+    """N03-shaped boundaries of both sample profiles under root, written by the project's own
+    `etl.boundaries` (as `python -m etl boundaries --from FILE` does); the boundaries folder."""
+    from etl.boundaries import fetch_boundaries
+    from tests.conftest import settings_for
+
+    settings = settings_for(root)
+    fetch_boundaries(settings, "fukushima", str(write_geojson(root / "n03_07.geojson")))
+    source = write_geojson(root / "n03_31.geojson", municipalities=TOTTORI, pref_name="鳥取県",
+                           origin=(133.8, 35.3))  # fmt: skip
+    fetch_boundaries(settings, "tottori", str(source))
+    return settings.boundaries_dir

@@ -27,9 +27,8 @@ from dashboard.views import direct_loader
 from dashboard.views.grant_map import GrantMap, build_grant_map
 from etl.boundaries import fetch_boundaries
 from tests.conftest import settings_for
-from tests.n03 import FUKUSHIMA, write_geojson
+from tests.n03 import FUKUSHIMA, TOTTORI, sample_boundaries
 
-TOTTORI = {"31201": "鳥取市", "31302": "岩美町", "31325": "若桜町"}
 FULL_FUKUSHIMA = Path("/work/shared/data/boundaries/N03-21_07_210101.geojson")
 
 
@@ -45,14 +44,8 @@ def options(load) -> dict[str, ProfileOption]:
 
 @pytest.fixture(scope="module")
 def boundaries_dir(tmp_path_factory) -> Path:
-    """N03-shaped fixtures for both profiles, written by `python -m etl boundaries`."""
-    root = tmp_path_factory.mktemp("maps")
-    settings = settings_for(root)
-    fetch_boundaries(settings, "fukushima", str(write_geojson(root / "n03_07.geojson")))
-    source = write_geojson(root / "n03_31.geojson", municipalities=TOTTORI, pref_name="鳥取県",
-                           origin=(133.8, 35.3))  # fmt: skip
-    fetch_boundaries(settings, "tottori", str(source))
-    return settings.boundaries_dir
+    """N03-shaped fixtures for both sample profiles (tests/n03.py)."""
+    return sample_boundaries(tmp_path_factory.mktemp("maps"))
 
 
 def everything(option: ProfileOption, bureaus: tuple[str, ...] = ()) -> Filters:

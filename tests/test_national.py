@@ -18,7 +18,6 @@ from dashboard.db import Warehouse
 from dashboard.formatting import NO_DATA, to_csv_bytes
 from dashboard.views import direct_loader
 from dashboard.views.national import NationalView, build_national, prefecture_shapes
-from etl.boundaries import fetch_boundaries
 from tests.browser import (
     chromium,
     require_browser,
@@ -27,10 +26,8 @@ from tests.browser import (
     wait_for_app,
     wait_rendered,
 )
-from tests.conftest import settings_for
-from tests.n03 import FUKUSHIMA, write_geojson
+from tests.n03 import FUKUSHIMA, sample_boundaries
 
-TOTTORI = {"31201": "鳥取市", "31302": "岩美町", "31325": "若桜町"}
 SHARE = "組織のある割合（%）"
 PER_MUNICIPALITY = "1市町村あたりの拠点数（拠点）"
 
@@ -50,14 +47,8 @@ def sql(sample_settings):
 
 @pytest.fixture(scope="module")
 def boundaries_dir(tmp_path_factory) -> Path:
-    """N03-shaped fixtures for both sample prefectures, written by `python -m etl boundaries`."""
-    root = tmp_path_factory.mktemp("national")
-    settings = settings_for(root)
-    fetch_boundaries(settings, "fukushima", str(write_geojson(root / "n03_07.geojson")))
-    source = write_geojson(root / "n03_31.geojson", municipalities=TOTTORI, pref_name="鳥取県",
-                           origin=(133.8, 35.3))  # fmt: skip
-    fetch_boundaries(settings, "tottori", str(source))
-    return settings.boundaries_dir
+    """N03-shaped fixtures for both sample profiles (tests/n03.py)."""
+    return sample_boundaries(tmp_path_factory.mktemp("national"))
 
 
 @pytest.fixture(scope="module")
