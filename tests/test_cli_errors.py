@@ -129,8 +129,10 @@ def test_ctrl_c_while_waiting_for_another_build_exits_130_without_a_traceback(tm
     warehouse = tmp_path / "warehouse"
     command = cli.build_command(SAMPLE_DIR, warehouse=warehouse, wait=60)
     with publish.build_lock(warehouse):
-        child = subprocess.Popen(command, cwd=PROJECT_DIR, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)  # fmt: skip
+        # As from a terminal: Ctrl-C's default handling even when this test itself was started
+        # as a background job (a shell then passes SIGINT on as ignored).
+        child = subprocess.Popen(command, cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
         lines = []
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
