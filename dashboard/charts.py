@@ -19,19 +19,23 @@ BLUE, LIGHT_BLUE, GREEN, ORANGE, GREY, RED = (
     "#c0392b",
 )
 FONT = "Noto Sans CJK JP, Noto Sans JP, sans-serif"
+INK = "#1a1a1c"  # text on charts: ticks, axis titles and legends at well over 4.5:1 on white
 BASIS_LABEL = {"published": "公表値", "survey_list": "拠点一覧から集計"}
 
 
 def _layout(figure: go.Figure, height: int = 420, **kwargs) -> go.Figure:
     figure.update_layout(
         height=height,
-        font={"family": FONT, "size": 14},
+        font={"family": FONT, "size": 14, "color": INK},
         margin={"l": 50, "r": 20, "t": 40, "b": 50},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         hoverlabel={"font": {"family": FONT}},
         separators=".,",
         **kwargs,
     )
+    # Explicit colours: the app's theme would otherwise draw ticks in a light grey (~3.8:1).
+    figure.update_xaxes(tickfont={"color": INK}, title_font={"color": INK})
+    figure.update_yaxes(tickfont={"color": INK}, title_font={"color": INK})
     return figure
 
 

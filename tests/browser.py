@@ -106,13 +106,14 @@ def wait_rendered(page, timeout: float = 20_000) -> None:
     page.wait_for_timeout(300)
 
 
-def screenshot(page, name: str) -> Path:
-    """A full-length screenshot of a Streamlit page (its main area scrolls, not the window)."""
+def screenshot(page, name: str, width: int = 1400) -> Path:
+    """A full-length screenshot of a Streamlit page (its main area scrolls, not the window),
+    at `width` pixels."""
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     height = page.evaluate(
         "() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight"
     )
-    page.set_viewport_size({"width": 1400, "height": min(int(height) + 60, 8000)})
+    page.set_viewport_size({"width": width, "height": min(int(height) + 60, 8000)})
     wait_rendered(page)
     page.wait_for_timeout(2000)  # charts lay themselves out again, tables draw, after the resize
     path = OUTPUT_DIR / f"{name}.png"

@@ -33,10 +33,16 @@ SAMPLE_NOTICE = (
     "個々の拠点・地区・補助金は架空です。実データの取り込み方法は README を参照してください。"
 )
 PLOTLY_CONFIG = {
+    # No toolbar: its eight English buttons were tab stops without Japanese names; every chart
+    # has its table and CSV beside it, and the PPTX/PDF carry the images.
+    "displayModeBar": False,
     "displaylogo": False,
     "locale": "ja",
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
+
+
+LANG_SCRIPT = "<script>document.documentElement.lang = 'ja';</script>"
 
 
 def page_header(title: str, filters: Filters, option: ProfileOption) -> None:
@@ -44,6 +50,9 @@ def page_header(title: str, filters: Filters, option: ProfileOption) -> None:
     st.session_state["_page_tables"] = []  # the tables this run shows, for the page's Excel file
     st.session_state["_page_title"] = title
     st.html(f"<style>{app_stylesheet()}</style>")  # static, no data in it
+    # The pages are Japanese: screen readers and hyphenation need <html lang="ja"> (Streamlit
+    # serves "en" and offers no setting for it).
+    st.html(LANG_SCRIPT, unsafe_allow_javascript=True)
     st.title(title)
     for warning in link_warnings():
         st.warning(warning, icon=":material/link_off:")

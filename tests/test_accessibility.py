@@ -1,0 +1,75 @@
+"""JIS X 8341-3:2016 AA on every page, checked in Chromium at a desktop width (1440 px) and a
+tablet held upright (820 px): lang="ja", no serious or critical axe-core violation, and no
+card whose label or value is cut off (no bureau, one, two). Screenshots of every page at both
+widths go to test-output/screenshots/ for a person to look at."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.ui.navigation import PAGES
+from tests.browser import chromium, require_browser, screenshot, streamlit_server, wait_for_app
+
+pytestmark = pytest.mark.browser
+WIDTHS = (1440, 820)
+BLOCKING = ("serious", "critical")
+CUT_OFF = """() => Array.from(document.querySelectorAll('[data-testid=stMetric]')).flatMap(card => {
+  const box = (card.closest('[data-testid=stColumn]') || card).getBoundingClientRect();
+  return Array.from(card.querySelectorAll(
+      '[data-testid=stMetricLabel] p, [data-testid=stMetricValue] p, [data-testid=stMetricDelta] p'))
+    .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > box.right + 1)
+    .map(e => e.textContent);
+})"""
+
+
+def path_of(spec) -> str:
+    return "" if spec is PAGES[0] else spec.path.removeprefix("pages/").removesuffix(".py")
+
+
+@pytest.fixture(scope="module")
+def server(sample_settings, tmp_path_factory):
+    require_browser()
+    env = {"KYOTEN_WAREHOUSE_DIR": str(sample_settings.warehouse_dir),
+           "KYOTEN_BOUNDARIES_DIR": str(tmp_path_factory.mktemp("no-boundaries"))}  # fmt: skip
+    with streamlit_server(env) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    with chromium() as browser:
+        yield browser
+
+
+def open_page(browser, base: str, path: str, width: int, query: str = ""):
+    page = browser.new_context(viewport={"width": width, "height": 1000}, locale="ja-JP").new_page()
+    page.goto(f"{base}/{path}{query}")
+    wait_for_app(page, "福島県 ／", timeout=60_000)  # the page body's scope line
+    page.wait_for_function("() => document.documentElement.lang === 'ja'", timeout=10_000)
+    return page
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: path_of(s) or "overview")
+def test_every_page_meets_aa_at_both_widths(server, browser, spec, width):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = open_page(browser, server, path_of(spec), width)
+    assert page.evaluate("() => document.documentElement.lang") == "ja"  # (waited for above)
+    violations = Axe().run(page).response["violations"]
+    blocking = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
+                if v["impact"] in BLOCKING]  # fmt: skip
+    assert blocking == [], blocking
+    screenshot(page, f"a11y-{path_of(spec) or 'overview'}-{width}", width=width)
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("query", ["", "?bureau=会津", "?bureau=会津&bureau=南会津&from=2022&to=2024"],
+                         ids=["no-bureau", "one-bureau", "two-bureaus"])  # fmt: skip
+@pytest.mark.parametrize("path", ["", "briefing", "grant_map", "pipeline"])
+def test_no_card_is_cut_off(server, browser, path, query, width):
+    page = open_page(browser, server, path, width, query)
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stMetric]').length > 0")
+    assert page.evaluate(CUT_OFF) == []
+    page.context.close()
