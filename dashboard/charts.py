@@ -19,6 +19,9 @@ BLUE, LIGHT_BLUE, GREEN, ORANGE, GREY, RED = (
     "#c0392b",
 )
 FONT = "Noto Sans CJK JP, Noto Sans JP, sans-serif"
+SELECTION = (
+    "#00796b"  # the selected bureaus' series: its own colour and shape (not the forecast's purple)
+)
 INK = "#1a1a1c"  # text on charts: ticks, axis titles and legends at well over 4.5:1 on white
 BASIS_LABEL = {"published": "公表値", "survey_list": "拠点一覧から集計"}
 
@@ -100,7 +103,7 @@ def plot_trajectory(actual: pd.DataFrame, target: Target | None, forecast: pd.Da
     if subset is not None and not subset.empty:
         figure.add_trace(go.Scatter(
             x=subset["fiscal_year"], y=subset["hubs"], mode="lines+markers", name="選択した地域（拠点一覧）",
-            marker={"size": 9, "color": "#6c3fb5"}, line={"color": "#6c3fb5"},
+            marker={"size": 9, "color": SELECTION, "symbol": "square"}, line={"color": SELECTION},
             hovertemplate="選択した地域 %{x}年度: %{y}" + unit + "<extra></extra>",
         ))  # fmt: skip
     if pipeline is not None and target is not None:
@@ -207,7 +210,8 @@ def plot_pipeline_timeline(districts: pd.DataFrame, findings: pd.DataFrame) -> g
         figure.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=name, text=texts, hovertemplate="%{text}<extra></extra>",
                                     marker={"symbol": symbol, "size": size, "color": colour, "line": {"width": 1, "color": "white"}}))  # fmt: skip
 
-    points("plan_fys", "計画策定事業", LIGHT_BLUE, "square")
+    # Shape as well as colour tells the stages apart (never colour alone): planning a triangle.
+    points("plan_fys", "計画策定事業", LIGHT_BLUE, "triangle-up")
     points("project_fys", "拠点づくり事業", BLUE, "square")
     points("withdrawn_fys", "取下げ", GREY, "x-thin-open", 12)
     formed = districts.assign(label=labels)[districts["first_listed_fy"].notna()]
@@ -226,7 +230,9 @@ def plot_pipeline_timeline(districts: pd.DataFrame, findings: pd.DataFrame) -> g
             strict=True,
         )
     )
-    for severity, colour, name in (("error", RED, "規則違反"), ("advice", ORANGE, "助言")):
+    # A breach is a ring, advice a square frame: told apart by shape, not only by colour.
+    for severity, colour, name, symbol in (("error", RED, "規則違反", "circle-open"),
+                                           ("advice", ORANGE, "助言", "square-open")):  # fmt: skip
         rows = findings[findings["severity"] == severity]
         rows = rows[
             [
@@ -238,7 +244,7 @@ def plot_pipeline_timeline(districts: pd.DataFrame, findings: pd.DataFrame) -> g
             continue
         figure.add_trace(go.Scatter(
             x=rows["fiscal_year"], y=[label_of[(c, k)] for c, k in zip(rows["municipality_code"], rows["district_key"], strict=True)],
-            mode="markers", name=name, marker={"symbol": "circle-open", "size": 24, "color": colour, "line": {"width": 2}},
+            mode="markers", name=name, marker={"symbol": symbol, "size": 24, "color": colour, "line": {"width": 2}},
             text=[f"{r.rule_id}（{fy_label(r.fiscal_year)}）: {html.escape(str(r.message))}" for r in rows.itertuples()],
             hovertemplate="%{text}<extra></extra>",
         ))  # fmt: skip

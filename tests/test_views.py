@@ -773,3 +773,15 @@ def test_with_bureaus_selected_the_judgement_says_it_is_prefecture_wide(load, tm
     briefing = build_briefing(load, filters, FUKUSHIMA, tmp_path, "white-bg")
     assert briefing.grade_text[0] == overview.scope_sentence
     assert build_overview(load, ALL_YEARS, FUKUSHIMA).scope_sentence == ""
+
+
+def test_status_is_shown_by_shape_as_well_as_colour(load):
+    timeline = build_pipeline(load, ALL_YEARS, FUKUSHIMA).timeline
+    symbols = {trace.name: trace.marker.symbol for trace in timeline.data}
+    assert symbols["規則違反"] != symbols["助言"]
+    assert symbols["計画策定事業"] != symbols["拠点づくり事業"]
+    trajectory = build_overview(
+        load, Filters("fukushima", 2020, 2026, ("会津",)), FUKUSHIMA
+    ).trajectory
+    colours = {trace.name: trace.marker.color for trace in trajectory.data}
+    assert colours["選択した地域（拠点一覧）"] != colours["パイプライン予測"]
