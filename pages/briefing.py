@@ -22,18 +22,18 @@ metric_cards(view.headlines)
 
 left, right = st.columns([3, 2])
 with left:
-    st.markdown(f"### 拠点数の推移と目標　判定: {view.grade}")
+    st.markdown(f"## 拠点数の推移と目標　判定: {view.grade}")
     st.plotly_chart(view.trajectory, config=PLOTLY_CONFIG, key="briefing_trajectory")
 with right:
     for line in view.grade_text:
         st.caption(line)
     if view.table is not None:
-        st.markdown(f"### {view.table_title}")
+        st.markdown(f"## {view.table_title}")
         st.table(view.table)
         if filters.bureaus:
             st.caption(f"●: 選択中の{option.bureau_label}")
 
-st.markdown(f"### {view.findings_title}")
+st.markdown(f"## {view.findings_title}")
 st.text(view.findings_text)
 
 

@@ -11,7 +11,7 @@ filters, option = current()
 page_header("データ", filters, option)
 view = cached_view("data", option)
 
-st.subheader("出典と時点")
+st.header("出典と時点")
 st.caption("KPI の公表値と、その出典・時点です。出典にリンクがあれば「リンク」列から開けます。")
 st.dataframe(
     view.sources,
@@ -21,7 +21,7 @@ st.dataframe(
     column_config={"リンク": st.column_config.LinkColumn("リンク", display_text="開く")},
 )
 
-st.subheader("取り込みの履歴")
+st.header("取り込みの履歴")
 table_block(
     view.load_log,
     "取り込みファイル",
@@ -31,7 +31,7 @@ table_block(
     expanded=True,
 )
 
-st.subheader("品質レポート")
+st.header("品質レポート")
 st.caption(
     f"警告 {view.warnings}件。取り込み時に除いた合計行、公表値と一覧の食い違いなどを記録しています。"
 )

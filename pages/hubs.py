@@ -17,7 +17,7 @@ if len(view.survey_years) > 1:
 label = option.bureau_label
 
 if view.bureau_figure is not None:  # a profile without bureaus has no such section
-    st.subheader(f"{label}別の拠点と地域運営組織")
+    st.header(f"{label}別の拠点と地域運営組織")
     if filters.bureaus:
         st.caption(
             f"選択した{label}（{'・'.join(filters.bureaus)}）を濃く、その他を薄く表示しています。"
@@ -26,7 +26,7 @@ if view.bureau_figure is not None:  # a profile without bureaus has no such sect
         view.bureau_figure, view.bureau_table, view.source, f"{label}別の拠点", filters, "bureau"
     )
 
-st.subheader("市町村別")
+st.header("市町村別")
 table_block(
     view.municipality_table,
     "市町村別の拠点",
@@ -40,7 +40,7 @@ if view.message:
 
 left, right = st.columns(2)
 with left:
-    st.subheader("地域運営組織のない拠点")
+    st.header("地域運営組織のない拠点")
     if view.without_rmo is None:
         empty_state(view.rmo_note)
     else:
@@ -55,7 +55,7 @@ with left:
             True,
         )
 with right:
-    st.subheader("地域運営組織の法人格")
+    st.header("地域運営組織の法人格")
     if view.legal_forms_figure is None:
         empty_state("地域運営組織の法人格のデータがありません。")
     else:
@@ -63,7 +63,7 @@ with right:
             view.legal_forms_figure, view.legal_forms_table, view.source, "法人格", filters, "legal"
         )
 
-st.subheader("拠点のない過疎市町村")
+st.header("拠点のない過疎市町村")
 if view.kaso_without_hub is None:
     empty_state(view.kaso_note)
 elif view.kaso_without_hub.empty:
@@ -78,7 +78,7 @@ else:
         True,
     )
 
-st.subheader(f"{label}別の提供サービス")
+st.header(f"{label}別の提供サービス")
 if view.services_figure is None:
     empty_state("この年度の拠点一覧には提供サービスの列がありません（データなし）。")
 else:
@@ -93,7 +93,7 @@ else:
                     f"どの拠点も提供していないサービス（{len(view.service_gaps)}件）", expanded=True)  # fmt: skip
 
 if view.cooperatives_figure is not None:
-    st.subheader("特定地域づくり事業協同組合")
+    st.header("特定地域づくり事業協同組合")
     chart_block(view.cooperatives_figure, view.cooperatives_table, view.cooperatives_caption,
                 "特定地域づくり事業協同組合", filters, "cooperatives")  # fmt: skip
 

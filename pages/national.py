@@ -17,11 +17,11 @@ stamps = boundary_stamps(settings.boundaries_dir, codes)  # a new boundary file 
 view = cached_view("national", settings.boundaries_dir, settings.map_style, stamps)
 st.caption(view.scope_note)
 
-st.subheader("全国の値")
+st.header("全国の値")
 metric_cards(view.national_cards)
 st.caption(md_escape(view.national_caption))
 
-st.subheader("都道府県別の拠点数")
+st.header("都道府県別の拠点数")
 st.info(view.others_note, icon=":material/public:")
 if view.is_empty:
     empty_state(view.message)
@@ -29,7 +29,7 @@ if view.map_note:
     st.info(view.map_note, icon=":material/map:")
 chart_block(view.figure, view.table, view.figure_caption, "全国比較_拠点数", filters, "hubs_map")
 
-st.subheader("指標の比較")
+st.header("指標の比較")
 chart_block(view.comparison_figure, view.comparison_table, view.comparison_caption,
             "全国比較_指標", filters, "comparison")  # fmt: skip
 

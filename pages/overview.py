@@ -21,7 +21,7 @@ view = cached_view("overview", filters, option)
 metric_cards(view.cards)
 
 grade = view.grade
-st.subheader("進捗の判定")
+st.header("進捗の判定")
 left, right = st.columns([1, 3], vertical_alignment="center")
 with left.container(border=True):
     st.markdown(f"## :{GRADE_COLOURS[grade.label]}[{grade.label}]")
@@ -37,7 +37,7 @@ if view.pipeline_text:
 right.caption(GRADE_RULE)
 
 if view.errors is not None:
-    st.subheader("補助金の規則チェック")
+    st.header("補助金の規則チェック")
     with st.container(border=True):
         left, middle, right = st.columns([1, 1, 2], vertical_alignment="center")
         for column, card in zip((left, middle), view.rule_cards, strict=True):
@@ -48,7 +48,7 @@ if view.errors is not None:
         right.page_link("pages/pipeline.py", label="事業パイプラインで内容を見る", icon=":material/arrow_forward:",
                         query_params=filters.to_query_params())  # fmt: skip
 
-st.subheader("拠点数の推移と目標")
+st.header("拠点数の推移と目標")
 chart_block(
     view.trajectory,
     view.trajectory_table,
@@ -59,7 +59,7 @@ chart_block(
 )
 st.caption(FORECAST_RULE)
 
-st.subheader("全国との比較")
+st.header("全国との比較")
 if view.national is None:
     empty_state(view.national_caption)
 else:

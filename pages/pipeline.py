@@ -19,10 +19,10 @@ page_header("事業パイプライン", filters, option)
 view = cached_view("pipeline", filters, option)
 
 if view.has_grants and view.forecast is None:
-    st.subheader("拠点数の見通し")
+    st.header("拠点数の見通し")
     st.write(view.trend_text)  # no target year to forecast for: says so
 elif view.has_grants:
-    st.subheader(f"{fy_label(view.forecast.target_year)}の拠点数の見通し")
+    st.header(f"{fy_label(view.forecast.target_year)}の拠点数の見通し")
     left, right = st.columns(2)
     with left.container(border=True):
         st.markdown("**パイプライン予測**")
@@ -38,16 +38,16 @@ elif view.has_grants:
 if view.message:
     empty_state(view.message)
 else:
-    st.subheader("地区ごとの歩み")
+    st.header("地区ごとの歩み")
     chart_block(view.timeline, view.districts, view.caption, "地区の歩み", filters, "timeline")
 
-    st.subheader("規則チェックの結果")
+    st.header("規則チェックの結果")
     metric_cards(view.rule_cards)
     table_block(
         view.findings, "規則チェック", filters, "findings", "規則チェックの一覧", expanded=True
     )
 
-    st.subheader("地区ごとの上限と残り")
+    st.header("地区ごとの上限と残り")
     st.caption(f"今年度は記録のある最新の年度（{fy_label(view.current_fy)}）。取下げは数えません。")
     if view.next_year.empty:
         st.success("来年度に上限に達する地区はありません。")
@@ -56,7 +56,7 @@ else:
                     f"来年度に上限に達する地区（{len(view.next_year)}地区）", expanded=True)  # fmt: skip
     table_block(view.budget, "地区ごとの上限と残り", filters, "budget", "すべての地区")
 
-st.subheader(f"{option.pref_name}の補助金の規則")
+st.header(f"{option.pref_name}の補助金の規則")
 st.dataframe(view.rules, hide_index=True, width="stretch")
 
 page_excel(filters, option, headlines=view.rule_cards)

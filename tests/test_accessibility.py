@@ -22,6 +22,16 @@ CUT_OFF = """() => Array.from(document.querySelectorAll('[data-testid=stMetric]'
 })"""
 
 
+HEADING_LEVELS = """() => Array.from(document.querySelectorAll(
+  '[data-testid=stMain] h1, [data-testid=stMain] h2, [data-testid=stMain] h3, [data-testid=stMain] h4'))
+  .map(h => Number(h.tagName[1]))"""
+
+
+def skipped_levels(levels: list[int]) -> list[tuple[int, int]]:
+    """Pairs of consecutive headings where a level is skipped (h1 followed by h3)."""
+    return [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+
+
 def path_of(spec) -> str:
     return "" if spec is PAGES[0] else spec.path.removeprefix("pages/").removesuffix(".py")
 
@@ -60,6 +70,8 @@ def test_every_page_meets_aa_at_both_widths(server, browser, spec, width):
     blocking = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
                 if v["impact"] in BLOCKING]  # fmt: skip
     assert blocking == [], blocking
+    levels = page.evaluate(HEADING_LEVELS)
+    assert levels[:1] == [1] and skipped_levels(levels) == [], levels  # headings in order
     screenshot(page, f"a11y-{path_of(spec) or 'overview'}-{width}", width=width)
     page.context.close()
 

@@ -211,7 +211,7 @@ def test_overview_alerts_link_to_the_pipeline(app):
 
 def test_tottori_hubs_page_shows_cooperatives(app):
     at = app({"profile": "tottori"}, "pages/hubs.py")
-    assert "特定地域づくり事業協同組合" in [s.value for s in at.subheader]
+    assert "特定地域づくり事業協同組合" in [s.value for s in at.header]
 
 
 def test_the_csv_encoding_choice_persists_across_pages(app):

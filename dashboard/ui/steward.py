@@ -134,7 +134,7 @@ def _history(settings: Settings, current: Access) -> None:
 
 
 def steward_panel(settings: Settings, current: Access) -> None:
-    st.subheader("データの取り込み")
+    st.header("データの取り込み")
     st.caption(current.explanation)
     notice = st.session_state.pop("steward_notice", None)
     if notice:
