@@ -83,13 +83,10 @@ def _table(path: Path) -> tuple[list[str], list[tuple[int, list[object]]]]:
 
 def _municipality_column(header: list[str], rows, municipalities: pd.DataFrame) -> int:
     """The column whose cells name municipalities (a code or a name); the other is the bureau."""
-    names = {match_key(n) for n in municipalities["name"]}
     best, hits = None, 0
     for index in range(len(header)):
         found = sum(
-            1
-            for _, cells in rows
-            if index < len(cells) and _code_of(cells[index], municipalities, names)
+            1 for _, cells in rows if index < len(cells) and _code_of(cells[index], municipalities)
         )
         if found > hits:
             best, hits = index, found
@@ -98,9 +95,9 @@ def _municipality_column(header: list[str], rows, municipalities: pd.DataFrame) 
     return best
 
 
-def _code_of(
-    cell: object, municipalities: pd.DataFrame, names: set[str] | None = None
-) -> str | None:
+def _code_of(cell: object, municipalities: pd.DataFrame) -> str | None:
+    """The municipality a bureau-file cell names: a 5-digit code, a 6-digit code (with its
+    check digit), or a name (with or without its 郡)."""
     text = "" if cell is None else str(cell).strip()
     digits = re.sub(r"\D", "", text) if re.fullmatch(r"[\d\s\-]+", text) else ""
     if len(digits) in (5, 6) and digits[:5] in set(municipalities["code"]):

@@ -55,3 +55,12 @@ def sample_pack(sample_settings, tmp_path_factory):
     option = build_profile_options(load)["fukushima"]
     filters = Filters("fukushima", option.first_fy, option.last_fy, ())
     return build_pack(load, filters, option, tmp_path_factory.mktemp("no-boundaries"), "white-bg")
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    """Headless Chromium for a browser test module that defines its own `server` fixture."""
+    from tests.browser import chromium
+
+    with chromium() as browser:
+        yield browser

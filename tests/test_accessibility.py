@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.ui.navigation import PAGES
-from tests.browser import chromium, require_browser, screenshot, streamlit_server, wait_for_app
+from tests.browser import require_browser, screenshot, streamlit_server, wait_for_app
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1440, 820)
@@ -43,12 +43,6 @@ def server(sample_settings, tmp_path_factory):
            "KYOTEN_BOUNDARIES_DIR": str(tmp_path_factory.mktemp("no-boundaries"))}  # fmt: skip
     with streamlit_server(env) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium() as browser:
-        yield browser
 
 
 def open_page(browser, base: str, path: str, width: int, query: str = ""):

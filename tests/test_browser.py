@@ -13,7 +13,6 @@ from dashboard.ui.navigation import PAGES as NAVIGATION
 from etl.boundaries import fetch_boundaries
 from tests.browser import (
     OUTPUT_DIR,
-    chromium,
     plot_marks,
     require_browser,
     screenshot,
@@ -42,12 +41,6 @@ def server(sample_settings, tmp_path_factory):
     }
     with streamlit_server(env) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

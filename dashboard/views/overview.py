@@ -103,9 +103,7 @@ def build_overview(load: Loader, filters: Filters, option: ProfileOption) -> Ove
     grade = kpi.grade(hubs, target)
     note = kpi.age_note(grade.year, current_fy)
     grade = replace(grade, explanation=grade.explanation + note) if note else grade
-    forecast = (
-        kpi.trend_forecast(hubs, target.target_year) if target else kpi.trend_forecast(hubs, 0)
-    )
+    forecast = kpi.trend_forecast(hubs, target.target_year if target else 0)
     if target is None or target.target_year < current_fy:  # no target, or past: no forecast line
         forecast = forecast.iloc[0:0]
     pipeline = forecast_for(load, option, filters.to_fy)
