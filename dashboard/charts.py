@@ -10,17 +10,19 @@ import plotly.graph_objects as go
 from dashboard.formatting import count_with_unknown, fy_label, fy_short, is_missing
 from dashboard.kpi import Target
 
-BLUE, LIGHT_BLUE, GREEN, ORANGE, GREY, RED = (
-    "#1f5fa8",
-    "#9ec1e6",
-    "#2e8b57",
-    "#e07b00",
-    "#9aa5b1",
-    "#c0392b",
-)
+# The デジタル庁 dashboard theme's blue ramp, using for meaning only the steps at 3:1 or more on
+# white (#0017C1 11:1, #3460FB 5:1); the lighter steps fill areas behind text and marks. Others
+# at 3:1 or more: the accent red (3.6:1) for targets and breaches, a dark orange for forecasts
+# and advice, a dark grey for reference lines, teal for the selected bureaus.
+BLUE, MID_BLUE, LIGHT_BLUE, PALE_BLUE, WASH = "#0017c1", "#3460fb", "#7096f8", "#c5d7fb", "#e8f1fe"
+ACCENT = "#fe3939"
+ORANGE = "#b35900"  # 4.8:1
+GREY = "#626264"  # 6.1:1
+TEAL = "#00796b"  # 5.3:1
+PURPLE = "#6c3fb5"  # 7.0:1
 FONT = "Noto Sans CJK JP, Noto Sans JP, sans-serif"
 SELECTION = (
-    "#00796b"  # the selected bureaus' series: its own colour and shape (not the forecast's purple)
+    TEAL  # the selected bureaus' series: its own colour and shape (not the forecast's purple)
 )
 INK = "#1a1a1c"  # text on charts: ticks, axis titles and legends at well over 4.5:1 on white
 BASIS_LABEL = {"published": "公表値", "survey_list": "拠点一覧から集計"}
@@ -61,7 +63,7 @@ def plot_trajectory(actual: pd.DataFrame, target: Target | None, forecast: pd.Da
     Without a target (none set in the profile) there is no path, marker or forecast to it."""
     figure = go.Figure()
     if selected and selected[0] is not None:
-        figure.add_vrect(x0=selected[0] - 0.5, x1=selected[1] + 0.5, fillcolor="#eef3f9", line_width=0,
+        figure.add_vrect(x0=selected[0] - 0.5, x1=selected[1] + 0.5, fillcolor=WASH, line_width=0,
                          layer="below", annotation_text="選択した年度", annotation_position="top left")  # fmt: skip
     if target is not None:
         path = target.path()
@@ -74,7 +76,7 @@ def plot_trajectory(actual: pd.DataFrame, target: Target | None, forecast: pd.Da
         figure.add_trace(go.Scatter(
             x=list(forecast["fiscal_year"]) + list(forecast["fiscal_year"][::-1]),
             y=list(forecast["high"]) + list(forecast["low"][::-1]), fill="toself", mode="lines",
-            line={"width": 0}, fillcolor="rgba(224,123,0,0.15)", name="予測の80%区間", hoverinfo="skip",
+            line={"width": 0}, fillcolor="rgba(179,89,0,0.15)", name="予測の80%区間", hoverinfo="skip",
         ))  # fmt: skip
     if not forecast.empty:
         figure.add_trace(go.Scatter(
@@ -84,7 +86,7 @@ def plot_trajectory(actual: pd.DataFrame, target: Target | None, forecast: pd.Da
         ))  # fmt: skip
     # Survey-list counts first, published figures on top (they often coincide).
     for basis, color, symbol, size in (
-        ("survey_list", GREEN, "diamond", 9),
+        ("survey_list", MID_BLUE, "diamond", 9),
         ("published", BLUE, "circle-open", 16),
     ):
         rows = actual[actual["basis"] == basis]
@@ -109,15 +111,15 @@ def plot_trajectory(actual: pd.DataFrame, target: Target | None, forecast: pd.Da
     if pipeline is not None and target is not None:
         figure.add_trace(go.Scatter(
             x=[target.target_year], y=[pipeline], mode="markers", name="パイプライン予測",
-            marker={"symbol": "diamond", "size": 14, "color": "#6c3fb5"},
+            marker={"symbol": "diamond", "size": 14, "color": PURPLE},
             hovertemplate=f"パイプライン予測 {fy_label(target.target_year)}: %{{y:.1f}}{unit}<extra></extra>",
         ))  # fmt: skip
     ends = [int(y) for y in actual["fiscal_year"]]
     if target is not None:
         figure.add_trace(go.Scatter(
             x=[target.target_year], y=[target.target_value], mode="markers+text", name="目標",
-            marker={"symbol": "star", "size": 18, "color": RED}, text=[f"目標 {target.target_value}{unit}"],
-            textposition="top center", hovertemplate=f"目標 {fy_label(target.target_year)}: %{{y}}{unit}<extra></extra>",
+            marker={"symbol": "star", "size": 18, "color": ACCENT}, text=[f"目標 {target.target_value}{unit}"],
+            textposition="bottom left", hovertemplate=f"目標 {fy_label(target.target_year)}: %{{y}}{unit}<extra></extra>",
         ))  # fmt: skip
         ends += [target.base_year, target.target_year]
     ends += [int(y) for y in forecast["fiscal_year"]]
@@ -156,7 +158,7 @@ def plot_bureau_bars(
     rmo = frame["hubs_with_rmo"]
     figure.add_trace(go.Bar(
         x=frame["bureau"], y=rmo.fillna(0), name="うち地域運営組織あり",
-        marker={"color": GREEN, "opacity": opacity},
+        marker={"color": MID_BLUE, "opacity": opacity, "pattern": {"shape": "/", "fgcolor": "#ffffff"}},
         text=[count_with_unknown(v, u) for v, u in zip(rmo, frame["rmo_unknown"], strict=True)],
         textposition="outside",
         hovertemplate="%{x}: %{text}<extra></extra>",
@@ -179,14 +181,25 @@ def plot_counts(frame: pd.DataFrame, label_column: str, value_column: str, axis_
 
 
 def plot_service_heatmap(
-    matrix: pd.DataFrame, bureau_label: str, zero_label: str = "提供なし"
+    matrix: pd.DataFrame,
+    bureau_label: str,
+    zero_label: str = "提供なし",
+    no_hubs: set[str] = frozenset(),
 ) -> go.Figure:
-    """Bureau × service: how many hubs offer each service; an empty cell is marked."""
-    text = [[zero_label if v == 0 else f"{int(v)}" for v in row] for row in matrix.to_numpy()]
+    """Bureau × service: how many hubs offer each service. An empty cell of a bureau with hubs is
+    a gap (提供なし); a bureau without any hub reads 拠点なし and stays blank, not a gap."""
+    values = matrix.astype(float)
+    text = [
+        ["拠点なし" if bureau in no_hubs else zero_label if v == 0 else f"{int(v)}" for v in row]
+        for bureau, row in zip(matrix.index, matrix.to_numpy(), strict=True)
+    ]
+    values.loc[[b for b in matrix.index if b in no_hubs]] = float(
+        "nan"
+    )  # no colour: nothing to count
     figure = go.Figure(go.Heatmap(
-        z=matrix.to_numpy(), x=list(matrix.columns), y=list(matrix.index), text=text, texttemplate="%{text}",
-        colorscale=[[0, "#fff5f0"], [0.0001, "#e8f0fa"], [1, BLUE]], colorbar={"title": {"text": "拠点数"}},
-        hovertemplate="%{y} × %{x}: %{z}拠点<extra></extra>", xgap=2, ygap=2,
+        z=values.to_numpy(), x=list(matrix.columns), y=list(matrix.index), text=text, texttemplate="%{text}",
+        colorscale=[[0, "#fdeeee"], [0.0001, PALE_BLUE], [1, BLUE]], colorbar={"title": {"text": "拠点数"}},
+        hovertemplate="%{y} × %{x}: %{text}<extra></extra>", xgap=2, ygap=2,
     ))  # fmt: skip
     figure.update_yaxes(title_text=bureau_label, autorange="reversed")
     figure.update_xaxes(title_text="提供サービス", side="top")
@@ -211,14 +224,14 @@ def plot_pipeline_timeline(districts: pd.DataFrame, findings: pd.DataFrame) -> g
                                     marker={"symbol": symbol, "size": size, "color": colour, "line": {"width": 1, "color": "white"}}))  # fmt: skip
 
     # Shape as well as colour tells the stages apart (never colour alone): planning a triangle.
-    points("plan_fys", "計画策定事業", LIGHT_BLUE, "triangle-up")
+    points("plan_fys", "計画策定事業", MID_BLUE, "triangle-up")
     points("project_fys", "拠点づくり事業", BLUE, "square")
     points("withdrawn_fys", "取下げ", GREY, "x-thin-open", 12)
     formed = districts.assign(label=labels)[districts["first_listed_fy"].notna()]
     if len(formed):
         figure.add_trace(go.Scatter(
             x=formed["first_listed_fy"], y=formed["label"], mode="markers", name="拠点一覧に掲載（拠点形成）",
-            marker={"symbol": "star", "size": 17, "color": GREEN},
+            marker={"symbol": "star", "size": 17, "color": TEAL},
             text=[f"{label}<br>{fy_label(int(y))}の拠点一覧に掲載: {html.escape(str(h))}"
                   for label, y, h in zip(formed["label"], formed["first_listed_fy"], formed["hub_name"], strict=True)],
             hovertemplate="%{text}<extra></extra>",
@@ -231,7 +244,7 @@ def plot_pipeline_timeline(districts: pd.DataFrame, findings: pd.DataFrame) -> g
         )
     )
     # A breach is a ring, advice a square frame: told apart by shape, not only by colour.
-    for severity, colour, name, symbol in (("error", RED, "規則違反", "circle-open"),
+    for severity, colour, name, symbol in (("error", ACCENT, "規則違反", "circle-open"),
                                            ("advice", ORANGE, "助言", "square-open")):  # fmt: skip
         rows = findings[findings["severity"] == severity]
         rows = rows[
@@ -267,7 +280,7 @@ def plot_cooperatives(frame: pd.DataFrame) -> go.Figure:
     figure = make_subplots(
         rows=1, cols=2, subplot_titles=("組合員数（者）", "派遣人員（人）"), horizontal_spacing=0.1
     )
-    palette = [BLUE, GREEN, ORANGE, "#6c3fb5", RED]
+    palette = [BLUE, TEAL, ORANGE, PURPLE, ACCENT]
     for index, (name, rows) in enumerate(frame.groupby("cooperative_name", sort=True)):
         colour = palette[index % len(palette)]
         label = html.escape(str(name))
@@ -285,3 +298,63 @@ def plot_cooperatives(frame: pd.DataFrame) -> go.Figure:
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0}, margin={"t": 40, "b": 80}
     )
     return figure
+
+
+SUMMARY_POINTS = 6  # a time series with more points is summarised by its first and last
+
+
+def _tick_text(figure: go.Figure, value: object) -> str:
+    """The label the x axis shows for a value (fiscal years read as R6 (2024)), else the value."""
+    axis = figure.layout.xaxis
+    if axis.tickvals is not None and axis.ticktext is not None:
+        labels = dict(zip(list(axis.tickvals), list(axis.ticktext), strict=False))
+        if value in labels:
+            return str(labels[value])
+    if isinstance(value, int | float) and float(value).is_integer() and 1900 < value < 2200:
+        return fy_short(int(value))
+    return str(value)
+
+
+def _number(value: object) -> str:
+    number = float(value)
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
+
+
+def _is_number(value: object) -> bool:
+    if is_missing(value) or isinstance(value, bool | str):
+        return False
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def describe(figure: go.Figure, unit: str = "") -> str:
+    """A text summary of a bar or line chart for people who cannot see it: each named series
+    with its values (first and last only when there are many). Bands and unnamed traces are
+    left out; a horizontal bar reads category then value."""
+    parts = []
+    for trace in figure.data:
+        name = getattr(trace, "name", None)
+        if (
+            not name
+            or getattr(trace, "fill", None) == "toself"
+            or trace.type not in ("scatter", "bar")
+        ):
+            continue
+        horizontal = getattr(trace, "orientation", None) == "h"
+        xs = list(trace.y if horizontal else trace.x)
+        ys = list(trace.x if horizontal else trace.y)
+        pairs = [(x, y) for x, y in zip(xs, ys, strict=False) if _is_number(y)]
+        if not pairs:
+            continue
+        if len(pairs) > SUMMARY_POINTS and all(_is_number(x) for x, _ in pairs):  # a long series
+            pairs = [pairs[0], pairs[-1]]
+            joiner = " → "
+        else:
+            joiner = "、"
+        label = (lambda x: str(x)) if horizontal else (lambda x: _tick_text(figure, x))
+        values = joiner.join(f"{label(x)} {_number(y)}{unit}" for x, y in pairs)
+        parts.append(f"{name}: {values}")
+    return "。".join(parts) + ("。" if parts else "")

@@ -28,6 +28,11 @@ def parser() -> argparse.ArgumentParser:
         "--out", required=True, help="出力ファイル（フォルダを指定するとその中に既定の名前で作成）"
     )
     p.add_argument("--warehouse", help="倉庫フォルダ（既定: data/warehouse/）")
+    p.add_argument(
+        "--appendix",
+        action="store_true",
+        help="PPTX / PDF に付録（市町村別・規則チェック全件・地区の上限などの表）を付ける",
+    )
     return top
 
 
@@ -56,6 +61,7 @@ def run_export(args) -> int:
         args.format,
         settings.boundaries_dir,
         settings.map_style,
+        appendix=args.appendix,
     )
     out = Path(args.out)
     target = out / result.file_name if out.is_dir() else out

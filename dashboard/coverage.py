@@ -17,6 +17,7 @@ class CoverageGaps:
     rmo_unknown: int
     service_matrix: pd.DataFrame | None  # None: the survey list does not record services
     service_gaps: pd.DataFrame | None
+    without_hubs: tuple[str, ...] = ()  # bureaus with no hub at all: no service to offer, not a gap
 
 
 def kaso_without_hub(municipalities: pd.DataFrame) -> pd.DataFrame | None:
@@ -63,7 +64,9 @@ def coverage_gaps(
     `hubs` one row per hub with bureau, has_rmo and services (a list, or NULL when unrecorded)."""
     without_rmo, unknown = hubs_without_rmo(hubs)
     matrix = gaps = None
+    per_bureau = hubs.groupby("bureau").size()
     if hubs["services"].notna().any():
         matrix = service_matrix(hubs, bureaus)
-        gaps = service_gaps(matrix, hubs.groupby("bureau").size())
-    return CoverageGaps(kaso_without_hub(municipalities), without_rmo, unknown, matrix, gaps)
+        gaps = service_gaps(matrix, per_bureau)
+    empty = tuple(b for b in bureaus if int(per_bureau.get(b, 0)) == 0)
+    return CoverageGaps(kaso_without_hub(municipalities), without_rmo, unknown, matrix, gaps, empty)

@@ -36,11 +36,12 @@ def fy_short(year: int) -> str:
     return f"{era_short(year)} ({int(year)})"
 
 
-def updated_text(info: pd.Series, *, with_time: bool = False) -> str:
-    """A build_info row as 「データ更新 2026-11-23（版 …）」, in Japan time (built_at is UTC)."""
+def updated_text(info: pd.Series, *, with_time: bool = False, with_build: bool = True) -> str:
+    """A build_info row as 「データ更新 2026-11-23（版 …）」, in Japan time (built_at is UTC).
+    Slides and printed pages leave the build id out (`with_build=False`)."""
     built = pd.Timestamp(info["built_at"]).tz_localize("UTC").tz_convert(JST)
     stamp = built.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-    return f"データ更新 {stamp}（版 {info['build_id']}）"
+    return f"データ更新 {stamp}" + (f"（版 {info['build_id']}）" if with_build else "")
 
 
 def jst_text(when: object) -> str:

@@ -28,13 +28,13 @@ JAPAN_BOUNDS = (129.0, 31.0, 146.0, 45.5)  # the view when no point has a positi
 OFFSET_DEG = 0.03  # radius of the circle on which districts of one municipality are spread
 MAX_MARKER_PX = 30  # diameter of the largest district marker
 MIN_MARKER_PX = 6  # sizemin: the smallest marker radius
-SPEND_SCALE = [[0.0, "#c6dbef"], [0.5, "#4a98c9"], [1.0, "#08306b"]]
+SPEND_SCALE = [[0.0, "#c5d7fb"], [0.5, "#3460fb"], [1.0, "#0017c1"]]  # デジタル庁 blue ramp
 CAP_SCALE = [[0.0, "#fdd49e"], [0.5, "#ef6548"], [1.0, "#7f0000"]]
 OVER_CAP_COLOR = "#111111"
 # Flat categories besides the continuous scale: legend name, polygon fill, outline, opacity and
 # the colour of the fallback points (a point needs more contrast than an area).
 CATEGORIES = {
-    "no_grant": ("補助なし", "#f3e6b8", "#8c8c8c", 0.9, "#d3b65e"),
+    "no_grant": ("補助なし", "#f3e6b8", "#8c8c8c", 0.9, "#9a7d0a"),  # point at 4:1 on white
     "no_data": ("データなし", "#b9b9b9", "#7a7a7a", 0.9, "#8f8f8f"),
     "outside": ("選択外の{bureau_label}", "#f2f2f2", "#c8c8c8", 0.6, "#d6d6d6"),
 }
@@ -231,11 +231,14 @@ def map_view(bounds: tuple[float, float, float, float], width_px: int = 900,
     return {"center": center, "zoom": round(min(zoom_x, zoom_y) - 0.15, 2)}
 
 
+FIT_WIDTH_PX = 640  # the narrowest map frame to fit (a tablet upright, colour bars beside it)
+
+
 def _layout(fig: go.Figure, bounds: tuple[float, ...], map_style: str, level: str) -> go.Figure:
     fig.update_layout(
-        map={"style": map_style, **map_view(bounds)},
+        map={"style": map_style, **map_view(bounds, FIT_WIDTH_PX, 600)},
         height=640,
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        margin={"l": 0, "r": 110, "t": 0, "b": 0},  # the colour bars beside the map, not over it
         legend=LEGEND,
         showlegend=True,  # even a single category (e.g. all データなし) needs its key
         font={"family": "Noto Sans CJK JP, Hiragino Sans, Meiryo, sans-serif"},

@@ -6,7 +6,7 @@ from core.settings import load_settings
 from dashboard.formatting import md_escape
 from dashboard.ui.cache import view as cached_view
 from dashboard.ui.components import (
-    PLOTLY_CONFIG,
+    chart,
     empty_state,
     metric_cards,
     page_excel,
@@ -56,9 +56,8 @@ metric_cards([grant_map.spend, grant_map.municipalities])  # the same cards as �
 if grant_map.is_empty:
     empty_state(grant_map.message)
 
-st.plotly_chart(grant_map.figure, config=PLOTLY_CONFIG, key=f"grant_map_{level}", width="stretch")
-if grant_map.credit:
-    st.caption(md_escape(grant_map.credit))
+chart(grant_map.figure, f"補助金マップ（{labels[level]}別の補助金額）", f"grant_map_{level}",
+      grant_map.credit, grant_map.summary)  # fmt: skip
 if grant_map.note:
     st.info(grant_map.note, icon=":material/map:")
 st.caption(md_escape(grant_map.caption))

@@ -120,7 +120,7 @@ def excel_headlines(data: bytes) -> dict[str, Shown]:
 
 
 def pptx_headlines(data: bytes) -> dict[str, Shown]:
-    slide = Presentation(io.BytesIO(data)).slides[1]
+    slide = Presentation(io.BytesIO(data)).slides[0]  # the summary slide
     rows = {}
     for shape in slide.shapes:
         if shape.has_text_frame and len(shape.text_frame.paragraphs) == 3 and shape.shape_type == 1:

@@ -17,7 +17,7 @@ from PIL import Image
 from core.settings import PROJECT_DIR
 from dashboard.export.images import render_charts
 from dashboard.export.pdf_pack import (
-    MAX_TABLE_ROWS,
+    PAGE_ROWS,
     ExportError,
     build_html,
     html_to_pdf,
@@ -26,6 +26,7 @@ from dashboard.export.pdf_pack import (
 from dashboard.formatting import RMO_COLUMN, RMO_UNKNOWN_COLUMN
 from dashboard.views.pack import SAMPLE_LABEL, Pack, Table
 from tests.browser import require_browser
+from tests.packs import filled_fraction, page_count
 
 OUTPUT_DIR = PROJECT_DIR / "test-output" / "export"
 A4_LANDSCAPE_PTS = (841.9, 595.3)
@@ -77,13 +78,11 @@ def test_pdf_starts_with_magic(pdf_path):
     assert pdf_path.read_bytes().startswith(b"%PDF-")
 
 
-def test_pdf_is_a4_landscape_with_a_page_per_section(pdf_path, pack):
+def test_default_pdf_is_at_most_five_a4_landscape_pages(pdf_path):
     info = run("pdfinfo", "-f", "1", "-l", "1000", pdf_path)
-    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    pages = page_count(pdf_path)
     sizes = re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info, re.M)
-    assert pages > 4
-    # title, KPIs, one page per chart and per table, findings, sources
-    assert pages >= 2 + len(pack.charts) + len(pack.tables) + 2
+    assert 2 <= pages <= 5
     assert len(sizes) == pages
     for width, height in sizes:
         assert float(width) == pytest.approx(A4_LANDSCAPE_PTS[0], abs=2)
@@ -92,18 +91,42 @@ def test_pdf_is_a4_landscape_with_a_page_per_section(pdf_path, pack):
 
 @pytest.mark.parametrize(
     "expected",
-    ["59 / 60拠点", "47組織", "79.7%", "小さな拠点数", "地域運営組織", "規則チェック", "違反",
-     "違反 8件", "データなし", SAMPLE_LABEL, "ほか34行は Excel 版"],
+    ["59 / 60拠点", "47組織", "79.7%", "地域運営組織", "規則チェック", "違反", "違反 8件", "データなし",
+     SAMPLE_LABEL, "補助金マップ", "内閣府「小さな拠点の形成に関する実態調査」"],
 )  # fmt: skip
 def test_pdf_text_is_extractable(text, expected):
     assert squash(expected) in squash(text)
 
 
 def test_pdf_text_carries_the_pack_context(text, pack):
-    for expected in [pack.title, pack.scope, pack.as_of, pack.findings_summary, pack.findings[0],
-                     f"{pack.generated:%Y-%m-%d %H:%M}", *pack.grade_text]:  # fmt: skip
+    for expected in [pack.title_line, pack.as_of, pack.findings_summary, pack.findings[0],
+                     f"{pack.generated:%Y-%m-%d %H:%M}", *pack.grade_text, *pack.sources]:  # fmt: skip
         assert squash(expected) in squash(text)
-    assert text.index("小さな拠点 ブリーフィング") < text.index("主要指標") < text.index("出典")
+    assert in_order(text, [section.title for section in pack.sections])  # the pack's story
+
+
+def in_order(text: str, titles: list[str]) -> bool:
+    """Each title found after the one before it."""
+    position, flat = 0, squash(text)
+    for title in titles:
+        position = flat.find(squash(title), position)
+        if position < 0:
+            return False
+    return True
+
+
+def test_no_file_names_or_build_ids_in_the_pack(text, sample_settings):
+    from core import layout
+
+    build_id = layout.current_path(sample_settings.warehouse_dir).stem
+    assert build_id not in text and "版 " not in text
+    assert not re.search(r"\.(csv|xlsx|duckdb)\b", text), "file names belong on the データ page"
+    assert "cited" not in text and "same source" not in text  # sources in Japanese
+
+
+def test_every_page_is_at_least_a_third_full(pdf_path):
+    for number in range(1, page_count(pdf_path) + 1):
+        assert filled_fraction(pdf_path, number) >= 1 / 3, f"page {number} is nearly empty"
 
 
 def test_pdf_embeds_the_cjk_font(pdf_path):
@@ -121,7 +144,7 @@ def test_pdf_pages_render_and_are_not_blank(pdf_path):
         old.unlink()
     run("pdftoppm", "-r", "50", "-png", pdf_path, OUTPUT_DIR / "page")
     pages = sorted(OUTPUT_DIR.glob("page-*.png"))
-    assert len(pages) > 4
+    assert len(pages) >= 2
     for page in pages:
         with Image.open(page) as image:
             gray = image.convert("L")
@@ -140,7 +163,7 @@ def test_injected_markup_prints_as_text(pack, tmp_path):
     frame.iloc[2, 0] = "後続の行"
     injected = dataclasses.replace(
         pack, title=f"{pack.title}</title><h1>x", charts=[],
-        tables=[Table("注入", f"注入テスト {INJECTED}", frame, note="<b>注記</b>")],
+        appendix=[Table("注入", f"注入テスト {INJECTED}", frame, note="<b>注記</b>")],
     )  # fmt: skip
     path = tmp_path / "injected.pdf"
     path.write_bytes(render_pdf(injected, images={}))
@@ -155,36 +178,39 @@ def test_html_escapes_data_and_inlines_images(pack):
     frame = pd.DataFrame({"名前": [INJECTED, None], "拠点数（拠点）": [1234, float("nan")],
                           "年度（西暦）": [2024, 2025]})  # fmt: skip
     html = build_html(
-        dataclasses.replace(pack, tables=[Table("t", "表", frame)]),
+        dataclasses.replace(pack, appendix=[Table("t", "表", frame)]),
         {pack.charts[0].key: b"\x89PNG fake"},
     )
     assert INJECTED not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert html.count('<td class="na short">データなし</td>') == 2
+    appendix = html[html.index("付録: 表") :]
+    assert appendix.count('<td class="na short">データなし</td>') == 2
     assert ">1,234<" in html and ">2024<" in html  # years keep no thousands separator
     assert html.count("data:image/png;base64,") == 1
-    assert html.count("グラフの画像を作成できませんでした") == len(pack.charts) - 1
+    shown = [section.chart for section in pack.sections if section.chart is not None]
+    assert html.count("グラフの画像を作成できませんでした") == len(shown) - 1
     assert 'src="http' not in html and "<link" not in html  # self-contained
 
 
 def test_counts_with_unknown_rows_print_as_text(pack):
     frame = pd.DataFrame({"地方振興局": ["会津", "県南"], RMO_COLUMN: pd.array([16, None], dtype="Int64"),
                           RMO_UNKNOWN_COLUMN: pd.array([2, 1], dtype="Int64")})  # fmt: skip
-    html = build_html(dataclasses.replace(pack, tables=[Table("t", "表", frame)]), {})
-    table = html[html.index('<table class="data">') :]
+    html = build_html(dataclasses.replace(pack, appendix=[Table("t", "表", frame)]), {})
+    table = html[html.index("付録: 表") :]
     assert '<td class="short">16（ほか不明2）</td>' in table
     assert '<td class="na short">データなし</td>' in table  # nothing known: never 0
     assert RMO_UNKNOWN_COLUMN not in table  # one column on paper; the Excel file has both
 
 
-def test_long_tables_are_truncated_with_a_pointer_to_excel(pack):
-    municipalities = next(t for t in pack.tables if t.key == "市町村別")
-    html = build_html(dataclasses.replace(pack, tables=[municipalities]), {})
+def test_long_appendix_tables_are_cut_into_even_pages(pack):
+    municipalities = next(t for t in pack.tables if t.id == "municipalities")
     rows = len(municipalities.frame)
-    assert rows > MAX_TABLE_ROWS
-    table = html[html.index('<table class="data">') :]
-    assert table.count("<tr>") == MAX_TABLE_ROWS + 1  # header + the first rows
-    assert f"ほか{rows - MAX_TABLE_ROWS}行は Excel 版（.xlsx）にあります（全{rows}行）。" in html
+    assert rows > 2 * PAGE_ROWS  # 59 rows: three pages of 20, 20 and 19, never 24 + 24 + 11
+    html = build_html(dataclasses.replace(pack, appendix=[municipalities]), {})
+    pages = html.split('<section class="appendix page">')[1:]
+    counts = [page.count("<tr>") - 1 for page in pages]  # minus the header row
+    assert counts == [20, 20, 19]
+    assert "付録: 市町村別の拠点（1/3）" in html and "付録: 市町村別の拠点（3/3）" in html
 
 
 def test_missing_chromium_is_a_clear_error(pack, tmp_path):

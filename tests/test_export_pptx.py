@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 
 import duckdb
 import pandas as pd
@@ -12,13 +13,15 @@ import pytest
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
+from pptx.util import Inches
 
 from core import layout
 from dashboard.export.images import render_charts
-from dashboard.export.pptx_pack import EAST_ASIAN_FONT, render_pptx
+from dashboard.export.pptx_pack import EAST_ASIAN_FONT, FOOTER_TOP, render_pptx
 from dashboard.formatting import RMO_COLUMN, RMO_UNKNOWN_COLUMN
-from dashboard.views.pack import Table
+from dashboard.views.pack import Section, Table, _appendix
 from tests.browser import require_browser
+from tests.packs import slide_filled_fraction
 
 
 @pytest.fixture(scope="module")
@@ -41,16 +44,24 @@ def texts(slide) -> str:
     return "\n".join(parts)
 
 
-def test_slides_and_titles(deck):
-    assert titles(deck) == [
-        "小さな拠点 ブリーフィング", "主な指標（福島県）", "拠点数の推移と目標", "地方振興局別の拠点と地域運営組織",
-        "全国との比較", "補助金マップ（選択した年度の補助金額）", "地方振興局別の拠点と地域運営組織",
-        "補助金の規則チェック（1–9 / 13行）", "補助金の規則チェック（10–13 / 13行）", "補助金の規則チェック（主なもの）", "出典",
+def test_slides_follow_the_story_of_the_pack(deck, sample_pack):
+    assert titles(deck) == [sample_pack.title_line] + [s.title for s in sample_pack.sections[1:]]
+    assert [s.id for s in sample_pack.sections] == [
+        "summary", "trajectory", "bureaus", "findings", "grant_map", "sources"
     ]  # fmt: skip
+    assert len(deck.slides) <= 8
     assert deck.slide_width > deck.slide_height  # 16:9
 
 
-def test_title_slide_says_scope_as_of_and_sample(deck, sample_pack):
+def test_every_slide_is_at_least_a_third_full(deck):
+    for number, slide in enumerate(deck.slides, 1):
+        fill = slide_filled_fraction(slide, Inches(1.0), FOOTER_TOP)
+        assert fill >= 1 / 3, (
+            f"slide {number} ({slide.shapes.title.text_frame.text}) is {fill:.0%} full"
+        )
+
+
+def test_first_slide_says_scope_as_of_and_sample(deck, sample_pack):
     text = texts(deck.slides[0])
     assert (
         sample_pack.scope in text
@@ -59,8 +70,8 @@ def test_title_slide_says_scope_as_of_and_sample(deck, sample_pack):
     )
 
 
-def test_kpi_slide_has_the_headline_numbers(deck):
-    text = texts(deck.slides[1])
+def test_first_slide_has_the_headline_numbers(deck):
+    text = texts(deck.slides[0])
     for expected in (
         "59 / 60拠点",
         "47組織",
@@ -72,15 +83,41 @@ def test_kpi_slide_has_the_headline_numbers(deck):
         assert expected in text
 
 
-def test_every_chart_is_a_picture(deck):
-    for slide in list(deck.slides)[2:6]:
-        pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+def test_every_chart_is_a_picture(deck, sample_pack):
+    with_charts = [i for i, s in enumerate(sample_pack.sections) if s.chart is not None]
+    assert len(with_charts) == 3  # trajectory, bureaus, grant map
+    for index in with_charts:
+        pictures = [s for s in deck.slides[index].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
         assert len(pictures) == 1 and pictures[0].image.content_type == "image/png"
         assert pictures[0].image.size[0] >= 1500  # rendered at 2x for projectors and print
 
 
+def test_no_file_names_or_build_ids_on_slides(deck, sample_settings):
+    build_id = layout.current_path(sample_settings.warehouse_dir).stem
+    for slide in deck.slides:
+        text = texts(slide)
+        assert build_id not in text and "（版 " not in text
+        assert not re.search(r"\.(csv|xlsx|duckdb)\b", text), text
+
+
+def test_appendix_adds_the_long_tables_on_even_slides(sample_pack):
+    appendix = _appendix(sample_pack.tables)
+    deck = Presentation(
+        io.BytesIO(render_pptx(dataclasses.replace(sample_pack, appendix=appendix), {}))
+    )
+    extra = titles(deck)[len(sample_pack.sections) :]
+    assert extra and all(title.startswith("付録: ") for title in extra)
+    assert {t.title for t in appendix} == {re.sub(r"^付録: |（\d+/\d+）$", "", t) for t in extra}
+    for slide in list(deck.slides)[len(sample_pack.sections) :]:
+        fill = slide_filled_fraction(slide, Inches(1.0), FOOTER_TOP)
+        assert fill >= 1 / 3, f"{slide.shapes.title.text_frame.text} is {fill:.0%} full"
+    municipalities = next(t for t in appendix if t.id == "municipalities")
+    assert (municipalities.frame["拠点数（拠点）"] > 0).all()  # the rest are named in the note
+    assert "拠点のない市町村" in municipalities.note and "福島市" in municipalities.note
+
+
 def test_bureau_table_cells_equal_the_warehouse(deck, sample_settings):
-    table = next(s for s in deck.slides[6].shapes if s.has_table).table
+    table = next(s for s in deck.slides[2].shapes if s.has_table).table
     header = [cell.text for cell in table.rows[0].cells]
     assert header[:3] == ["地方振興局", "拠点数（拠点）", "うち地域運営組織あり（拠点）"]
     shown = {
@@ -108,9 +145,8 @@ def test_counts_with_unknown_rows_show_as_text(sample_pack):
     frame = pd.DataFrame({"地方振興局": ["会津", "県南", "相双"], "拠点数（拠点）": [23, 1, 4],
                           RMO_COLUMN: pd.array([16, None, 3], dtype="Int64"),
                           RMO_UNKNOWN_COLUMN: pd.array([2, 1, 0], dtype="Int64")})  # fmt: skip
-    pack = dataclasses.replace(
-        sample_pack, tables=[Table("地方振興局別", "振興局別", frame, id="bureaus")]
-    )
+    table = Table("地方振興局別", "振興局別", frame, id="bureaus")
+    pack = dataclasses.replace(sample_pack, sections=[Section("bureaus", "振興局別", table=table)])
     deck = Presentation(io.BytesIO(render_pptx(pack, {})))
     table = next(s.table for slide in deck.slides for s in slide.shapes if s.has_table)
     rows = [[cell.text for cell in row.cells] for row in table.rows]
@@ -123,7 +159,7 @@ def test_counts_with_unknown_rows_show_as_text(sample_pack):
 
 
 def test_findings_are_listed(deck):
-    text = texts(deck.slides[9])
+    text = texts(deck.slides[3])
     assert "違反 8件、助言 5件" in text and "【違反】" in text and "回答2" in text
 
 

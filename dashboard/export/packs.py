@@ -45,9 +45,10 @@ def render(pack: Pack, fmt: str) -> bytes:
 
 
 def export(load: Loader, filters: Filters, option: ProfileOption, fmt: str, boundaries_dir: Path,
-           map_style: str) -> Export:  # fmt: skip
-    """The file for the current filters, named with profile, bureaus and date."""
+           map_style: str, appendix: bool = False) -> Export:  # fmt: skip
+    """The file for the current filters, named with profile, bureaus and date. The PPTX and PDF
+    tell the story in a few pages; `appendix` adds the long tables (the Excel file has them all)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format: {fmt} ({', '.join(FORMATS)})")
-    pack = build_pack(load, filters, option, boundaries_dir, map_style)
+    pack = build_pack(load, filters, option, boundaries_dir, map_style, appendix=appendix)
     return Export(render(pack, fmt), pack_file_name(pack, fmt), FORMATS[fmt])

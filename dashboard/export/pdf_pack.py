@@ -20,50 +20,57 @@ import pandas as pd
 from dashboard.export.images import render_charts
 from dashboard.formatting import NO_DATA, is_missing, unknowns_as_text
 from dashboard.metrics import Card
-from dashboard.views.pack import SAMPLE_LABEL, Chart, Pack, Table
+from dashboard.views.pack import SAMPLE_LABEL, Chart, Pack, Section, Table, balanced_parts
 
-MAX_TABLE_ROWS = 25  # about one landscape page; the full table is in the Excel export
+PAGE_ROWS = 24  # single-line rows on one landscape page, with the title and the note
+PAGE_ROWS_WRAPPED = 14  # rows whose text wraps onto two or three lines
 SHORT_TEXT = 12  # cells up to this many characters do not wrap (names, codes, years)
 TIMEOUT_S = 60
 
 CSS = """
-@page { size: A4 landscape; margin: 12mm; }
+@page { size: A4 landscape; margin: 11mm 12mm; }
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-body { font-family: "Noto Sans CJK JP", "Noto Sans JP", sans-serif; color: #1f2328;
-       font-size: 10.5pt; line-height: 1.45; margin: 0; }
-section { break-before: page; }
-section:first-of-type { break-before: auto; }
-h1 { font-size: 28pt; margin: 28mm 0 8mm; }
-h2 { font-size: 17pt; margin: 0 0 4mm; border-bottom: 2px solid #1f6feb; padding-bottom: 1.5mm; }
-.meta { font-size: 12pt; border-collapse: collapse; }
-.meta th { text-align: left; color: #57606a; font-weight: normal; padding: 1.5mm 6mm 1.5mm 0; }
-.meta td { padding: 1.5mm 0; }
-.sample { border: 2px solid #cf222e; background: #ffebe9; color: #82071e; font-weight: bold;
-          padding: 3mm 4mm; margin: 6mm 0; font-size: 12pt; }
-.cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 4mm; margin-bottom: 6mm; }
-.card { border: 1px solid #d0d7de; border-radius: 2mm; padding: 3mm 4mm; }
-.card .label { color: #57606a; font-size: 10pt; }
-.card .value { font-size: 22pt; font-weight: bold; margin: 1mm 0; }
-.card .change { font-size: 11pt; color: #0969da; }
-.card .note { font-size: 8.5pt; color: #57606a; margin-top: 2mm; }
-.grade { font-size: 14pt; margin: 2mm 0; }
-.grade b { border: 2px solid #1f6feb; border-radius: 2mm; padding: 0.5mm 3mm; margin-left: 2mm; }
-figure { margin: 0; text-align: center; }
-figure img { max-width: 100%; max-height: 150mm; object-fit: contain; }
-figcaption, .note, .more { font-size: 9pt; color: #57606a; text-align: left; margin-top: 2mm; }
-.missing { border: 1px dashed #8c959f; padding: 20mm; color: #57606a; }
+body { font-family: "Noto Sans CJK JP", "Noto Sans JP", sans-serif; color: #1a1a1c;
+       font-size: 10pt; line-height: 1.45; margin: 0; }
+header { border-bottom: 3px solid #0017c1; padding-bottom: 1.5mm; margin-bottom: 3mm; }
+h1 { font-size: 15pt; margin: 0; color: #0017c1; }
+header p { margin: 0.5mm 0 0; font-size: 9.5pt; }
+h2 { font-size: 13.5pt; margin: 0 0 2.5mm; border-bottom: 2px solid #3460fb; padding-bottom: 1mm; }
+section { margin-bottom: 4mm; }
+section.page { break-before: page; }
+section.keep { break-inside: avoid; }
+.sample { border: 2px solid #ce0000; background: #fdeeee; color: #8b0000; font-weight: bold;
+          padding: 1.5mm 3mm; margin: 2mm 0; font-size: 9.5pt; }
+.cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 3mm; margin-bottom: 3mm; }
+.card { border: 1px solid #c5d7fb; background: #e8f1fe; border-radius: 2mm; padding: 1.5mm 3mm; }
+.card .label { font-size: 9pt; }
+.card .value { font-size: 17pt; font-weight: bold; color: #0017c1; margin: 0.3mm 0; }
+.card .change { font-size: 9.5pt; }
+.grade { font-size: 12pt; margin: 1mm 0; }
+.grade b { border: 2px solid #0017c1; border-radius: 2mm; padding: 0.3mm 3mm; margin-left: 2mm; }
+.split { display: grid; grid-template-columns: 3fr 2fr; gap: 5mm; align-items: start; }
+.split.wide { grid-template-columns: 3fr 2fr; }
+figure { margin: 0; }
+figure img { width: 100%; object-fit: contain; display: block; }
+.trajectory figure img { max-height: 66mm; }
+.trajectory .summary, .trajectory .source { font-size: 8pt; }
+.bureaus figure img { max-height: 80mm; }
+.grant_map figure img { max-height: 100mm; }
+.summary, .note, .source, .more { font-size: 8.5pt; text-align: left; margin: 1.5mm 0 0; }
+.missing { border: 1px dashed #767676; padding: 20mm; }
 table.data { border-collapse: collapse; width: 100%; font-size: 8.5pt; line-height: 1.3; }
-table.data th { background: #f6f8fa; border: 1px solid #d0d7de; padding: 1mm 1.5mm;
+table.data th { background: #e8f1fe; border: 1px solid #9fb5e8; padding: 1mm 1.5mm;
                 text-align: left; vertical-align: bottom; }
-table.data td { border: 1px solid #d0d7de; padding: 0.6mm 1.5mm; vertical-align: top; }
+table.data td { border: 1px solid #c5d7fb; padding: 0.6mm 1.5mm; vertical-align: top; }
 table.data td.num { text-align: right; white-space: nowrap; }
 table.data td.short { white-space: nowrap; }
-table.data td.na { color: #8c959f; }
 table.data thead { display: table-header-group; }
-table.data tr { page-break-inside: avoid; break-inside: avoid; }
-ul { margin: 2mm 0; padding-left: 6mm; }
-li { margin: 1mm 0; }
+table.data tr { break-inside: avoid; }
+ul { margin: 1mm 0; padding-left: 5mm; }
+li { margin: 0.5mm 0; }
+.summary-section li { font-size: 9.5pt; }
+.findings li, .sources li { font-size: 9.5pt; }
 """
 
 
@@ -84,15 +91,20 @@ def render_pdf(pack: Pack, images: dict[str, bytes] | None = None, chromium: str
 
 
 def build_html(pack: Pack, images: dict[str, bytes]) -> str:
-    """One self-contained HTML document (images inline); every data value is escaped."""
-    sections = [_title_page(pack), _kpi_page(pack)]
-    sections += [_chart_page(chart, images.get(chart.key)) for chart in pack.charts]
-    sections += [_table_page(table) for table in pack.tables]
-    sections += [_findings_page(pack), _sources_page(pack)]
-    body = "\n".join(sections)
+    """One self-contained HTML document (images inline); every data value is escaped.
+
+    The story's sections in the pack's order: the summary and the trajectory on the first page,
+    the bureau table and the map on a page each, the findings with the sources; then the
+    appendix (only when the pack has one), each long table cut into even pages."""
+    parts = [_header(pack)]
+    for section in pack.sections:
+        parts.append(SECTIONS[section.id](pack, section, images))
+    for table in pack.appendix:
+        parts += _appendix_pages(table)
+    body = "\n".join(parts)
     return (
         '<!DOCTYPE html>\n<html lang="ja"><head><meta charset="utf-8">'
-        f"<title>{escape(pack.title)}</title><style>{CSS}</style></head>\n"
+        f"<title>{escape(pack.title_line)}</title><style>{CSS}</style></head>\n"
         f"<body>\n{body}\n</body></html>\n"
     )
 
@@ -105,13 +117,11 @@ def _sample_box(pack: Pack) -> str:
     )
 
 
-def _title_page(pack: Pack) -> str:
-    rows = [("範囲", pack.scope), ("データ時点", pack.as_of),
-            ("作成日時", f"{pack.generated:%Y-%m-%d %H:%M}（日本時間）")]  # fmt: skip
-    meta = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+def _header(pack: Pack) -> str:
+    made = f"作成 {pack.generated:%Y-%m-%d %H:%M}（日本時間）"
     return (
-        f'<section class="title"><h1>{escape(pack.title)}</h1>'
-        f'<table class="meta">{meta}</table>{_sample_box(pack)}</section>'
+        f"<header><h1>{escape(pack.title_line)}</h1>"
+        f"<p>{escape(pack.as_of)} ／ {escape(made)}</p></header>{_sample_box(pack)}"
     )
 
 
@@ -120,30 +130,85 @@ def _card(headline: Card) -> str:
              f'<div class="value">{escape(headline.value)}</div>']  # fmt: skip
     if headline.delta:
         parts.append(f'<div class="change">前年度比 {escape(headline.delta)}</div>')
-    if headline.help:
-        parts.append(f'<div class="note">{escape(headline.help)}</div>')
     return f'<div class="card">{"".join(parts)}</div>'
 
 
-def _kpi_page(pack: Pack) -> str:
+def _lines(lines: tuple[str, ...] | list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>"
+
+
+def _source(section: Section) -> str:
+    return f'<p class="source">{escape(section.source)}</p>' if section.source else ""
+
+
+def _summary(pack: Pack, section: Section, images: dict[str, bytes]) -> str:
     cards = "".join(_card(headline) for headline in pack.headlines)
-    lines = "".join(f"<li>{escape(line)}</li>" for line in pack.grade_text)
     return (
-        f'<section class="kpi"><h2>主要指標</h2><div class="cards">{cards}</div>'
-        f'<div class="grade">評価<b>{escape(pack.grade)}</b></div><ul>{lines}</ul></section>'
+        f'<section class="summary-section"><h2>{escape(section.title)}</h2><div class="cards">{cards}</div>'
+        f'<div class="grade">評価<b>{escape(pack.grade)}</b></div>{_lines(section.lines)}</section>'
     )
 
 
-def _chart_page(chart: Chart, png: bytes | None) -> str:
+def _figure(chart: Chart, png: bytes | None) -> str:
     if png:
         data = base64.b64encode(png).decode("ascii")
-        image = f'<img src="data:image/png;base64,{data}" alt="{escape(chart.title)}">'
+        image = f'<img src="data:image/png;base64,{data}" alt="{escape(chart.title)}: {escape(chart.summary)}">'
     else:
         image = '<div class="missing">グラフの画像を作成できませんでした</div>'
+    return f"<figure>{image}</figure>"
+
+
+def _trajectory(pack: Pack, section: Section, images: dict[str, bytes]) -> str:
+    chart = section.chart
     return (
-        f'<section class="chart"><h2>{escape(chart.title)}</h2><figure>{image}'
-        f"<figcaption>{escape(chart.caption)}</figcaption></figure></section>"
+        f'<section class="trajectory keep"><h2>{escape(section.title)}</h2><div class="split wide">'
+        f"<div>{_figure(chart, images.get(chart.key))}</div>"
+        f'<div><p class="summary">{escape(chart.summary)}</p>{_source(section)}</div></div></section>'
     )
+
+
+def _chart_with_table(css: str, page: bool):
+    def render(pack: Pack, section: Section, images: dict[str, bytes]) -> str:
+        chart, table = section.chart, section.table
+        figure = _figure(chart, images.get(chart.key)) if chart is not None else ""
+        grid = _data_table(table.printed) if table is not None else ""
+        summary = (
+            f'<p class="summary">{escape(chart.summary)}</p>' if chart and chart.summary else ""
+        )
+        kind = "page" if page else "keep"
+        first, second = (figure, grid) if css == "grant_map" else (grid, figure)
+        return (
+            f'<section class="{css} {kind}"><h2>{escape(section.title)}</h2>'
+            f'<div class="split {css}"><div>{first}</div><div>{second}{summary}</div></div>'
+            f"{_source(section)}</section>"
+        )
+
+    return render
+
+
+def _findings(pack: Pack, section: Section, images: dict[str, bytes]) -> str:
+    summary, *lines = section.lines
+    return (
+        f'<section class="findings keep"><h2>{escape(section.title)}</h2>'
+        f"<p>{escape(summary)}</p>{_lines(lines) if lines else ''}</section>"
+    )
+
+
+def _sources(pack: Pack, section: Section, images: dict[str, bytes]) -> str:
+    return (
+        f'<section class="sources keep"><h2>{escape(section.title)}</h2>{_lines(section.lines)}'
+        f"{_sample_box(pack)}</section>"
+    )
+
+
+SECTIONS = {
+    "summary": _summary,
+    "trajectory": _trajectory,
+    "bureaus": _chart_with_table("bureaus", page=True),  # the page after the summary
+    "grant_map": _chart_with_table("grant_map", page=True),
+    "findings": _findings,
+    "sources": _sources,
+}
 
 
 def _decimals(values: pd.Series) -> int:
@@ -168,45 +233,44 @@ def _cell(value: object, header: str, decimals: int) -> str:
     return f"<td{kind}>{escape(text)}</td>"
 
 
-def _table_page(table: Table) -> str:
-    frame = unknowns_as_text(table.frame)  # a count with unknown rows: 「45（ほか不明4）」
-    shown = frame.head(MAX_TABLE_ROWS)
+def _data_table(frame: pd.DataFrame) -> str:
+    frame = unknowns_as_text(frame)  # a count with unknown rows: 「45（ほか不明4）」
     headers = [str(column) for column in frame.columns]
-    decimals = [_decimals(shown.iloc[:, i]) for i in range(len(headers))]
+    decimals = [_decimals(frame.iloc[:, i]) for i in range(len(headers))]
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     rows = "".join(
         "<tr>" + "".join(_cell(v, h, d) for v, h, d in zip(row, headers, decimals, strict=True))
         + "</tr>"
-        for row in shown.itertuples(index=False, name=None)
+        for row in frame.itertuples(index=False, name=None)
     )  # fmt: skip
     if frame.empty:
         rows = f'<tr><td class="na" colspan="{max(len(headers), 1)}">{NO_DATA}</td></tr>'
-    more = len(frame) - MAX_TABLE_ROWS
-    tail = (f'<p class="more">ほか{more}行は Excel 版（.xlsx）にあります（全{len(frame)}行）。</p>'
-            if more > 0 else "")  # fmt: skip
-    note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
-    return (
-        f'<section class="table"><h2>{escape(table.title)}</h2>'
-        f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
-        f"{tail}{note}</section>"
-    )
+    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
-def _findings_page(pack: Pack) -> str:
-    lines = "".join(f"<li>{escape(line)}</li>" for line in pack.findings)
-    return (
-        f'<section class="findings"><h2>補助金の規則チェック</h2>'
-        f"<p>{escape(pack.findings_summary)}</p><ul>{lines}</ul></section>"
-    )
+def _appendix_pages(table: Table) -> list[str]:
+    """A long table on even pages (no page of a few orphan rows), its note on the last one."""
+    frame = table.printed
+    parts = balanced_parts(len(frame), rows_per_page(frame))
+    pages = []
+    for number, (start, stop) in enumerate(parts, 1):
+        suffix = f"（{number}/{len(parts)}）" if len(parts) > 1 else ""
+        note = (
+            f'<p class="note">{escape(table.note)}</p>'
+            if table.note and number == len(parts)
+            else ""
+        )
+        pages.append(
+            f'<section class="appendix page"><h2>付録: {escape(table.title)}{suffix}</h2>'
+            f"{_data_table(frame.iloc[start:stop])}{note}</section>"
+        )
+    return pages
 
 
-def _sources_page(pack: Pack) -> str:
-    lines = "".join(f"<li>{escape(line)}</li>" for line in pack.sources)
-    credit = f"<p>{escape(pack.credit)}</p>" if pack.credit is not None else ""
-    return (
-        f'<section class="sources"><h2>出典</h2><ul>{lines}</ul>{credit}'
-        f"<p>データ時点: {escape(pack.as_of)}</p>{_sample_box(pack)}</section>"
-    )
+def rows_per_page(frame: pd.DataFrame) -> int:
+    """Rows that fit an A4 landscape page: fewer when a cell's text wraps."""
+    longest = max((len(str(v)) for column in frame.columns for v in frame[column]), default=0)
+    return PAGE_ROWS_WRAPPED if longest > SHORT_TEXT * 3 else PAGE_ROWS
 
 
 def html_to_pdf(html: str, chromium: str, timeout_s: float = TIMEOUT_S) -> bytes:

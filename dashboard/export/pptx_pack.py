@@ -18,19 +18,24 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from dashboard.formatting import NO_DATA, is_missing, unknowns_as_text
-from dashboard.views.pack import Pack, Table
+from dashboard.views.pack import Chart, Pack, Section, Table, balanced_parts
 
 EAST_ASIAN_FONT = "Meiryo"  # on every Windows PowerPoint; Mac Office substitutes Hiragino
 LATIN_FONT = "Meiryo"
 WIDE, HIGH = Inches(13.333), Inches(7.5)
-BLUE, DARK, GREY, RED = (
-    RGBColor(0x1F, 0x5F, 0xA8),
-    RGBColor(0x1B, 0x24, 0x30),
-    RGBColor(0x5B, 0x67, 0x75),
-    RGBColor(0xC0, 0x39, 0x2B),
+# デジタル庁 theme: the darkest blue for titles and numbers, text greys at AA contrast.
+BLUE, DARK, GREY, RED, PALE, LIGHT = (
+    RGBColor(0x00, 0x17, 0xC1),
+    RGBColor(0x1A, 0x1A, 0x1C),
+    RGBColor(0x4A, 0x4F, 0x5A),
+    RGBColor(0xCE, 0x00, 0x00),
+    RGBColor(0xE8, 0xF1, 0xFE),
+    RGBColor(0xC5, 0xD7, 0xFB),
 )
-TITLE_ONLY, TITLE_SLIDE = 5, 0
+TITLE_ONLY = 5
 TABLE_ROWS = 14  # rows per table slide; the Excel export has them all
+TABLE_ROWS_WRAPPED = 9  # rows whose text wraps
+FOOTER_TOP = HIGH - Inches(0.45)
 
 
 def style_run(
@@ -68,7 +73,7 @@ def write(
         style_run(run, size, bold, colour)
 
 
-def _slide(prs: Presentation, title: str):
+def _slide(prs: Presentation, title: str, size: float = 24):
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY])
     shape = slide.shapes.title
     shape.left, shape.top, shape.width, shape.height = (
@@ -77,7 +82,8 @@ def _slide(prs: Presentation, title: str):
         WIDE - Inches(1.0),
         Inches(0.8),
     )
-    write(shape.text_frame, [title], 26, BLUE, True)
+    write(shape.text_frame, [title], size, BLUE, True)
+    shape.text_frame.paragraphs[0].alignment = PP_ALIGN.LEFT
     return slide
 
 
@@ -92,81 +98,128 @@ def _footer(slide, pack: Pack) -> None:
     note = f"{pack.scope} ／ {pack.as_of}" + (
         " ／ サンプルデータ（架空）" if pack.is_sample else ""
     )
-    _textbox(
-        slide, Inches(0.5), HIGH - Inches(0.45), WIDE - Inches(1.0), Inches(0.3), [note], 9, GREY
-    )
+    _textbox(slide, Inches(0.5), FOOTER_TOP, WIDE - Inches(1.0), Inches(0.3), [note], 9, GREY)
 
 
-def _title_slide(prs: Presentation, pack: Pack) -> None:
-    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_SLIDE])
-    title = slide.shapes.title
-    title.left, title.top, title.width, title.height = (
-        Inches(0.8),
-        Inches(1.4),
-        WIDE - Inches(1.6),
-        Inches(1.3),
-    )
-    write(title.text_frame, [pack.title], 40, BLUE, True)
-    subtitle = slide.placeholders[1]
-    subtitle.left, subtitle.top = Inches(0.8), Inches(3.0)
-    subtitle.width, subtitle.height = WIDE - Inches(1.6), Inches(2.2)
-    lines = [pack.scope, pack.as_of, f"作成 {pack.generated:%Y年%m月%d日}"]
-    write(subtitle.text_frame, lines, 18, DARK)
-    if pack.is_sample:
+def _source(slide, section: Section, top=None) -> None:
+    if section.source:
+        top = top if top is not None else FOOTER_TOP - Inches(0.55)
         _textbox(
-            slide,
-            Inches(0.8),
-            HIGH - Inches(1.3),
-            WIDE - Inches(1.6),
-            Inches(0.8),
-            pack.notes,
-            16,
-            RED,
-            True,
+            slide, Inches(0.5), top, WIDE - Inches(1.0), Inches(0.5), [section.source], 9, GREY
         )
 
 
-def _kpi_slide(prs: Presentation, pack: Pack) -> None:
-    slide = _slide(prs, f"主な指標（{pack.profile.pref_name}）")
+def _picture(slide, chart: Chart, image: bytes, left, top, box_w, box_h):
+    """A chart image scaled to fit its box, centred in it."""
+    scale = min(box_w / chart.width, box_h / chart.height)
+    width, height = Emu(int(chart.width * scale)), Emu(int(chart.height * scale))
+    return slide.shapes.add_picture(
+        io.BytesIO(image), left + (box_w - width) // 2, top, width, height
+    )
+
+
+def _summary_slide(
+    prs: Presentation, pack: Pack, section: Section, images: dict[str, bytes]
+) -> None:
+    """The first slide: what, where and when in one line, the four numbers, the judgement."""
+    slide = _slide(prs, pack.title_line, size=20)
+    made = f"{pack.as_of} ／ 作成 {pack.generated:%Y年%m月%d日}"
+    _textbox(slide, Inches(0.5), Inches(1.0), WIDE - Inches(1.0), Inches(0.35), [made], 12, GREY)
+    top = Inches(1.45)
+    if pack.is_sample:
+        _textbox(
+            slide, Inches(0.5), top, WIDE - Inches(1.0), Inches(0.35), pack.notes, 12, RED, True
+        )
+        top += Inches(0.45)
     width = (WIDE - Inches(1.0) - Inches(0.3) * 3) // 4
     for index, headline in enumerate(pack.headlines):
         left = Inches(0.5) + index * (width + Inches(0.3))
-        card = slide.shapes.add_shape(
-            MSO_SHAPE.ROUNDED_RECTANGLE, left, Inches(1.3), width, Inches(2.0)
-        )
+        card = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, left, top, width, Inches(1.75))
         card.fill.solid()
-        card.fill.fore_color.rgb = RGBColor(0xF2, 0xF5, 0xF9)
-        card.line.color.rgb = RGBColor(0xC9, 0xD3, 0xDF)
+        card.fill.fore_color.rgb = PALE
+        card.line.color.rgb = LIGHT
         frame = card.text_frame
-        write(frame, [headline.label, headline.value, headline.delta or ""], 13, DARK)
+        write(frame, [headline.label, headline.value, headline.delta or ""], 12, DARK)
         style_run(frame.paragraphs[1].runs[0], 26, True, BLUE)
-        style_run(frame.paragraphs[2].runs[0], 13, False, GREY)
+        style_run(frame.paragraphs[2].runs[0], 12, False, DARK)
         for paragraph in frame.paragraphs:
             paragraph.alignment = PP_ALIGN.CENTER
-    grade = [f"判定: {pack.grade}"]
-    _textbox(slide, Inches(0.5), Inches(3.6), Inches(3.0), Inches(0.9), grade, 28, BLUE, True)
-    _textbox(slide, Inches(3.6), Inches(3.6), WIDE - Inches(4.1), Inches(3.0), pack.grade_text, 15)
-    _footer(slide, pack)
-
-
-def _chart_slide(prs: Presentation, pack: Pack, chart, image: bytes) -> None:
-    slide = _slide(prs, chart.title)
-    top, bottom = Inches(1.1), HIGH - Inches(1.2)
-    box_w, box_h = WIDE - Inches(1.0), bottom - top
-    scale = min(box_w / chart.width, box_h / chart.height)
-    width, height = Emu(int(chart.width * scale)), Emu(int(chart.height * scale))
-    slide.shapes.add_picture(io.BytesIO(image), (WIDE - width) // 2, top, width, height)
+    top += Inches(1.95)
     _textbox(
-        slide,
-        Inches(0.5),
-        bottom + Inches(0.05),
-        WIDE - Inches(1.0),
-        Inches(0.6),
-        [chart.caption],
-        9,
-        GREY,
+        slide, Inches(0.5), top, Inches(2.6), Inches(0.7), [f"判定: {pack.grade}"], 24, BLUE, True
     )
+    _textbox(slide, Inches(3.2), top, WIDE - Inches(3.7), FOOTER_TOP - top, list(section.lines), 13)
     _footer(slide, pack)
+
+
+def _trajectory_slide(
+    prs: Presentation, pack: Pack, section: Section, images: dict[str, bytes]
+) -> None:
+    slide = _slide(prs, section.title)
+    chart = section.chart
+    if chart.key in images:
+        _picture(
+            slide, chart, images[chart.key], Inches(0.5), Inches(1.05), Inches(8.4), Inches(4.9)
+        )
+    _textbox(slide, Inches(9.1), Inches(1.2), WIDE - Inches(9.6), Inches(4.6), [chart.summary], 12)
+    _source(slide, section)
+    _footer(slide, pack)
+
+
+def _chart_and_table_slide(
+    prs: Presentation, pack: Pack, section: Section, images: dict[str, bytes]
+) -> None:
+    """The bureau table beside its chart, or the map beside the municipalities with most spend."""
+    slide = _slide(prs, section.title)
+    chart, table = section.chart, section.table
+    map_first = section.id == "grant_map"
+    chart_left = Inches(0.5) if map_first else Inches(7.6)
+    chart_w = Inches(7.0) if map_first else WIDE - Inches(8.1)
+    table_left = Inches(7.7) if map_first else Inches(0.5)
+    table_w = WIDE - Inches(8.2) if map_first else Inches(6.9)
+    if chart is not None and chart.key in images:
+        _picture(slide, chart, images[chart.key], chart_left, Inches(1.05), chart_w, Inches(5.2))
+    if table is not None:
+        _grid(slide, table.printed, table_left, Inches(1.15), table_w, size=10 if map_first else 11)
+    _source(slide, section)
+    _footer(slide, pack)
+
+
+def _findings_slide(
+    prs: Presentation, pack: Pack, section: Section, images: dict[str, bytes]
+) -> None:
+    slide = _slide(prs, section.title)
+    summary, *lines = section.lines
+    _textbox(
+        slide, Inches(0.5), Inches(1.1), WIDE - Inches(1.0), Inches(0.5), [summary], 16, DARK, True
+    )
+    if lines:
+        _textbox(slide, Inches(0.5), Inches(1.7), WIDE - Inches(1.0), Inches(5.0), lines, 13)
+    _footer(slide, pack)
+
+
+def _sources_slide(
+    prs: Presentation, pack: Pack, section: Section, images: dict[str, bytes]
+) -> None:
+    slide = _slide(prs, section.title)
+    lines = list(section.lines)
+    _textbox(slide, Inches(0.5), Inches(1.15), WIDE - Inches(1.0), Inches(4.5), lines, 15)
+    if pack.is_sample:
+        top = Inches(1.35) + Inches(0.5) * len(lines)
+        _textbox(
+            slide, Inches(0.5), top, WIDE - Inches(1.0), Inches(0.8), pack.notes, 14, RED, True
+        )
+    _footer(slide, pack)
+
+
+SLIDES = {
+    "summary": _summary_slide,
+    "trajectory": _trajectory_slide,
+    "bureaus": _chart_and_table_slide,
+    "grant_map": _chart_and_table_slide,
+    "findings": _findings_slide,
+    "sources": _sources_slide,
+}
 
 
 def cell_text(value: object) -> str:
@@ -174,7 +227,9 @@ def cell_text(value: object) -> str:
         return NO_DATA
     if isinstance(value, float) and value.is_integer():
         return f"{int(value):,}"
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
 
@@ -188,97 +243,54 @@ def _column_widths(frame: pd.DataFrame, total: int) -> list[int]:
     return [int(total * n / sum(lengths)) for n in lengths]
 
 
-def _table_slides(
-    prs: Presentation, pack: Pack, table: Table, columns: list[str] | None = None
-) -> None:
-    frame = table.frame[columns] if columns else table.frame
+def _grid(slide, frame: pd.DataFrame, left, top, width, size: float = 10):
+    """A native table (cells people can copy), header row in the theme's blue."""
     frame = unknowns_as_text(frame)  # a count with unknown rows: 「45（ほか不明4）」
-    long_text = any(len(cell_text(v)) > 40 for column in frame.columns for v in frame[column])
-    per_slide = 9 if long_text else TABLE_ROWS
-    widths = _column_widths(frame, int(WIDE - Inches(1.0)))
-    for start in range(0, max(len(frame), 1), per_slide):
-        part = frame.iloc[start : start + per_slide]
-        suffix = (
-            f"（{start + 1}–{start + len(part)} / {len(frame)}行）"
-            if len(frame) > per_slide
-            else ""
-        )
-        slide = _slide(prs, table.title + suffix)
-        shape = slide.shapes.add_table(len(part) + 1, len(frame.columns), Inches(0.5), Inches(1.2),
-                                       WIDE - Inches(1.0), Inches(0.4) * (len(part) + 1))  # fmt: skip
-        grid = shape.table
-        for col, width in enumerate(widths):
-            grid.columns[col].width = Emu(width)
-        for col, name in enumerate(frame.columns):
-            write(grid.cell(0, col).text_frame, [str(name)], 11, RGBColor(0xFF, 0xFF, 0xFF), True)
-        for row, values in enumerate(part.itertuples(index=False), 1):
-            for col, value in enumerate(values):
-                write(grid.cell(row, col).text_frame, [cell_text(value)], 10)
-        if table.note:
+    shape = slide.shapes.add_table(len(frame) + 1, max(len(frame.columns), 1), left, top, width,
+                                   Inches(0.32) * (len(frame) + 1))  # fmt: skip
+    grid = shape.table
+    for col, column_width in enumerate(_column_widths(frame, int(width))):
+        grid.columns[col].width = Emu(column_width)
+    for col, name in enumerate(frame.columns):
+        write(grid.cell(0, col).text_frame, [str(name)], size, RGBColor(0xFF, 0xFF, 0xFF), True)
+    for row, values in enumerate(frame.itertuples(index=False), 1):
+        for col, value in enumerate(values):
+            write(grid.cell(row, col).text_frame, [cell_text(value)], size)
+    return shape
+
+
+def rows_per_slide(frame: pd.DataFrame) -> int:
+    longest = max((len(cell_text(v)) for column in frame.columns for v in frame[column]), default=0)
+    return TABLE_ROWS_WRAPPED if longest > 40 else TABLE_ROWS
+
+
+def _appendix_slides(prs: Presentation, pack: Pack, table: Table) -> None:
+    """A long table on even slides (no slide of a few orphan rows), its note on the last one."""
+    frame = table.printed
+    parts = balanced_parts(len(frame), rows_per_slide(frame))
+    for number, (start, stop) in enumerate(parts, 1):
+        suffix = f"（{number}/{len(parts)}）" if len(parts) > 1 else ""
+        slide = _slide(prs, f"付録: {table.title}{suffix}")
+        grid = _grid(slide, frame.iloc[start:stop], Inches(0.5), Inches(1.15), WIDE - Inches(1.0))
+        if table.note and number == len(parts):
+            below = min(grid.top + grid.height + Inches(0.15), FOOTER_TOP - Inches(0.6))
             _textbox(
-                slide,
-                Inches(0.5),
-                HIGH - Inches(0.95),
-                WIDE - Inches(1.0),
-                Inches(0.45),
-                [table.note],
-                9,
-                GREY,
+                slide, Inches(0.5), below, WIDE - Inches(1.0), Inches(0.55), [table.note], 9, GREY
             )
         _footer(slide, pack)
 
 
-def _findings_slide(prs: Presentation, pack: Pack) -> None:
-    slide = _slide(prs, "補助金の規則チェック（主なもの）")
-    _textbox(
-        slide,
-        Inches(0.5),
-        Inches(1.1),
-        WIDE - Inches(1.0),
-        Inches(0.5),
-        [pack.findings_summary],
-        16,
-        DARK,
-        True,
-    )
-    lines = pack.findings or ["指摘はありません。"]
-    _textbox(slide, Inches(0.5), Inches(1.7), WIDE - Inches(1.0), Inches(5.0), lines, 12)
-    _footer(slide, pack)
-
-
-def _sources_slide(prs: Presentation, pack: Pack) -> None:
-    slide = _slide(prs, "出典")
-    lines = [*pack.sources[:18], *([pack.credit] if pack.credit else []), *pack.notes]
-    _textbox(slide, Inches(0.5), Inches(1.1), WIDE - Inches(1.0), Inches(5.8), lines, 10)
-
-
 def render_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
-    """The pack as a 16:9 presentation (images: PNG per chart key, from render_charts)."""
+    """The pack as a 16:9 presentation (images: PNG per chart key, from render_charts): one slide
+    per section of the story, in the pack's order, then the appendix when the pack has one."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDE, HIGH
-    prs.core_properties.title = pack.title
+    prs.core_properties.title = pack.title_line
     prs.core_properties.created = prs.core_properties.modified = pack.generated.replace(tzinfo=None)
-    _title_slide(prs, pack)
-    _kpi_slide(prs, pack)
-    for chart in pack.charts:
-        if chart.key in images:
-            _chart_slide(prs, pack, chart, images[chart.key])
-    for table in pack.tables:
-        if table.id in PPTX_TABLES:
-            _table_slides(prs, pack, table, _columns(table.frame, PPTX_TABLES[table.id]))
-    _findings_slide(prs, pack)
-    _sources_slide(prs, pack)
+    for section in pack.sections:
+        SLIDES[section.id](prs, pack, section, images)
+    for table in pack.appendix:
+        _appendix_slides(prs, pack, table)
     buffer = io.BytesIO()
     prs.save(buffer)
     return buffer.getvalue()
-
-
-# Tables worth a slide, and the columns that fit one (the Excel export has every column).
-PPTX_TABLES = {  # by Table.id, whatever the prefecture calls its bureaus
-    "bureaus": None,
-    "findings": ["年度（和暦）", "規則", "種別", "市町村", "地区名", "内容"],
-}
-
-
-def _columns(frame: pd.DataFrame, wanted: list[str] | None) -> list[str] | None:
-    return None if wanted is None else [c for c in wanted if c in frame.columns]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import math
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.charts import describe
 from dashboard.export.xlsx_pack import view_workbook
 from dashboard.filters import Filters, ProfileOption, scope_text
 from dashboard.formatting import (
@@ -42,7 +44,15 @@ PLOTLY_CONFIG = {
 }
 
 
-LANG_SCRIPT = "<script>document.documentElement.lang = 'ja';</script>"
+@functools.cache
+def page_script() -> str:
+    """lang="ja", Japanese for Streamlit's English labels, chart names, a narrow-screen sidebar
+    (ui/page.js, static: no data in it)."""
+    # Streamlit joins the lines of st.html and parses it as HTML: the script has /* */ comments
+    # only, and no tag-like text in them.
+    return (
+        "<script>" + (Path(__file__).parent / "page.js").read_text(encoding="utf-8") + "</script>"
+    )
 
 
 def page_header(title: str, filters: Filters, option: ProfileOption) -> None:
@@ -50,9 +60,9 @@ def page_header(title: str, filters: Filters, option: ProfileOption) -> None:
     st.session_state["_page_tables"] = []  # the tables this run shows, for the page's Excel file
     st.session_state["_page_title"] = title
     st.html(f"<style>{app_stylesheet()}</style>")  # static, no data in it
-    # The pages are Japanese: screen readers and hyphenation need <html lang="ja"> (Streamlit
-    # serves "en" and offers no setting for it).
-    st.html(LANG_SCRIPT, unsafe_allow_javascript=True)
+    # The pages are Japanese: screen readers need <html lang="ja"> and Japanese labels (Streamlit
+    # serves "en" and English labels and offers no setting for either).
+    st.html(page_script(), unsafe_allow_javascript=True)
     st.title(title)
     for warning in link_warnings():
         st.warning(warning, icon=":material/link_off:")
@@ -103,10 +113,35 @@ def number_formats(table: pd.DataFrame) -> dict[str, object]:
     }
 
 
+SUMMARY_CHARS = 400  # a longer text summary points to the table instead
+LABEL_SCRIPT = (
+    "<script>Object.assign(window.kyotenChartLabels = window.kyotenChartLabels || {}, %s);</script>"
+)
+
+
+def chart(
+    figure: go.Figure, name: str, key: str, caption: str = "", summary: str | None = None
+) -> None:
+    """A chart people can use without seeing it: a figure with an accessible name (role figure),
+    its source caption and its values in words (the table and CSV follow in `chart_block`)."""
+    text = describe(figure) if summary is None else summary
+    if len(text) > SUMMARY_CHARS:
+        text = text[:SUMMARY_CHARS].rsplit("、", 1)[0] + "…（すべての値は「表を見る」に）"
+    box = f"chart_{key}"
+    with st.container(key=box):
+        st.plotly_chart(figure, key=f"plot_{key}", config=PLOTLY_CONFIG, width="stretch")
+        if caption:
+            st.caption(md_escape(caption))
+        if text:  # on screen for people who cannot see the chart; paper shows the chart itself
+            st.container(key=f"summary_{key}").caption(md_escape(f"グラフの内容: {text}"))
+        st.html(
+            LABEL_SCRIPT % json.dumps({box: name}, ensure_ascii=False), unsafe_allow_javascript=True
+        )
+
+
 def chart_block(figure: go.Figure, table: pd.DataFrame, caption: str, stem: str, filters: Filters,
                 key: str) -> None:  # fmt: skip
-    st.plotly_chart(figure, key=f"chart_{key}", config=PLOTLY_CONFIG, width="stretch")
-    st.caption(md_escape(caption))
+    chart(figure, stem, key, caption)
     table_block(table, stem, filters, key)
 
 

@@ -25,6 +25,10 @@ class BriefingView:
     grade: str
     grade_text: list[str]
     trajectory: go.Figure
+    trajectory_name: str
+    trajectory_source: str
+    trajectory_summary: str
+    trajectory_table: pd.DataFrame
     table_title: str | None
     table: pd.DataFrame | None
     findings_title: str
@@ -58,17 +62,23 @@ def build_briefing(load: Loader, filters: Filters, option: ProfileOption, bounda
         load, filters, option, boundaries_dir, map_style, include_map=False, view=view
     )
 
-    trajectory = go.Figure(pack.charts[0].figure)  # a copy: compact for one screen
+    chart = pack.charts[0]
+    trajectory = go.Figure(chart.figure)  # a copy: compact for one screen
+    # The legend above the plot: below it, it would cover the year axis (in print too).
     trajectory.update_layout(height=330, margin={"t": 10, "b": 10, "l": 50, "r": 10}, title=None,
-                             legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "font": {"size": 11}})  # fmt: skip
+                             legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom",
+                                     "font": {"size": 11}})  # fmt: skip
     ticks = list(trajectory.layout.xaxis.tickvals or [])
-    trajectory.update_xaxes(ticktext=[era_short(y) for y in ticks], tickangle=0, title_text=None)
+    # Short era labels, turned by plotly when a narrow screen has no room for them side by side.
+    trajectory.update_xaxes(ticktext=[era_short(y) for y in ticks], title_text=None)
     bureau = next((t for t in pack.tables if t.id == "bureaus"), None)
     lines = pack.findings[:SHOWN_FINDINGS]
     more = len(pack.findings) - SHOWN_FINDINGS
     text = "\n".join(lines) + (f"\n…ほか{more}件（事業パイプラインに一覧）" if more > 0 else "")
     return BriefingView(
         pack=pack, headlines=pack.headlines, grade=pack.grade, grade_text=pack.grade_text, trajectory=trajectory,
+        trajectory_name=chart.title, trajectory_source=chart.caption, trajectory_summary=chart.summary,
+        trajectory_table=next(t.frame for t in pack.tables if t.id == "trajectory"),
         table_title=bureau.title if bureau else None, table=_display_table(bureau.frame) if bureau else None,
         findings_title=f"補助金の規則チェック（{pack.findings_summary}）", findings_text=text or pack.findings_summary,
     )  # fmt: skip

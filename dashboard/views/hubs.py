@@ -116,8 +116,11 @@ def _add_gap_sections(view: HubsView, gaps: CoverageGaps, filters: Filters, labe
         view.kaso_without_hub = labelled(gaps.kaso_without_hub, label)
     if gaps.service_matrix is None:
         return
-    marked = gaps.service_matrix.rename(index=lambda b: f"● {b}" if b in filters.bureaus else b)
-    view.services_figure = charts.plot_service_heatmap(marked, label)
+    names = {b: f"● {b}" if b in filters.bureaus else b for b in gaps.service_matrix.index}
+    marked = gaps.service_matrix.rename(index=names)
+    view.services_figure = charts.plot_service_heatmap(
+        marked, label, no_hubs={names[b] for b in gaps.without_hubs}
+    )
     view.services_table = gaps.service_matrix.rename_axis(label).reset_index()
     service_gaps = gaps.service_gaps
     if filters.bureaus:  # the gaps of the selected bureaus only (the heatmap marks them among all)
