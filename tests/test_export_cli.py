@@ -10,6 +10,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from pptx import Presentation
 
 from core.settings import PROJECT_DIR
 from tests.browser import require_browser
@@ -51,6 +52,22 @@ def test_packs(sample_settings, tmp_path, fmt, magic):
     assert data.startswith(magic) and len(data) > 50_000
     if fmt == "pptx":
         assert "ppt/slides/slide1.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+
+
+def test_appendix_flag_adds_the_long_tables_to_the_deck(sample_settings, tmp_path):
+    require_browser()
+    slides = {}
+    for name, extra in (("plain", []), ("appendix", ["--appendix"])):
+        out = tmp_path / f"{name}.pptx"
+        result = export(sample_settings, "--format", "pptx", "--out", str(out), *extra)
+        assert result.returncode == 0, result.stderr
+        deck = Presentation(io.BytesIO(out.read_bytes()))
+        slides[name] = [s.shapes.title.text_frame.text for s in deck.slides]
+    assert len(slides["plain"]) <= 8
+    assert slides["appendix"][: len(slides["plain"])] == slides["plain"]  # the same story first
+    extra = slides["appendix"][len(slides["plain"]) :]
+    assert any(t.startswith("付録: 市町村別の拠点") for t in extra)
+    assert any(t.startswith("付録: 補助金の規則チェック") for t in extra)
 
 
 @pytest.mark.parametrize(
