@@ -8,7 +8,7 @@ PROFILES := $(basename $(notdir $(wildcard data/profiles/*.toml)))  # every prof
 PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint warehouse boundaries system-deps sample bench clean
+.PHONY: run serve test lint warehouse boundaries system-deps sample bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,15 +35,24 @@ boundaries: $(VENV)/.runtime
 run: warehouse boundaries
 	$(BIN)/streamlit run app.py
 
-# Debian's Chromium, CJK fonts and poppler for the browser and export tests (installed as root).
+# REPLICAS Streamlit processes behind nginx with sticky sessions (http://127.0.0.1:8501);
+# SERVE_ARGS passes --port / --bind to deploy/serve.py. nginx comes with `make system-deps`.
+REPLICAS ?= 2
+SERVE_ARGS ?=
+serve: warehouse boundaries
+	$(BIN)/python deploy/serve.py --replicas $(REPLICAS) $(SERVE_ARGS)
+
+# Debian's Chromium, CJK fonts and poppler for the browser and export tests, nginx for
+# `make serve` and its test (installed as root).
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 \
+	    || ! { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 \
 	    || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      chromium chromium-driver fonts-noto-cjk poppler-utils >/dev/null; \
+	      chromium chromium-driver fonts-noto-cjk poppler-utils nginx >/dev/null; \
 	  else \
-	    echo "chromium / fonts-noto-cjk / poppler-utils がありません（root で make test を実行すると導入します）"; \
+	    echo "chromium / fonts-noto-cjk / poppler-utils / nginx がありません（root で make test を実行すると導入します）"; \
 	  fi; \
 	fi
 

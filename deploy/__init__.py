@@ -1,0 +1,1 @@
+"""Running the dashboard as several processes behind nginx: `python deploy/serve.py`."""
