@@ -10,9 +10,13 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m bench")
     sub = top.add_subparsers(dest="what", required=True)
     etl = sub.add_parser(
-        "etl", help="build time and peak memory: sample, national-scale input, one large file"
+        "etl",
+        help="national build beside naive and floor references, the growth curve, one large file",
     )
     etl.add_argument("--runs", type=int, default=3)
+    etl.add_argument(
+        "--scales", default="1,4,16", help="grant file sizes for the curve (× 50,000 rows)"
+    )
     etl.add_argument(
         "--only",
         choices=("large",),
@@ -22,6 +26,8 @@ def parser() -> argparse.ArgumentParser:
         "pages", help="server-side page run times (cold/warm) and map figure size"
     )
     pages.add_argument("--runs", type=int, default=3)
+    pages.add_argument("--app", help="the app to measure (default: app.py)")
+    pages.add_argument("--pages", help="comma-separated pages, e.g. overview,hubs (default: all)")
     packs = sub.add_parser("export", help="time and peak memory of each briefing pack")
     packs.add_argument("--runs", type=int, default=2)
     load = sub.add_parser(
@@ -37,6 +43,17 @@ def parser() -> argparse.ArgumentParser:
     )
     load.add_argument(
         "--think-max", type=float, default=10.0, help="longest pause between page views, s"
+    )
+    load.add_argument(
+        "--target",
+        metavar="URL",
+        help="an already running server (e.g. nginx of `make serve`) instead of starting one",
+    )
+    load.add_argument(
+        "--warehouse",
+        metavar="DIR",
+        help="with --target: the warehouse it serves; the mid-run publish goes there "
+        "(without it the publish is skipped)",
     )
     return top
 

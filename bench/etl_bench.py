@@ -1,51 +1,70 @@
-"""`python -m bench etl`: build time and peak memory on the sample, a national-scale input and one
-large grant file (`--only large` for that row alone)."""
+"""`python -m bench etl`: the national-scale build beside two references on the same input, in one
+interleaved run, and how the build grows with the grant file.
+
+- project: `python -m etl build` (every check, the models, the data tests, the publish);
+- naive: pandas `read_csv` of every file, `concat` per kind, one DuckDB table each;
+- floor: DuckDB `read_csv_auto` of every file into tables (no checks at all).
+
+Each run is its own process (wall time includes interpreter start-up; peak RSS from wait4). The
+three are interleaved (project, naive, floor, project, …) so that a busy machine slows all alike.
+`--only large` times one 300,000-row grant file alone."""
 
 from __future__ import annotations
 
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.national import LARGE_PREAMBLE_LINES, generate, generate_large_grants
+from bench.national import GRANT_ROWS, LARGE_PREAMBLE_LINES, generate, generate_large_grants
 from core.settings import PROJECT_DIR
 from etl.cli import build_command
 
+NAIVE = """
+import sys, pathlib, pandas as pd, duckdb
+folder = pathlib.Path(sys.argv[1])
+frames = {}
+for path in sorted(folder.glob("*.csv")):
+    kind = "grants" if path.name.startswith("grants") else "survey"
+    frames.setdefault(kind, []).append(pd.read_csv(path, dtype=str))
+con = duckdb.connect(sys.argv[2])
+for kind, parts in frames.items():
+    frame = pd.concat(parts, ignore_index=True)
+    con.execute(f"create table {kind} as select * from frame")
+con.close()
+"""
+FLOOR = """
+import sys, pathlib, duckdb
+folder = pathlib.Path(sys.argv[1])
+con = duckdb.connect(sys.argv[2])
+grants = [str(p) for p in sorted(folder.glob("grants*.csv"))]
+surveys = [str(p) for p in sorted(folder.glob("survey*.csv"))]
+con.execute("create table grants as select * from read_csv_auto(?, all_varchar = true)", [grants])
+con.execute("create table survey as select * from read_csv_auto(?, all_varchar = true, union_by_name = true)", [surveys])
+con.close()
+"""
 
-def timed_build(
-    input_dir: Path, warehouse: Path, env: dict[str, str], profile: str | None
-) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one `python -m etl build` in its own process."""
-    command = build_command(input_dir, warehouse=warehouse, profile=profile, quiet=True)
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one command in its own process."""
     started = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)  # fmt: skip
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"build failed: {process.stderr.read().decode()}")
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{command[:4]} failed: {process.stderr.read().decode()[-2000:]}")
     return elapsed, usage.ru_maxrss / 1024
 
 
-def measure(
-    label: str,
-    input_dir: Path,
-    env: dict[str, str],
-    runs: int,
-    profile: str | None = None,
-    extra: str = "",
-) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        results = [timed_build(input_dir, Path(tmp) / "wh", env, profile) for _ in range(runs)]
-    times = [t for t, _ in results]
-    peak = max(m for _, m in results)
-    print(f"{label:<16} median {statistics.median(times):6.2f} s  (min {min(times):.2f}, max {max(times):.2f}, "
-          f"runs {runs})  peak RSS {peak:7.1f} MiB{extra}")  # fmt: skip
+def _env(paths: dict[str, Path]) -> dict[str, str]:
+    return dict(os.environ) | {
+        "KYOTEN_REFERENCE_DIR": str(paths["reference"]),
+        "KYOTEN_PROFILES_DIR": str(paths["profiles"]),
+    }
 
 
 def _lines(path: Path) -> int:
@@ -53,35 +72,73 @@ def _lines(path: Path) -> int:
         return sum(1 for _ in handle)
 
 
-def _generated_env(env: dict[str, str], paths: dict[str, Path]) -> dict[str, str]:
-    return env | {
-        "KYOTEN_REFERENCE_DIR": str(paths["reference"]),
-        "KYOTEN_PROFILES_DIR": str(paths["profiles"]),
-    }
+def side_by_side(runs: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        paths = generate(root / "national")
+        env, inputs = _env(paths), paths["input"]
+        grant_rows = _lines(inputs / "grants.csv") - 1
+        hub_rows = sum(_lines(p) - 1 for p in inputs.glob("survey_*.csv"))
+        commands = {
+            "project": lambda n: build_command(inputs, warehouse=root / f"wh{n}", profile="p07", quiet=True),
+            "naive": lambda n: [sys.executable, "-c", NAIVE, str(inputs), str(root / f"naive{n}.duckdb")],
+            "floor": lambda n: [sys.executable, "-c", FLOOR, str(inputs), str(root / f"floor{n}.duckdb")],
+        }  # fmt: skip
+        results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for run in range(runs):
+            for name, command in commands.items():
+                results[name].append(timed(command(run), env))
+    medians = {name: (statistics.median(t for t, _ in rows), max(m for _, m in rows))
+               for name, rows in results.items()}  # fmt: skip
+    floor_t, floor_m = medians["floor"]
+    naive_t, _ = medians["naive"]
+    print(f"national-scale input: {grant_rows:,} grant rows, {hub_rows:,} hub rows "
+          f"(interleaved, median of {runs} runs, each a fresh process)")  # fmt: skip
+    print(f"  {'':<28} {'time (s)':>9} {'peak RSS (MiB)':>15} {'× floor':>8} {'× naive':>8}")
+    labels = {"project": "project (python -m etl build)", "naive": "naive (pandas + DuckDB)",
+              "floor": "floor (DuckDB read_csv)"}  # fmt: skip
+    for name, (seconds, rss) in medians.items():
+        print(f"  {labels[name]:<28} {seconds:9.2f} {rss:15.0f} {seconds / floor_t:8.1f} "
+              f"{seconds / naive_t:8.1f}   memory × floor {rss / floor_m:.1f}")  # fmt: skip
+    print("  target: project ≤ 3 × floor (time)")
 
 
-def measure_large(env: dict[str, str], runs: int) -> None:
+def curve(scales: list[int]) -> None:
+    print("\nbuild time and peak memory as the grant file grows (one run each)")
+    print(
+        f"  {'scale':<6} {'grant rows':>11} {'time (s)':>9} {'peak RSS (MiB)':>15} {'µs / row':>9}"
+    )
+    for scale in scales:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            paths = generate(root / "national", grant_rows=GRANT_ROWS * scale)
+            rows = _lines(paths["input"] / "grants.csv") - 1
+            command = build_command(
+                paths["input"], warehouse=root / "wh", profile="p07", quiet=True
+            )
+            seconds, rss = timed(command, _env(paths))
+        print(f"  {scale:>4}×  {rows:>11,} {seconds:9.2f} {rss:15.0f} {seconds / rows * 1e6:9.1f}")
+    print("  target: 16× < 1024 MiB peak, time growing linearly")
+
+
+def measure_large(runs: int) -> None:
     """One CSV of 300,000 grant rows (福島県's layout) alone in its input folder."""
     with tempfile.TemporaryDirectory() as tmp:
         paths = generate_large_grants(Path(tmp))
         file = paths["file"]
-        rows = _lines(file) - LARGE_PREAMBLE_LINES
-        extra = f"  input {rows:,} rows, {file.stat().st_size / 1e6:.1f} MB ({file.name})"
-        measure("large file", paths["input"], _generated_env(env, paths), runs, "p07", extra)
+        rows, size = _lines(file) - LARGE_PREAMBLE_LINES, file.stat().st_size
+        results = [timed(build_command(paths["input"], warehouse=Path(tmp) / f"wh{n}", profile="p07", quiet=True),
+                         _env(paths)) for n in range(runs)]  # fmt: skip
+    seconds = statistics.median(t for t, _ in results)
+    peak = max(m for _, m in results)
+    print(f"\nlarge file: {rows:,} rows, {size / 1e6:.1f} MB ({file.name}): "
+          f"median {seconds:.2f} s, peak RSS {peak:.0f} MiB (target < 1024 MiB)")  # fmt: skip
 
 
 def run(args) -> None:
-    env = dict(os.environ)
-    print("python -m etl build, each run in a fresh process (wall time includes interpreter start)")
     if args.only == "large":
-        measure_large(env, args.runs)
-        print("target: large file < 1024 MiB peak")
+        measure_large(args.runs)
         return
-    measure("sample", PROJECT_DIR / "data" / "sample", env, args.runs)
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = generate(Path(tmp))
-        lines = sum(_lines(p) for p in paths["input"].glob("*.csv"))
-        measure("national-scale", paths["input"], _generated_env(env, paths),
-                max(1, args.runs // 2), profile="p07", extra=f"  input lines {lines:,}")  # fmt: skip
-    measure_large(env, max(1, args.runs // 2))
-    print("targets: sample < 5 s; national-scale < 20 s and < 1024 MiB; large file < 1024 MiB peak")
+    side_by_side(args.runs)
+    curve([int(s) for s in args.scales.split(",") if s])
+    measure_large(max(1, args.runs // 2))

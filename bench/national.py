@@ -83,8 +83,9 @@ def _write_reference(root: Path, rng: random.Random) -> tuple[list[dict], dict[s
     return munis, {"reference": reference, "profiles": profiles, "input": inputs}
 
 
-def generate(root: Path, seed: int = 7) -> dict[str, Path]:
-    """Write reference/, profiles/ and input/ under root; return their paths."""
+def generate(root: Path, seed: int = 7, grant_rows: int = GRANT_ROWS) -> dict[str, Path]:
+    """Write reference/, profiles/ and input/ under root; return their paths. `grant_rows` scales
+    the grant file (the hub lists stay the same)."""
     rng = random.Random(seed)
     munis, paths = _write_reference(root, rng)
     inputs = paths["input"]
@@ -102,7 +103,7 @@ def generate(root: Path, seed: int = 7) -> dict[str, Path]:
         _write_csv(inputs / f"survey_{year}.csv", rows)
     rows = [["年度", "都道府県", "市町村コード", "市町村名", "地区名", "事業区分", "事業名", "総事業費（円）",
              "補助対象経費（円）", "補助金額（円）", "状態"]]  # fmt: skip
-    per_year = GRANT_ROWS // len(GRANT_YEARS)
+    per_year = grant_rows // len(GRANT_YEARS)
     for year in GRANT_YEARS:
         for i in range(per_year):
             m = munis[i % len(munis)]

@@ -303,13 +303,19 @@ def plot_cooperatives(frame: pd.DataFrame) -> go.Figure:
 SUMMARY_POINTS = 6  # a time series with more points is summarised by its first and last
 
 
-def _tick_text(figure: go.Figure, value: object) -> str:
-    """The label the x axis shows for a value (fiscal years read as R6 (2024)), else the value."""
+def _tick_labels(figure: go.Figure) -> dict[object, str]:
+    """What the x axis shows for each tick value (read once: plotly properties are slow)."""
     axis = figure.layout.xaxis
-    if axis.tickvals is not None and axis.ticktext is not None:
-        labels = dict(zip(list(axis.tickvals), list(axis.ticktext), strict=False))
-        if value in labels:
-            return str(labels[value])
+    values, texts = axis.tickvals, axis.ticktext
+    if values is None or texts is None:
+        return {}
+    return dict(zip(list(values), [str(t) for t in texts], strict=False))
+
+
+def _tick_text(labels: dict[object, str], value: object) -> str:
+    """The label the x axis shows for a value (fiscal years read as R6 (2024)), else the value."""
+    if value in labels:
+        return labels[value]
     if isinstance(value, int | float) and float(value).is_integer() and 1900 < value < 2200:
         return fy_short(int(value))
     return str(value)
@@ -334,7 +340,7 @@ def describe(figure: go.Figure, unit: str = "") -> str:
     """A text summary of a bar or line chart for people who cannot see it: each named series
     with its values (first and last only when there are many). Bands and unnamed traces are
     left out; a horizontal bar reads category then value."""
-    parts = []
+    parts, ticks = [], _tick_labels(figure)
     for trace in figure.data:
         name = getattr(trace, "name", None)
         if (
@@ -354,7 +360,7 @@ def describe(figure: go.Figure, unit: str = "") -> str:
             joiner = " → "
         else:
             joiner = "、"
-        label = (lambda x: str(x)) if horizontal else (lambda x: _tick_text(figure, x))
+        label = (lambda x: str(x)) if horizontal else (lambda x: _tick_text(ticks, x))
         values = joiner.join(f"{label(x)} {_number(y)}{unit}" for x, y in pairs)
         parts.append(f"{name}: {values}")
     return "。".join(parts) + ("。" if parts else "")

@@ -50,7 +50,7 @@ def parse_services(value: object) -> str | None:
 
 def _amount(value: object, unit: str | None) -> int | None:
     if unit == NO_UNIT:
-        text = re.sub(r"\s+", "", nz.nfkc(value)) if isinstance(value, str) else ""
+        text = nz.SPACES.sub("", nz.nfkc(value)) if isinstance(value, str) else ""
         if not nz.is_blank(value) and not text.endswith("円") and nz.clean_text(value) is not None:
             raise UnitUnknown
         unit = "円"  # blank, unknown, or a cell that states its own unit

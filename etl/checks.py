@@ -58,7 +58,15 @@ class Context:
         return fiscal_year_of(self.today)
 
     def profile_for(self, pref_code: str) -> Profile | None:
-        return next((p for p in self.profiles.values() if p.pref_code == pref_code), None)
+        return self._by_pref.get(pref_code)
+
+    @functools.cached_property
+    def _by_pref(self) -> dict[str, Profile]:
+        """The profile of each prefecture code, built once (asked for every row)."""
+        by_pref: dict[str, Profile] = {}
+        for profile in self.profiles.values():
+            by_pref.setdefault(profile.pref_code, profile)  # the first, as the scan did
+        return by_pref
 
 
 def _index(table: dict[str, tuple[str, ...]]) -> dict[str, str]:

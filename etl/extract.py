@@ -247,7 +247,7 @@ def _parse_value(parsed: ParsedFile, state: _Sheet, record: dict, mapped: Mapped
         and mapped.unit in ("円", "千円")
         and isinstance(value, str)
     ):
-        text = re.sub(r"\s+", "", nz.nfkc(value))
+        text = nz.SPACES.sub("", nz.nfkc(value))
         own = "千円" if text.endswith("千円") else "円" if text.endswith("円") else None
         if own and own != mapped.unit:
             reason = f"{mapped.unit}の列ですが、このセルは{own}で書かれている（表示されている）ため{own}として読みました"

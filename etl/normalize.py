@@ -7,6 +7,7 @@ Each parser returns a clean Python value, `None` for a blank or an explicit "unk
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -59,9 +60,18 @@ NUMBER_PATTERN = re.compile(r"^[+-]?\d+(\.\d+)?$")
 NUMBER_SUFFIXES = ("千円", "円", "人", "集落", "件", "名", "者", "か所", "箇所", "拠点", "団体")
 
 
+CACHED_TEXTS = 1 << 16  # distinct cell texts remembered: names, codes and labels repeat a lot
+SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=CACHED_TEXTS)
+def _nfkc_text(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
 def nfkc(value: object) -> str:
     """NFKC-normalised text with whitespace trimmed (full-width digits and spaces become ASCII)."""
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return _nfkc_text(value if isinstance(value, str) else str(value))
 
 
 def is_blank(value: object) -> bool:
@@ -83,9 +93,14 @@ def clean_text(value: object) -> str | None:
     return text
 
 
+@functools.lru_cache(maxsize=CACHED_TEXTS)
+def _match_key_text(text: str) -> str:
+    return SPACES.sub("", _nfkc_text(text))
+
+
 def match_key(value: object) -> str:
     """A key for comparing names: NFKC, no spaces, no line breaks."""
-    return re.sub(r"\s+", "", nfkc(value))
+    return _match_key_text(value if isinstance(value, str) else str(value))
 
 
 def district_key(value: object) -> str:
@@ -159,7 +174,7 @@ def parse_int(value: object, *, minimum: int | None = 0) -> int | None:
 def parse_amount_yen(value: object, unit: str) -> int | None:
     """An amount in yen from a cell in 円 or 千円: the header's unit, unless the cell names its own."""
     if isinstance(value, str):
-        text = re.sub(r"\s+", "", nfkc(value))
+        text = SPACES.sub("", nfkc(value))
         unit = "千円" if text.endswith("千円") else "円" if text.endswith("円") else unit
     number = parse_decimal(value)
     if number is None:
@@ -202,7 +217,7 @@ def parse_fiscal_year(value: object) -> int | None:
         if float(value) != int(value):
             raise ValueError("年度として読めません")
         return _check_year(int(value))
-    text = re.sub(r"\s+", "", nfkc(value))
+    text = SPACES.sub("", nfkc(value))
     if text in UNKNOWN_MARKERS:
         return None
     match = ERA_PATTERN.match(text)
@@ -276,7 +291,7 @@ def parse_date(value: object) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = re.sub(r"\s+", "", nfkc(value))
+    text = SPACES.sub("", nfkc(value))
     if text in UNKNOWN_MARKERS:
         return None
     for pattern in DATE_PATTERNS:
@@ -296,7 +311,7 @@ def parse_as_of(value: object) -> str | None:
     """An as-of date as ISO text; month precision ('2016-10', '2016年10月') is kept as it is."""
     if is_blank(value):
         return None
-    text = re.sub(r"\s+", "", nfkc(value))
+    text = SPACES.sub("", nfkc(value))
     match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?(?:末|時点)?", text)
     if match and 1 <= int(match.group(2)) <= 12:
         return f"{match.group(1)}-{int(match.group(2)):02d}"
@@ -371,7 +386,7 @@ def split_header(value: object) -> tuple[str, str | None]:
 
     Footnote marks are not part of the label: 補助金額（千円）※1, 状態※2, 補助金額【千円】,
     実績額（注1）; nor is a bracketed note such as （税込）."""
-    text = re.sub(r"\s+", "", nfkc(value))
+    text = SPACES.sub("", nfkc(value))
     if len(text) > MAX_HEADER_CHARS:
         return text, None
     text = LEADING_MARKS.sub("", text)
@@ -423,7 +438,7 @@ def is_total_label(value: object) -> bool:
         return False
     if re.fullmatch(r".+[\s\u3000]計", value.strip()):
         return True  # 「喜多方市 計」: a name, a space, 計
-    text = re.sub(r"\s+", "", nfkc(value))
+    text = SPACES.sub("", nfkc(value))
     if text in {"計", "合計", "小計", "総計", "累計", "総合計", "中計"}:
         return True
     # 合計(県北), 小計 …, 県北小計 — but not 合計特殊出生率… or 小計画… (words that start alike)

@@ -3,10 +3,13 @@ with caption, table and CSV download, and the empty state."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import json
 import math
+import threading
+import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -98,10 +101,24 @@ def table_block(table: pd.DataFrame, stem: str, filters: Filters, key: str, labe
     count with unknown rows reads 「45（ほか不明4）」; the CSV and Excel files keep both numbers."""
     st.session_state.setdefault("_page_tables", []).append(Table(stem[:31], stem, table))
     with st.expander(label, expanded=expanded):
-        shown = unknowns_as_text(table)
+        shown = _one_type_per_column(unknowns_as_text(table))
         st.dataframe(shown, hide_index=True, width="stretch", placeholder=NO_DATA,
                      column_config=number_formats(shown))  # fmt: skip
         download_csv(table, stem, filters, key)
+
+
+def _one_type_per_column(table: pd.DataFrame) -> pd.DataFrame:
+    """A column mixing numbers and words (a count, blank where not applicable) shown as text:
+    the browser table takes one type per column (Arrow), so it need not guess on every rerun."""
+    mixed = [c for c in table.columns
+             if table[c].dtype == object and pd.api.types.infer_dtype(table[c], skipna=True).startswith("mixed")]  # fmt: skip
+    if not mixed:
+        return table
+    out = table.copy()
+    for column in mixed:
+        out[column] = [v if isinstance(v, str) or v is None else f"{v:,}" if isinstance(v, int) else str(v)
+                       for v in out[column]]  # fmt: skip
+    return out
 
 
 def number_formats(table: pd.DataFrame) -> dict[str, object]:
@@ -119,12 +136,33 @@ LABEL_SCRIPT = (
 )
 
 
+_SUMMARIES: collections.OrderedDict[int, tuple[weakref.ref, str]] = collections.OrderedDict()
+SUMMARIES_KEPT = 256
+_SUMMARIES_LOCK = threading.Lock()  # sessions rerun in threads of one process
+
+
+def _summary_of(figure: go.Figure) -> str:
+    """describe(figure), once per figure object: the views' figures are shared by every rerun
+    (cached per build and filters), so their words are too."""
+    with _SUMMARIES_LOCK:
+        known = _SUMMARIES.get(id(figure))
+        if known is not None and known[0]() is figure:
+            _SUMMARIES.move_to_end(id(figure))
+            return known[1]
+    text = describe(figure)
+    with _SUMMARIES_LOCK:
+        _SUMMARIES[id(figure)] = (weakref.ref(figure), text)
+        while len(_SUMMARIES) > SUMMARIES_KEPT:
+            _SUMMARIES.popitem(last=False)
+    return text
+
+
 def chart(
     figure: go.Figure, name: str, key: str, caption: str = "", summary: str | None = None
 ) -> None:
     """A chart people can use without seeing it: a figure with an accessible name (role figure),
     its source caption and its values in words (the table and CSV follow in `chart_block`)."""
-    text = describe(figure) if summary is None else summary
+    text = _summary_of(figure) if summary is None else summary
     if len(text) > SUMMARY_CHARS:
         text = text[:SUMMARY_CHARS].rsplit("、", 1)[0] + "…（すべての値は「表を見る」に）"
     box = f"chart_{key}"
