@@ -7,6 +7,7 @@ text stays searchable and extractable (pdftotext) and no font has to ship with t
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import shutil
 import signal
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.export.images import render_charts
+from dashboard.export.images import print_pdf, render_charts
 from dashboard.formatting import NO_DATA, is_missing, unknowns_as_text
 from dashboard.metrics import Card
 from dashboard.views.pack import SAMPLE_LABEL, Chart, Pack, Section, Table, balanced_parts
@@ -274,12 +275,25 @@ def rows_per_page(frame: pd.DataFrame) -> int:
 
 
 def html_to_pdf(html: str, chromium: str, timeout_s: float = TIMEOUT_S) -> bytes:
-    """Print an HTML document to PDF with headless Chromium (its own throwaway profile)."""
+    """Print an HTML document to PDF with headless Chromium: in the browser kept for the chart
+    images when it is this Chromium (no start-up), else in a throwaway one with its own profile
+    (also when the kept one fails: that one's errors say what went wrong)."""
     if not (Path(chromium).is_file() or shutil.which(chromium)):
         raise ExportError(f"PDF を作成できません: Chromium が見つかりません（{chromium}）")
     with tempfile.TemporaryDirectory(prefix="kyoten-pdf-", ignore_cleanup_errors=True) as tmp:
         page, out, log = Path(tmp) / "pack.html", Path(tmp) / "pack.pdf", Path(tmp) / "chromium.log"
         page.write_text(html, encoding="utf-8")
+        try:
+            printed = print_pdf(page, chromium, timeout_s)
+        except TimeoutError as error:
+            raise ExportError(
+                f"PDF を作成できません: Chromium（{chromium}）が {timeout_s:.0f} 秒以内に終わりませんでした"
+            ) from error
+        except Exception as error:  # noqa: BLE001 - a throwaway browser tries again below
+            logging.getLogger(__name__).warning("the kept browser could not print (%r)", error)
+            printed = None
+        if printed:
+            return printed
         command = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
                    "--disable-background-networking", "--disable-component-update",
                    "--disable-sync", "--no-first-run", "--no-pdf-header-footer",
