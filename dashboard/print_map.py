@@ -89,6 +89,17 @@ def _rings(geometry, scale_x: float) -> tuple[list[float | None], list[float | N
     return xs, ys
 
 
+def _places(frame: pd.DataFrame, x: pd.Series, y: pd.Series, classes) -> tuple[pd.DataFrame, list]:
+    """Where each municipality's name goes (x, y on the drawing), and its fill class."""
+    points = pd.DataFrame({"x": list(x), "y": list(y), "name": list(frame["name"]),
+                           "grant_yen": list(frame["grant_yen"]), "is_selected": list(frame["is_selected"])})  # fmt: skip
+    kinds = [
+        _class_of(g, s, classes)
+        for g, s in zip(points["grant_yen"], points["is_selected"], strict=True)
+    ]
+    return points, kinds
+
+
 def plot_print_map(values: pd.DataFrame, boundaries: gpd.GeoDataFrame | None, bureau_label: str,
                    max_names: int = MAX_NAMES) -> go.Figure:  # fmt: skip
     """Grant spend per municipality for print. `values` has key (code), name, grant_yen (NULL =
@@ -110,12 +121,7 @@ def plot_print_map(values: pd.DataFrame, boundaries: gpd.GeoDataFrame | None, bu
         bounds = shapes.total_bounds
         scale_x = math.cos(math.radians((bounds[1] + bounds[3]) / 2))
         spots = shapes.geometry.representative_point()
-        points = pd.DataFrame({"x": spots.x * scale_x, "y": spots.y, "name": shapes["name"],
-                               "grant_yen": shapes["grant_yen"], "is_selected": shapes["is_selected"]})  # fmt: skip
-        kinds = [
-            _class_of(g, s, classes)
-            for g, s in zip(shapes["grant_yen"], shapes["is_selected"], strict=True)
-        ]
+        points, kinds = _places(shapes, spots.x * scale_x, spots.y, classes)
         for kind in order:
             chosen = [i for i, k in enumerate(kinds) if k == kind]
             if not chosen:
@@ -132,12 +138,7 @@ def plot_print_map(values: pd.DataFrame, boundaries: gpd.GeoDataFrame | None, bu
     else:
         rows = values.dropna(subset=["rep_lat", "rep_lon"])
         scale_x = math.cos(math.radians(float(rows["rep_lat"].mean()))) if len(rows) else 1.0
-        points = pd.DataFrame({"x": rows["rep_lon"] * scale_x, "y": rows["rep_lat"], "name": rows["name"],
-                               "grant_yen": rows["grant_yen"], "is_selected": rows["is_selected"]})  # fmt: skip
-        kinds = [
-            _class_of(g, s, classes)
-            for g, s in zip(rows["grant_yen"], rows["is_selected"], strict=True)
-        ]
+        points, kinds = _places(rows, rows["rep_lon"] * scale_x, rows["rep_lat"], classes)
         for kind in order:
             chosen = [i for i, k in enumerate(kinds) if k == kind]
             if chosen:
