@@ -168,7 +168,9 @@ def _trajectory(pack: Pack, section: Section, images: dict[str, bytes]) -> str:
     )
 
 
-def _chart_with_table(css: str, page: bool):
+def _chart_with_table(css: str):
+    """A section on a page of its own: a table beside its chart (the map beside its table)."""
+
     def render(pack: Pack, section: Section, images: dict[str, bytes]) -> str:
         chart, table = section.chart, section.table
         figure = _figure(chart, images.get(chart.key)) if chart is not None else ""
@@ -176,10 +178,9 @@ def _chart_with_table(css: str, page: bool):
         summary = (
             f'<p class="summary">{escape(chart.summary)}</p>' if chart and chart.summary else ""
         )
-        kind = "page" if page else "keep"
         first, second = (figure, grid) if css == "grant_map" else (grid, figure)
         return (
-            f'<section class="{css} {kind}"><h2>{escape(section.title)}</h2>'
+            f'<section class="{css} page"><h2>{escape(section.title)}</h2>'
             f'<div class="split {css}"><div>{first}</div><div>{second}{summary}</div></div>'
             f"{_source(section)}</section>"
         )
@@ -205,8 +206,8 @@ def _sources(pack: Pack, section: Section, images: dict[str, bytes]) -> str:
 SECTIONS = {
     "summary": _summary,
     "trajectory": _trajectory,
-    "bureaus": _chart_with_table("bureaus", page=True),  # the page after the summary
-    "grant_map": _chart_with_table("grant_map", page=True),
+    "bureaus": _chart_with_table("bureaus"),  # the page after the summary
+    "grant_map": _chart_with_table("grant_map"),
     "findings": _findings,
     "sources": _sources,
 }

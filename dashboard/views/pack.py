@@ -200,7 +200,7 @@ def build_pack(load: Loader, filters: Filters, option: ProfileOption, boundaries
                overview.pipeline_text]  # fmt: skip
     sections = [
         Section("summary", "主な指標と評価", tuple(line for line in outlook if line)),
-        Section("trajectory", trajectory.title, (trajectory.summary,), chart=trajectory, source=kpi_source),
+        Section("trajectory", trajectory.title, chart=trajectory, source=kpi_source),
     ]  # fmt: skip
     if hubs.bureau_table is not None:
         title = f"{label}別の拠点と地域運営組織"
