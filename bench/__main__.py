@@ -28,6 +28,15 @@ def parser() -> argparse.ArgumentParser:
     pages.add_argument("--runs", type=int, default=3)
     pages.add_argument("--app", help="the app to measure (default: app.py)")
     pages.add_argument("--pages", help="comma-separated pages, e.g. overview,hubs (default: all)")
+    maps = sub.add_parser(
+        "map", help="map figure sizes with all 47 prefectures loaded from a national file"
+    )
+    maps.add_argument(
+        "--boundaries",
+        metavar="FILE",
+        help="national N03 / TopoJSON / GeoJSON of all municipalities "
+        "(default: ../shared/data/national/ja_municipality_area.json)",
+    )
     packs = sub.add_parser("export", help="time and peak memory of each briefing pack")
     packs.add_argument("--runs", type=int, default=2)
     load = sub.add_parser(
@@ -59,7 +68,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 MODULES = {"etl": "bench.etl_bench", "pages": "bench.pages_bench", "export": "bench.export_bench",
-           "load": "bench.load_bench"}  # fmt: skip
+           "load": "bench.load_bench", "map": "bench.map_bench"}  # fmt: skip
 
 
 def main() -> None:

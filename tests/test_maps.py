@@ -20,6 +20,7 @@ from dashboard.maps import (
     dissolve_by_bureau,
     district_positions,
     load_boundaries,
+    local_utm,
     plot_grant_choropleth,
     plot_grant_points,
 )
@@ -306,3 +307,13 @@ def test_bureau_sums_equal_the_municipality_sums(load, options, boundaries_dir):
     by_town = towns.groupby("地方振興局")["補助金額（千円）"].sum()
     for bureau, total in by_town.items():
         assert float(bureaus.loc[bureau, "補助金額（千円）"]) == pytest.approx(float(total)), bureau
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [(139.2, 36.8, 141.1, 38.0), (133.1, 35.0, 134.5, 35.6), (139.3, 41.3, 145.8, 45.6),
+     (122.9, 24.0, 131.4, 27.9)],  # 福島, 鳥取, a 北海道-wide frame, 沖縄 (zone 51/52)
+)  # fmt: skip
+def test_local_utm_is_the_zone_geopandas_estimates(bounds):
+    frame = gpd.GeoDataFrame(geometry=[box(*bounds)], crs="EPSG:4326")
+    assert local_utm(frame) == f"EPSG:{frame.estimate_utm_crs('JGD2011').to_epsg()}"

@@ -33,6 +33,7 @@ from dashboard.maps import (
     boundary_credit,
     feature_collection,
     load_boundaries,
+    local_utm,
     map_view,
 )
 from dashboard.metrics import Card
@@ -115,7 +116,7 @@ def prefecture_shapes(boundaries_dir: Path, pref_codes: list[str]) -> gpd.GeoDat
         municipalities = load_boundaries(boundaries_dir, code)
         if municipalities is None or municipalities.empty:
             continue
-        projected = municipalities.to_crs(municipalities.estimate_utm_crs("JGD2011"))
+        projected = municipalities.to_crs(local_utm(municipalities))
         outline = projected.union_all().simplify(SIMPLIFY_M)
         shape = gpd.GeoDataFrame({"pref_code": [code]}, geometry=[outline], crs=projected.crs)
         parts.append(shape.to_crs(WEB_CRS))
@@ -182,14 +183,23 @@ def plot_hubs_map(values: pd.DataFrame, shapes: gpd.GeoDataFrame, map_style: str
 
 
 def _bars(fig: go.Figure, values: pd.DataFrame, column: str, texts: list[str], col: int = 1,
-          position: str = "auto") -> None:  # fmt: skip
-    """Horizontal bars of one figure; an unknown value gets no bar, only the word データなし."""
+          position: str = "auto") -> list[dict]:  # fmt: skip
+    """Horizontal bars of one figure; an unknown value gets no bar, only the word データなし
+    (returned as annotations, which the caller adds at once: plotly re-validates every
+    annotation on each `add_annotation`, quadratic in the number of prefectures)."""
     fig.add_trace(go.Bar(x=values[column], y=values["pref_name"], orientation="h", text=texts,
                          textposition=position, cliponaxis=False, hovertext=values["hover"], hoverinfo="text",
                          marker_color=charts.BLUE, showlegend=False), row=1, col=col)  # fmt: skip
-    for name in values.loc[values[column].isna(), "pref_name"]:
-        fig.add_annotation(x=0, y=name, text=NO_DATA, showarrow=False, xanchor="left",
-                           font={"color": charts.GREY}, row=1, col=col)  # fmt: skip
+    axes = fig.get_subplot(1, col)
+    refs = {"xref": axes.xaxis.plotly_name.replace("axis", ""),
+            "yref": axes.yaxis.plotly_name.replace("axis", "")}  # fmt: skip
+    return [{"x": 0, "y": name, "text": NO_DATA, "showarrow": False, "xanchor": "left",
+             "font": {"color": charts.GREY}, **refs}
+            for name in values.loc[values[column].isna(), "pref_name"]]  # fmt: skip
+
+
+def _add_annotations(fig: go.Figure, annotations: list[dict]) -> None:
+    fig.update_layout(annotations=[*fig.layout.annotations, *annotations])
 
 
 def _height(values: pd.DataFrame) -> int:
@@ -199,7 +209,7 @@ def _height(values: pd.DataFrame) -> int:
 def plot_hubs_bars(values: pd.DataFrame) -> go.Figure:
     """The fallback without boundaries: hubs per prefecture as horizontal bars."""
     fig = make_subplots(rows=1, cols=1)
-    _bars(fig, values, "hubs", [count_text(v, "拠点") for v in values["hubs"]])
+    _add_annotations(fig, _bars(fig, values, "hubs", [count_text(v, "拠点") for v in values["hubs"]]))
     fig.update_xaxes(title_text="小さな拠点数（拠点）", rangemode="tozero")
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, _height(values))
@@ -219,10 +229,12 @@ def plot_comparison(values: pd.DataFrame) -> go.Figure:
         rows=1, cols=3, shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.06
     )
     per = [NO_DATA if is_missing(v) else f"{v:.2f}" for v in values["hubs_per_municipality"]]
-    _bars(fig, values, "hubs_per_municipality", per, 1)
     shares = zip(values["rmo_share_pct"], values["rmo_unknown"], strict=True)
-    _bars(fig, values, "rmo_share_pct", [share_text(v, u) for v, u in shares], 2)
-    _bars(fig, values, "change", [_change_text(row) for _, row in values.iterrows()], 3, "outside")
+    _add_annotations(fig, [
+        *_bars(fig, values, "hubs_per_municipality", per, 1),
+        *_bars(fig, values, "rmo_share_pct", [share_text(v, u) for v, u in shares], 2),
+        *_bars(fig, values, "change", [_change_text(row) for _, row in values.iterrows()], 3, "outside"),
+    ])  # fmt: skip
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(rangemode="tozero")
     fig.update_xaxes(range=[0, 100], row=1, col=2)
