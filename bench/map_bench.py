@@ -92,7 +92,9 @@ def prefecture_figures(settings) -> dict[str, list[int]]:
     for key, option in build_profile_options(load).items():
         filters = Filters(key, option.first_fy, option.last_fy, ())
         for level in sizes if option.bureaus else ("municipality",):  # as the page offers
-            view = build_grant_map(load, filters, option, level, settings.boundaries_dir, "white-bg")
+            view = build_grant_map(
+                load, filters, option, level, settings.boundaries_dir, "white-bg"
+            )
             sizes[level].append(_size(view.figure))
     return sizes
 

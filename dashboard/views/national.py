@@ -209,7 +209,9 @@ def _height(values: pd.DataFrame) -> int:
 def plot_hubs_bars(values: pd.DataFrame) -> go.Figure:
     """The fallback without boundaries: hubs per prefecture as horizontal bars."""
     fig = make_subplots(rows=1, cols=1)
-    _add_annotations(fig, _bars(fig, values, "hubs", [count_text(v, "拠点") for v in values["hubs"]]))
+    _add_annotations(
+        fig, _bars(fig, values, "hubs", [count_text(v, "拠点") for v in values["hubs"]])
+    )
     fig.update_xaxes(title_text="小さな拠点数（拠点）", rangemode="tozero")
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, _height(values))
