@@ -85,14 +85,7 @@ def _load_inputs(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], sampl
                  skipped: list[tuple[str, str]]) -> None:  # fmt: skip
     files, warnings = [], []
     for item in parsed:
-        frame = item.frame(OUTPUT_COLUMNS[item.kind])
-        if item.kind == "published_counts":
-            frame = frame.assign(priority=0)
-        warehouse.insert_frame(con, LANDING_TABLE[item.kind], frame)
-        # The rows live in the build now: let them go before the models run (a large input
-        # would otherwise hold its Python records beside DuckDB's working memory).
-        item.rows_loaded, item.records = len(frame), []
-        del frame
+        item.rows_loaded = _insert_records(con, item)
         files.append({
             "file": item.name, "sha256": item.sha256, "kind": item.kind, "rows": item.rows_loaded,
             "dropped_rows": len(item.dropped_rows), "encoding": item.encoding, "sheet": item.sheet,
@@ -109,6 +102,24 @@ def _load_inputs(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], sampl
     warehouse.insert_frame(con, "load_files", pd.DataFrame.from_records(files))
     warehouse.insert_frame(con, "parse_warnings", pd.DataFrame.from_records(warnings))
     gc.collect()
+
+
+LOAD_CHUNK_ROWS = 50_000
+
+
+def _insert_records(con: duckdb.DuckDBPyConnection, item: ParsedFile) -> int:
+    """Insert a table's records into its landing table a chunk at a time, letting each chunk's
+    Python records go once DuckDB holds them (a large input is never held as records and as a
+    frame at once, nor beside DuckDB's working memory when the models run). The row count."""
+    records, columns = item.records, OUTPUT_COLUMNS[item.kind]
+    for start in range(0, len(records), LOAD_CHUNK_ROWS):
+        frame = pd.DataFrame.from_records(records[start : start + LOAD_CHUNK_ROWS], columns=columns)
+        if item.kind == "published_counts":
+            frame = frame.assign(priority=0)
+        warehouse.insert_frame(con, LANDING_TABLE[item.kind], frame)
+        records[start : start + LOAD_CHUNK_ROWS] = [None] * len(frame)
+    item.records = []
+    return len(records)
 
 
 def _skipped_sheets(parsed: list[ParsedFile]) -> list[tuple[str, str | None, str]]:

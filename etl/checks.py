@@ -499,7 +499,10 @@ def _check_table(parsed: ParsedFile, ctx: Context) -> ParsedFile:
             )
     FINISHERS[parsed.kind](parsed, ctx)
     columns = OUTPUT_COLUMNS[parsed.kind]
-    parsed.records = [{c: r.get(c) for c in (*columns, "source_sheet")} for r in parsed.records]
+    keep = (*columns, "source_sheet")
+    records = parsed.records
+    for index, record in enumerate(records):  # in place: a large table is never held twice
+        records[index] = {c: record.get(c) for c in keep}
     return parsed
 
 

@@ -103,6 +103,8 @@ def fill_merges(sheet: RawSheet, header_row: int | None) -> list[tuple[int, int,
     rows (below `header_row`) the copies are MergedCopy, so a number is never counted twice.
 
     Returns the merged ranges that reach into the data rows over several rows."""
+    if not sheet.merges:  # a text file has none: its rows are not even read here
+        return []
     by_number = {number: cells for number, cells in sheet.rows}
     spans = []
     for first_row, first_col, last_row, last_col in sheet.merges:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from etl import normalize as nz
 from etl.errors import Problem
 from etl.schemas import Column
@@ -98,6 +96,3 @@ class ParsedFile:
 
     def title_of(self, record: dict) -> str:
         return self.titles.get(record.get("source_sheet"), self.title)
-
-    def frame(self, columns: list[str]) -> pd.DataFrame:
-        return pd.DataFrame.from_records(self.records, columns=columns)

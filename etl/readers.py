@@ -8,13 +8,14 @@ zip bomb is refused in seconds instead of being inflated.
 
 from __future__ import annotations
 
+import array
 import csv
 import datetime as dt
 import hashlib
-import io
 import re
 import sys
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -66,7 +67,7 @@ class RawSheet:
     only the first cell of a range holds its value, as openpyxl reads it."""
 
     name: str | None
-    rows: list[tuple[int, list[object]]]
+    rows: Sequence[tuple[int, list[object]]]  # a list, or TextRows for a text file
     encoding: str | None = None
     hidden_rows: frozenset[int] = field(default_factory=frozenset)
     merges: tuple[tuple[int, int, int, int], ...] = ()
@@ -197,19 +198,82 @@ def _delimiter(text: str, suffix: str) -> str:
     return "\t" if tabs > commas else ","
 
 
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")  # a line as io.StringIO(newline="") gives it
+
+
+class TextRows(Sequence):
+    """The rows of a delimited text, parsed on access: (row number, cells) as a list would hold
+    them, without holding them. A large file's cells would take several times the file's size as
+    Python strings; here the text is kept once, with where each row starts, and each row is parsed
+    again when it is read. Rows are numbered 1, 2, 3 … as a spreadsheet shows them (a cell's line
+    breaks do not count). Assigning a row replaces it (a reader that is done with a row may give
+    back an empty one, which releases nothing but is never read again)."""
+
+    def __init__(self, text: str, delimiter: str, path: Path):
+        self._text, self._delimiter = text, delimiter
+        self._starts = array.array("q")
+        self._replaced: dict[int, tuple[int, list[object]]] = {}
+        end = 0
+
+        def lines():
+            nonlocal end
+            for match in LINE.finditer(text):
+                if match.start() == match.end():
+                    return
+                end = match.end()
+                yield match.group()
+
+        reader = csv.reader(lines(), delimiter=delimiter)
+        start = 0
+        try:
+            for _ in reader:  # csv reads no further than the row it returns
+                self._starts.append(start)
+                start = end
+        except csv.Error as exc:
+            raise _refuse(
+                path, f"区切りテキストとして読めません（{exc}）", len(self._starts) + 1
+            ) from exc
+        self._starts.append(start)
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def _row(self, position: int) -> tuple[int, list[object]]:
+        if position in self._replaced:
+            return self._replaced[position]
+        lines = (m.group() for m in LINE.finditer(
+            self._text, self._starts[position], self._starts[position + 1]) if m.start() != m.end())  # fmt: skip
+        cells = next(csv.reader(lines, delimiter=self._delimiter), [])
+        return position + 1, [_excel_text(c) for c in cells]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._row(i) for i in range(*index.indices(len(self)))]
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
+            raise IndexError(index)
+        return self._row(position)
+
+    def __eq__(self, other: object) -> bool:  # equal to a list of the same rows
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # mutable, like the list it stands for
+
+    def __setitem__(self, index: int, row: tuple[int, list[object]]) -> None:
+        position = index + len(self) if index < 0 else index
+        if row[1]:
+            self._replaced[position] = row
+        else:
+            self._replaced.pop(position, None)
+
+
 def _read_text(path: Path) -> list[RawSheet]:
     text, encoding = decode_text(path.read_bytes(), path.name)
     delimiter = _delimiter(text, path.suffix.lower())
     csv.field_size_limit(CSV_FIELD_LIMIT)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[object]]] = []
-    try:
-        # Rows numbered 1, 2, 3 … as a spreadsheet shows them (a cell's line breaks do not count).
-        for number, cells in enumerate(reader, 1):
-            rows.append((number, [_excel_text(c) for c in cells]))
-    except csv.Error as exc:
-        raise _refuse(path, f"区切りテキストとして読めません（{exc}）", len(rows) + 1) from exc
-    return [RawSheet(None, rows, encoding, delimiter=delimiter)]
+    return [RawSheet(None, TextRows(text, delimiter, path), encoding, delimiter=delimiter)]
 
 
 # --- workbooks -------------------------------------------------------------------------------
