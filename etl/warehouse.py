@@ -30,6 +30,15 @@ class Model:
     schema: str
     sql: str
 
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The parts a model is evaluated in, from its `-- parts: a, b` line (none: one query)."""
+        found = PARTS_LINE.search(self.sql)
+        return tuple(p.strip() for p in found.group(1).split(",")) if found else ()
+
+
+PARTS_LINE = re.compile(r"^-- parts: (.+)$", re.MULTILINE)
+
 
 def discover_models() -> list[Model]:
     models = []
@@ -154,7 +163,17 @@ def run_models(
     for model in order_models(discover_models()):
         progress(f"モデル {model.schema}.{model.name}")
         # schema and name are allow-listed identifiers (LAYERS, IDENTIFIER); the SQL is our file
-        con.execute(f"create table {model.schema}.{model.name} as {model.sql}")  # noqa: S608
+        table = f"{model.schema}.{model.name}"
+        if not model.parts:
+            con.execute(f"create table {table} as {model.sql}")  # noqa: S608
+            continue
+        for number, part in enumerate(model.parts):  # one part per statement, rows appended
+            if not IDENTIFIER.match(part):
+                raise ValueError(f"model part is not an identifier: {model.name}: {part}")
+            con.execute(f"set variable model_part = '{part}'")
+            statement = "create table {} as" if number == 0 else "insert into {} by name"
+            con.execute(f"{statement.format(table)} {model.sql}")
+        con.execute("reset variable model_part")
 
 
 def _run_queries(con: duckdb.DuckDBPyConnection, folder: str) -> dict[str, pd.DataFrame]:

@@ -7,4 +7,4 @@ join municipalities as m on m.municipality_code = f.municipality_code
 where f.pref_code = $pref
   and f.fiscal_year between $from_fy and $to_fy
   and (len($bureaus::varchar[]) = 0 or list_contains($bureaus::varchar[], f.bureau))
-order by f.fiscal_year, f.municipality_code, f.district_key, f.rule_order
+order by f.fiscal_year, f.municipality_code, f.district_key, f.rule_order, f.message

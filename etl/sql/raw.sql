@@ -5,6 +5,11 @@ create schema if not exists staging;
 create macro main.sen_yen_text(x) as
     case when x % 1000 = 0 then format('{:,}千円', x // 1000) else format('{:,.3f}千円', x / 1000.0) end;
 
+-- A model evaluated in parts (a `-- parts:` line, see warehouse.run_models) keeps the rows of one
+-- part per statement; run as one query, without the variable, it keeps every part.
+create macro main.in_part(name) as
+    getvariable('model_part') is null or getvariable('model_part') = name;
+
 create table staging.raw_survey (
     pref_code varchar not null,
     fiscal_year integer not null,

@@ -2,6 +2,9 @@
 -- finding. 'error' is a breach, 'advice' what the FAQ discourages. Withdrawn grants (取下げ)
 -- count for nothing. Amount and rate limits compare integers exactly (grant * den > eligible *
 -- num), so 500,000 yen against a 500,000 yen cap passes and 500,001 does not.
+-- The build evaluates one kind of finding per statement (so DuckDB never holds the working
+-- sets of all of them at once):
+-- parts: rate_breaches, amount_breaches, year_breaches, window_breaches, cumulative_breaches, prior_breaches, same_year_advice, second_district_advice, repeated_advice, indirect_breaches
 with grants as (
     select * from grants where not is_withdrawn
 ),
@@ -31,7 +34,8 @@ covered as (
         g.district_name, g.program, g.program_name, g.project_name, g.grant_yen,
         g.eligible_cost_yen, g.has_equivalent_plan,
         r.rule_order, r.rule_id, r.kind, r.severity, r.title, r.source_ref, r.cap_yen,
-        r.max_years, r.rate_num, r.rate_den, r.prerequisite
+        r.max_years, r.rate_num, r.rate_den, r.prerequisite,
+        list_position(r.programs, g.program) as program_rank
     from grants as g
     join rules as r on r.pref_code = g.pref_code and list_contains(r.programs, g.program)
 ),
@@ -196,15 +200,18 @@ same_year_advice as (
     where kind = 'same_year_prior' and has_same_year and not has_earlier and not has_equivalent
 ),
 
+-- Each district as of its first grant: the earliest year, then the order of the rule's programs
+-- (a district with 計画策定 and 実施 in its first year is shown with the one the rule lists first).
 districts as (
     select
         pref_code, municipality_code, district_key, rule_order, rule_id, kind, severity, title,
         source_ref,
         min(municipality_name) as municipality_name,
         min(fiscal_year) as fiscal_year,
-        arg_min(district_name, fiscal_year) as district_name,
-        arg_min(program, fiscal_year) as program,
-        arg_min(program_name, fiscal_year) as program_name
+        arg_min(district_name, row(fiscal_year, program_rank, program, district_name))
+            as district_name,
+        arg_min(program, row(fiscal_year, program_rank, program)) as program,
+        arg_min(program_name, row(fiscal_year, program_rank, program)) as program_name
     from covered
     where kind = 'second_district'
     group by pref_code, municipality_code, district_key, rule_order, rule_id, kind, severity,
@@ -256,17 +263,17 @@ indirect_breaches as (
     where g.is_indirect and not list_contains(r.programs, g.program)
 ),
 
-findings as (  -- every breach and advice CTE; final picks the columns it shows
-    select * from rate_breaches
-    union all by name select * from amount_breaches
-    union all by name select * from year_breaches
-    union all by name select * from window_breaches
-    union all by name select * from cumulative_breaches
-    union all by name select * from prior_breaches
-    union all by name select * from same_year_advice
-    union all by name select * from second_district_advice
-    union all by name select * from repeated_advice
-    union all by name select * from indirect_breaches
+findings as (  -- every breach and advice CTE (one part at a time); final picks the columns it shows
+    select * from rate_breaches where in_part('rate_breaches')
+    union all by name select * from amount_breaches where in_part('amount_breaches')
+    union all by name select * from year_breaches where in_part('year_breaches')
+    union all by name select * from window_breaches where in_part('window_breaches')
+    union all by name select * from cumulative_breaches where in_part('cumulative_breaches')
+    union all by name select * from prior_breaches where in_part('prior_breaches')
+    union all by name select * from same_year_advice where in_part('same_year_advice')
+    union all by name select * from second_district_advice where in_part('second_district_advice')
+    union all by name select * from repeated_advice where in_part('repeated_advice')
+    union all by name select * from indirect_breaches where in_part('indirect_breaches')
 ),
 
 final as (
