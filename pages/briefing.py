@@ -3,6 +3,7 @@ import functools
 import streamlit as st
 
 from core.settings import load_settings
+from dashboard.export import images
 from dashboard.export.packs import FORMATS, export
 from dashboard.ui.cache import latest, loader
 from dashboard.ui.cache import view as cached_view
@@ -13,6 +14,7 @@ from dashboard.views.pack import pack_file_name
 LABELS = {"pptx": "PowerPoint（PPTX）", "pdf": "PDF", "xlsx": "Excel（表）"}
 
 filters, option = current()
+images.prewarm()  # the browser that draws the packs' charts starts while the page is read
 st.html(f"<style>{print_stylesheet()}</style>")  # static, no data in it
 page_header("ブリーフィング", filters, option)
 settings = load_settings()

@@ -146,3 +146,16 @@ def _wait_gone(pid: int, timeout_s: float = 10) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_prewarm_starts_the_browser_ahead_and_the_pack_uses_it():
+    images.stop()
+    images.prewarm()  # returns at once: the page goes on while the browser starts
+    deadline = time.monotonic() + 60
+    while browser_pid() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    started = browser_pid()
+    assert running(started)
+    images.prewarm()  # already running: nothing new
+    assert render_charts([chart("after")])["after"].startswith(PNG_MAGIC)
+    assert browser_pid() == started

@@ -119,6 +119,24 @@ def print_pdf(page: Path, chromium: str, timeout_s: float) -> bytes | None:
     return _RENDERER.call(pdf, timeout_s)
 
 
+def prewarm() -> None:
+    """Start the browser in the background, so that the first pack does not wait for Chromium
+    to start (the ブリーフィング page calls this when it opens). Nothing when it runs already,
+    is starting, or kaleido is missing; a failure is logged, and the pack will try again."""
+    if Kaleido is None or _RENDERER.running() or not _PREWARMING.acquire(blocking=False):
+        return
+
+    def start() -> None:
+        try:
+            _RENDERER.start()
+        except Exception as error:  # noqa: BLE001 - a pack started later reports the failure
+            _logger.warning("starting the pack browser ahead failed (%r)", error)
+        finally:
+            _PREWARMING.release()
+
+    threading.Thread(target=start, name="pack-browser-prewarm", daemon=True).start()
+
+
 def browser_pid() -> int | None:
     """The process id of the running browser (None when none is running)."""
     return _RENDERER.pid()
@@ -304,6 +322,15 @@ class _Renderer:
             self._browser = _Browser(options)
         return self._browser
 
+    def start(self) -> None:
+        with self._lock:
+            self._ensure()
+
+    def running(self) -> bool:
+        """Whether a browser is up, without waiting for a pack being drawn (no lock)."""
+        browser = self._browser
+        return browser is not None and browser.alive()
+
     def pid(self) -> int | None:
         with self._lock:
             browser = self._browser
@@ -320,4 +347,5 @@ class _Renderer:
 
 
 _RENDERER = _Renderer()
+_PREWARMING = threading.Lock()  # one start ahead at a time
 atexit.register(stop)
