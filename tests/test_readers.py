@@ -239,3 +239,49 @@ def test_a_password_protected_workbook_is_named_as_such(tmp_path):
     with pytest.raises(UnreadableFile) as info:
         read_sheets(path)
     assert "パスワード" in info.value.problem.reason
+
+
+def _parsed_whole(text: str) -> list[tuple[int, list[str]]]:
+    """The rows as a list, the way the csv module reads the whole text at once."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    return [(n, [c[2:-1].replace('""', '"') if c.startswith('="') and c.endswith('"') and len(c) >= 3
+                 else c for c in cells]) for n, cells in enumerate(reader, 1)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\r\n1,2\r\n",  # CRLF
+        "a,b\n1,2",  # LF, no newline at the end
+        "a,b\r1,2\r",  # CR only (old Mac Excel)
+        'a,"b\r\nc"\r\n"x\ny","z\rw"\r\n',  # line breaks of every kind inside quoted cells
+        "\r\n\r\na,b\r\n\r\n1,2\r\n\r\n",  # blank lines before, between and after
+        '="07208",伊達市\r\n="0""7",x\r\n',  # codes written as ="…" keep their zeros
+        "",  # an empty file
+        'a,"b,c",d\n"""q""",,\n',  # quoted delimiters and quotes, empty cells
+    ],
+)
+def test_text_rows_read_on_access_equal_the_whole_parse(tmp_path, text):
+    """A text file's rows are parsed when they are read (TextRows keeps the text once): every
+    row, any slice and negative positions give what parsing the whole text gives."""
+    path = write(tmp_path, "t.csv", text.encode("utf-8"))
+    rows = read_sheets(path)[0].rows
+    whole = _parsed_whole(text)
+    assert len(rows) == len(whole)
+    assert rows == whole
+    assert [rows[i] for i in range(len(whole))] == whole
+    assert rows[1:] == whole[1:] and rows[:2] == whole[:2]
+    assert list(reversed(rows)) == whole[::-1]
+    if whole:
+        assert rows[-1] == whole[-1]
+    with pytest.raises(IndexError):
+        rows[len(whole)]
+
+
+def test_text_rows_keep_a_replaced_row_and_forget_a_released_one(tmp_path):
+    path = write(tmp_path, "t.csv", b"a,b\r\n1,2\r\n3,4\r\n")
+    rows = read_sheets(path)[0].rows
+    rows[1] = (2, ["x", "y"])  # a reader that fills cells in place (merged headers)
+    assert rows[1] == (2, ["x", "y"])
+    rows[2] = (3, [])  # done with it: nothing is kept
+    assert rows[0] == (1, ["a", "b"])
