@@ -49,6 +49,16 @@ SHARED_CACHE = MemoryCacheStorageManager()
 app_test_module.MemoryCacheStorageManager = lambda: SHARED_CACHE
 
 
+def quiet_streamlit() -> None:
+    """No "missing ScriptRunContext" / "No runtime found" line for every run outside a server:
+    the figures are what this prints. (A filter, since Streamlit resets its loggers' levels.)"""
+    import logging
+
+    for name in ("streamlit.runtime.scriptrunner_utils.script_run_context",
+                 "streamlit.runtime.caching.cache_data_api"):  # fmt: skip
+        logging.getLogger(name).addFilter(lambda record: record.levelno >= logging.ERROR)
+
+
 def clear_caches() -> None:
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -145,6 +155,7 @@ def run(args) -> None:
         if unknown:
             raise SystemExit(f"unknown pages: {', '.join(unknown)} (known: {', '.join(TITLES)})")
         PAGES = {p: TITLES[p] for p in wanted}
+    quiet_streamlit()
     empty = empty_page_warm(args.runs)
     print(f"empty page (st.title only), warm rerun in the same harness: {empty * 1000:.1f} ms")
     with tempfile.TemporaryDirectory() as tmp:
