@@ -35,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
         "--boundaries",
         metavar="FILE",
         help="national N03 / TopoJSON / GeoJSON of all municipalities "
-        "(default: ../shared/data/national/ja_municipality_area.json)",
+        "(default: the development copy beside the project, when present)",
     )
     packs = sub.add_parser("export", help="time and peak memory of each briefing pack")
     packs.add_argument("--runs", type=int, default=2)
