@@ -162,18 +162,18 @@ def run_models(
 ) -> None:
     for model in order_models(discover_models()):
         progress(f"モデル {model.schema}.{model.name}")
+        parts = model.parts
+        if parts:  # one part per statement: the table from the first, the others appended
+            con.execute("set variable model_part = ?", [parts[0]])
         # schema and name are allow-listed identifiers (LAYERS, IDENTIFIER); the SQL is our file
-        table = f"{model.schema}.{model.name}"
-        if not model.parts:
-            con.execute(f"create table {table} as {model.sql}")  # noqa: S608
-            continue
-        for number, part in enumerate(model.parts):  # one part per statement, rows appended
-            if not IDENTIFIER.match(part):
-                raise ValueError(f"model part is not an identifier: {model.name}: {part}")
-            con.execute(f"set variable model_part = '{part}'")
-            statement = "create table {} as" if number == 0 else "insert into {} by name"
-            con.execute(f"{statement.format(table)} {model.sql}")
-        con.execute("reset variable model_part")
+        con.execute(f"create table {model.schema}.{model.name} as {model.sql}")  # noqa: S608
+        for part in parts[1:]:
+            con.execute("set variable model_part = ?", [part])
+            con.sql(model.sql).insert_into(
+                f"{model.schema}.{model.name}"
+            )  # same columns, same order
+        if parts:
+            con.execute("reset variable model_part")
 
 
 def _run_queries(con: duckdb.DuckDBPyConnection, folder: str) -> dict[str, pd.DataFrame]:
