@@ -2,10 +2,13 @@
 warehouse and on a national-scale one, and the size of the grant map's figure JSON.
 
 A page run is timed with Streamlit's AppTest, in this process: "cold" clears every cache first
-(new connection, every query executed), "warm" reruns with the caches filled."""
+(new connection, every query executed), "warm" reruns with the caches filled. Then the same warm
+reruns through a real `streamlit run` (the project's `.streamlit/config.toml`), over its websocket
+as a browser tab asks for them, beside an empty page served the same way: what a user waits for."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import statistics
@@ -142,6 +145,56 @@ def report(
         print(f"  map figure JSON ({level}): {size / 1024:.0f} KiB {note}")
 
 
+SERVER_RERUNS = 12
+
+
+async def _warm_over_websocket(url: str, pages: dict[str, str], query: str) -> dict[str, float]:
+    """Median seconds of a rerun of each page (url name → label) after two that fill the caches."""
+    from websockets.asyncio.client import connect
+
+    from bench.load_bench import run_page
+
+    out = {}
+    async with connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=30) as ws:
+        for name, label in pages.items():
+            times = []
+            for _ in range(SERVER_RERUNS):
+                started = time.perf_counter()
+                problems = await run_page(ws, name, query)
+                if problems:
+                    raise SystemExit(f"{label}: {problems[:3]}")
+                times.append(time.perf_counter() - started)
+            out[label] = statistics.median(times[2:])
+    return out
+
+
+def time_server(env: dict[str, str], query: str) -> tuple[float, dict[str, float]]:
+    """(empty page, {page: seconds}) of warm reruns through real servers."""
+    from bench.load_bench import stream_url
+    from dashboard.ui.navigation import PAGES as NAVIGATION
+    from tests.browser import streamlit_server
+
+    with tempfile.TemporaryDirectory() as tmp:
+        empty_app = Path(tmp) / "empty.py"
+        empty_app.write_text(EMPTY_APP, encoding="utf-8")
+        with streamlit_server(env, app=str(empty_app)) as base:
+            empty = asyncio.run(_warm_over_websocket(stream_url(base), {"": "empty"}, ""))["empty"]
+    names = {"" if spec.path == NAVIGATION[0].path else Path(spec.path).stem: spec.path
+             for spec in NAVIGATION if spec.path in PAGES}  # fmt: skip
+    with streamlit_server(env) as base:
+        return empty, asyncio.run(_warm_over_websocket(stream_url(base), names, query))
+
+
+def report_server(empty: float, timings: dict[str, float]) -> None:
+    print(
+        "\nthrough a real server (streamlit run, websocket), warm rerun, sample warehouse (福島県)"
+    )
+    print(f"  {'page':<22} {'warm (ms)':>10} {'× empty page':>13}")
+    for page, seconds in timings.items():
+        print(f"  {page:<22} {seconds * 1000:10.0f} {seconds / empty:13.1f}")
+    print(f"  {'(empty page: st.title)':<22} {empty * 1000:10.0f} {1.0:13.1f}")
+
+
 def run(args) -> None:
     global APP, PAGES
     if args.app:
@@ -182,6 +235,7 @@ def run(args) -> None:
                 note,
                 empty,
             )
+        report_server(*time_server(env, "profile=fukushima"))
         paths = generate(root / "national")
         national_env = {"KYOTEN_REFERENCE_DIR": str(paths["reference"]), "KYOTEN_PROFILES_DIR": str(paths["profiles"]),
                         "KYOTEN_DEFAULT_PROFILE": "p07"}  # fmt: skip

@@ -45,10 +45,10 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(env: dict[str, str], timeout: float = 60, port: int | None = None,
-                     args: tuple[str, ...] = ()) -> Iterator[str]:  # fmt: skip
-    """Run the app on a (free) port; yield its base URL; stop it afterwards."""
+                     args: tuple[str, ...] = (), app: str = "app.py") -> Iterator[str]:  # fmt: skip
+    """Run the app (or another script) on a (free) port; yield its base URL; stop it afterwards."""
     port = port or free_port()
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *args]  # fmt: skip
     log = OUTPUT_DIR.parent / f"streamlit-{port}.log"

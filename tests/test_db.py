@@ -161,3 +161,10 @@ def test_a_read_whose_build_was_deleted_meanwhile_moves_on_to_the_published_one(
     monkeypatch.setattr(cache, "version", lambda: next(versions))
     assert cache.latest(lambda at: (at, hubs_2024(cache.loader(at)))) == (second, 58)
     cache.warehouse(str(folder)).close()
+
+
+def test_page_queries_run_on_one_thread_each(sample_settings):
+    """Small per-prefecture queries are faster unsplit; sessions still run side by side."""
+    db = Warehouse(sample_settings.warehouse_dir)
+    assert db.query("select current_setting('threads') as t")["t"].iloc[0] == 1
+    db.close()

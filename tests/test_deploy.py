@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -187,3 +188,12 @@ def test_two_replicas_behind_nginx_start_answer_and_stop(sample_settings, tmp_pa
     assert launcher.returncode == 0, "".join(output)
     assert not [pid for pid in tree if alive(pid)]
     assert serve.port_is_free("127.0.0.1", port)
+
+
+def test_the_server_config_keeps_per_run_work_off():
+    """Two Streamlit defaults that cost a busy server most of its time (`bench load`): a full
+    garbage collection after every run (~100 ms holding the GIL) and the source watcher's scan
+    of every imported module. `make run`, `make serve` and the tests all read this file."""
+    config = tomllib.loads((PROJECT_DIR / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["postScriptGC"] is False
+    assert config["server"]["fileWatcherType"] == "none"
