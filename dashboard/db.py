@@ -42,12 +42,6 @@ class _Handle:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-# One thread per query: the pages' queries are small (one prefecture), where splitting a query
-# over threads costs more than it gives (15–20% slower each); concurrent sessions' queries still
-# run side by side, since DuckDB releases the GIL.
-READ_CONFIG = {"threads": 1}
-
-
 class Warehouse:
     """A read-only connection holder that follows the published build."""
 
@@ -63,7 +57,14 @@ class Warehouse:
         path = layout.build_path(self.warehouse_dir, version)
         if not path.exists():
             raise WarehouseMissing(f"公開中のビルドのファイルがありません: {path}")
-        return _Handle(version, duckdb.connect(str(path), read_only=True, config=READ_CONFIG))
+        connection = duckdb.connect(str(path), read_only=True)
+        # One thread per query: the pages' queries are small (one prefecture), where splitting
+        # them costs more than it gives (15–20% slower each); concurrent sessions' queries still
+        # run side by side, since DuckDB releases the GIL. Set after connecting, not as a connect
+        # option: DuckDB refuses a second connection to the same file in one process with other
+        # connect options (an export, a test or a steward's check reading the same build).
+        connection.execute("set threads = 1")
+        return _Handle(version, connection)
 
     def published_version(self) -> str:
         """The published build id; WarehouseMissing before the first build."""

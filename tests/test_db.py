@@ -168,3 +168,14 @@ def test_page_queries_run_on_one_thread_each(sample_settings):
     db = Warehouse(sample_settings.warehouse_dir)
     assert db.query("select current_setting('threads') as t")["t"].iloc[0] == 1
     db.close()
+
+
+def test_another_connection_to_the_same_build_still_opens(sample_settings):
+    """The pages' connection must not stop an export or a check in the same process from
+    opening the same build file (DuckDB refuses differing connect options for one file)."""
+    db = Warehouse(sample_settings.warehouse_dir)
+    db.query("select 1")
+    path = layout.build_path(sample_settings.warehouse_dir, db.published_version())
+    with duckdb.connect(str(path), read_only=True) as other:
+        assert other.execute("select count(*) from hubs").fetchone()[0] > 0
+    db.close()
