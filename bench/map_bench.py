@@ -29,16 +29,6 @@ NATIONAL_FILE = PROJECT_DIR.parent / "shared" / "data" / "national" / "ja_munici
 TARGET_BYTES = 1_000_000
 
 
-def _settings(root: Path, profiles: Path):
-    base = load_settings()
-    reference = root / "reference"
-    shutil.copytree(base.reference_dir, reference)
-    return dataclasses.replace(
-        base, reference_dir=reference, profiles_dir=profiles, boundaries_dir=root / "boundaries",
-        warehouse_dir=root / "warehouse",
-    )  # fmt: skip
-
-
 def prepare(root: Path, source: Path):
     """Settings of a folder with all 47 prefectures' profiles and boundaries made from `source`."""
     from etl.boundaries import boundaries_from_file
@@ -47,11 +37,14 @@ def prepare(root: Path, source: Path):
     from etl.profiles import load_profiles
 
     base = load_settings()
-    profiles = root / "profiles"
-    shutil.copytree(base.profiles_dir, profiles)
-    settings = _settings(root, profiles)
+    shutil.copytree(base.profiles_dir, root / "profiles")
+    shutil.copytree(base.reference_dir, root / "reference")
+    settings = dataclasses.replace(
+        base, reference_dir=root / "reference", profiles_dir=root / "profiles",
+        boundaries_dir=root / "boundaries", warehouse_dir=root / "warehouse",
+    )  # fmt: skip
     boundaries_from_file(settings, str(source))  # the profiles shipped (福島県, 鳥取県)
-    have = {p.pref_code for p in load_profiles(profiles).values()}
+    have = {p.pref_code for p in load_profiles(settings.profiles_dir).values()}
     for code in sorted(PREF_NAME_BY_CODE):
         if code not in have and code != "00":
             new_profile(settings, code, boundaries=str(source))

@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
+from core.geo import jgd2011_utm
 from core.vocabulary import N03_CREDIT
 from dashboard.formatting import NO_DATA, fy_label, is_missing, money_text
 
@@ -74,8 +75,7 @@ def local_utm(gdf: gpd.GeoDataFrame) -> str:
     """JGD2011 / UTM zone (EPSG:6688–6692) of the centre of the frame's extent: the zone
     GeoPandas' `estimate_utm_crs("JGD2011")` picks, without its 65 ms database query."""
     minx, _, maxx, _ = gdf.to_crs(WEB_CRS).total_bounds
-    zone = int(((minx + maxx) / 2 + 180) // 6) + 1
-    return f"EPSG:{6637 + zone}"
+    return jgd2011_utm((minx + maxx) / 2)
 
 
 def dissolve_by_bureau(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

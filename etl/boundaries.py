@@ -24,6 +24,7 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
+from core.geo import jgd2011_utm
 from core.settings import Settings
 from core.vocabulary import N03_CREDIT, PREF_NAME_BY_CODE
 from etl.errors import BoundaryError
@@ -127,9 +128,8 @@ def for_prefecture(polygons: gpd.GeoDataFrame, pref_code: str, source: str) -> g
 
 
 def utm_crs(gdf: gpd.GeoDataFrame) -> str:
-    lon = gdf.to_crs("EPSG:4326").union_all().centroid.x
-    zone = int((lon + 180) // 6) + 1
-    return f"EPSG:{6637 + zone}"  # JGD2011 / UTM zone 51N..55N = EPSG:6688..6692
+    """The UTM zone of the polygons' centroid (the areas stored with the boundaries use it)."""
+    return jgd2011_utm(gdf.to_crs("EPSG:4326").union_all().centroid.x)
 
 
 def prepare(
