@@ -142,7 +142,7 @@ def _wait_gone(pid: int, timeout_s: float = 10) -> bool:
             with open(f"/proc/{pid}/stat") as stat:
                 if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
                     return True
-        except FileNotFoundError:
+        except OSError:  # gone: no entry, or reaped between opening and reading (ESRCH)
             return True
         time.sleep(0.05)
     return False
