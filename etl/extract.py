@@ -8,6 +8,7 @@ row number) plus every problem found. A file with any problem loads nothing.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,11 +141,16 @@ class _Sheet:
     sums_all: dict[str, int] = field(default_factory=dict)  # numeric column → sum of data rows
     sums_since: dict[str, int] = field(default_factory=dict)  # … since the last total row
 
-    @property
+    @functools.cached_property
     def used(self) -> set[int]:
         return {m.index for m in self.columns}
 
-    @property
+    @functools.cached_property
+    def numeric_names(self) -> list[str]:
+        """The numeric columns, in the sheet's order (a column mapped twice counts twice)."""
+        return [m.column.name for m in self.columns if m.column.parser in NUMERIC_PARSERS]
+
+    @functools.cached_property
     def lead_end(self) -> int:
         """Cells left of the first numeric column: where a row's labels (合計 …) are written."""
         numeric = [m.index for m in self.columns if m.column.parser in NUMERIC_PARSERS]
@@ -174,11 +180,11 @@ def _unlabelled_total(state: _Sheet, cells: list[object]) -> bool:
 
 
 def _count(state: _Sheet, record: dict) -> None:
-    for mapped in state.columns:
-        value = record.get(mapped.column.name)
-        if mapped.column.parser in NUMERIC_PARSERS and isinstance(value, int):
+    for name in state.numeric_names:
+        value = record.get(name)
+        if isinstance(value, int):
             for sums in (state.sums_all, state.sums_since):
-                sums[mapped.column.name] = sums.get(mapped.column.name, 0) + value
+                sums[name] = sums.get(name, 0) + value
 
 
 def _not_data(parsed: ParsedFile, state: _Sheet, row: int, cells: list[object],
@@ -247,8 +253,7 @@ def _parse_value(parsed: ParsedFile, state: _Sheet, record: dict, mapped: Mapped
         and mapped.unit in ("円", "千円")
         and isinstance(value, str)
     ):
-        text = nz.SPACES.sub("", nz.nfkc(value))
-        own = "千円" if text.endswith("千円") else "円" if text.endswith("円") else None
+        own = _own_yen_unit(value)
         if own and own != mapped.unit:
             reason = f"{mapped.unit}の列ですが、このセルは{own}で書かれている（表示されている）ため{own}として読みました"
             parsed.warn(row, mapped.header, value, reason, state.sheet.name)
@@ -259,6 +264,13 @@ def _parse_value(parsed: ParsedFile, state: _Sheet, record: dict, mapped: Mapped
             parsed.explicit_bool.add(name)
     if record[name] is None and mapped.column.required and not mapped.column.blank_ok:
         parsed.problem(row, mapped.header, value, "必須項目が空です", state.sheet.name)
+
+
+@functools.lru_cache(maxsize=nz.CACHED_TEXTS)
+def _own_yen_unit(value: str) -> str | None:
+    """The unit an amount cell states itself (1,200千円 → 千円), if any."""
+    text = nz.SPACES.sub("", nz.nfkc(value))
+    return "千円" if text.endswith("千円") else "円" if text.endswith("円") else None
 
 
 def parse_rows(parsed: ParsedFile, state: _Sheet, start: int) -> None:

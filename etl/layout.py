@@ -4,6 +4,7 @@ repeated headers, form rows, section headings, filled-in examples)."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from etl import normalize as nz
@@ -36,7 +37,17 @@ def unwrap(value: object) -> object:
 
 
 def filled(cells: list[object]) -> list[object]:
-    return [v for v in map(unwrap, cells) if not nz.is_blank(v)]
+    """The row's values that are not blank (nz.is_blank), merged copies unwrapped."""
+    out = []
+    for value in cells:
+        if type(value) is MergedCopy:
+            value = value.value
+        if value is None or (value.__class__ is str and not value.strip()):
+            continue
+        if value.__class__ is not str and nz.is_blank(value):
+            continue
+        out.append(value)
+    return out
 
 
 def header_cells(cells: list[object]) -> Header:
@@ -247,9 +258,9 @@ def is_total_row(cells: list[object], lead_end: int, total_labels: frozenset[str
     the first numeric column."""
     for cell in cells[:lead_end]:
         value = unwrap(cell)
-        if nz.is_total_label(value):
-            return True
-        if isinstance(value, str) and "計" in value and nz.match_key(value) in total_labels:
+        if not isinstance(value, str) or "計" not in value:
+            continue  # neither a total label nor a profile's total (both need 計)
+        if nz.is_total_label(value) or nz.match_key(value) in total_labels:
             return True
     return False
 
@@ -268,11 +279,15 @@ def is_footnote_row(values: list[object]) -> bool:
 
 def same_texts(cells: list[object], texts: dict[int, str]) -> int:
     """How many of `texts` (column → text) the row repeats in the same columns."""
-    return sum(
-        1
-        for index, text in texts.items()
-        if index < len(cells) and str(unwrap(cells[index]) or "").strip() == text
-    )
+    width, same = len(cells), 0
+    for index, text in texts.items():
+        if index < width:
+            value = cells[index]
+            if type(value) is MergedCopy:
+                value = value.value
+            if (value.strip() if value.__class__ is str else str(value or "").strip()) == text:
+                same += 1
+    return same
 
 
 def is_template_row(cells: list[object], used: set[int]) -> bool:
@@ -285,13 +300,12 @@ def is_template_row(cells: list[object], used: set[int]) -> bool:
 
 def is_example_row(values: list[object]) -> bool:
     """A filled-in example of the form: 記入例, （例）, 【入力例】 in one of its first cells."""
-    for value in values[:3]:
-        if (
-            isinstance(value, str)
-            and re.sub(r"[\s()（）【】\[\]<>＜＞]", "", value) in EXAMPLE_LABELS
-        ):
-            return True
-    return False
+    return any(isinstance(value, str) and _is_example_label(value) for value in values[:3])
+
+
+@functools.lru_cache(maxsize=nz.CACHED_TEXTS)
+def _is_example_label(text: str) -> bool:
+    return re.sub(r"[\s()（）【】\[\]<>＜＞]", "", text) in EXAMPLE_LABELS
 
 
 def is_section_heading(values: list[object]) -> bool:

@@ -244,7 +244,7 @@ class TextRows(Sequence):
         lines = (m.group() for m in LINE.finditer(
             self._text, self._starts[position], self._starts[position + 1]) if m.start() != m.end())  # fmt: skip
         cells = next(csv.reader(lines, delimiter=self._delimiter), [])
-        return position + 1, [_excel_text(c) for c in cells]
+        return position + 1, [_excel_text(c) if c[:2] == '="' else c for c in cells]
 
     def __getitem__(self, index):
         if isinstance(index, slice):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ import pandas as pd
 
 from core.vocabulary import PREF_NAME_BY_CODE
 from etl.errors import EtlError
-from etl.normalize import match_key
+from etl.normalize import CACHED_TEXTS, match_key
 
 PREF_CODE_BY_KEY = {match_key(n): c for c, n in PREF_NAME_BY_CODE.items()} | {
     match_key(re.sub(r"[都府県]$", "", n)): c for c, n in PREF_NAME_BY_CODE.items() if n != "北海道"
@@ -55,16 +56,17 @@ class Reference:
         return self._by_code.get(code)
 
     @staticmethod
-    def _candidates(pref_code: str, name: str) -> list[str]:
+    @functools.lru_cache(maxsize=CACHED_TEXTS)
+    def _candidates(pref_code: str, name: str) -> tuple[str, ...]:
         """The name as written, without its prefecture (only if it is this prefecture: 山形県金山町
         is never 福島県's 金山町) and without a 郡 name."""
         key = match_key(name)
         prefix = re.match(r"^(北海道|.{2,3}?[都府県])(?=.)", key)
         if prefix and PREF_CODE_BY_KEY.get(prefix.group(1)) is not None:
             if PREF_CODE_BY_KEY[prefix.group(1)] != pref_code:
-                return []
+                return ()
             key = key[prefix.end() :]
-        return [key, re.sub(r"^.+?郡(?=.+[町村]$)", "", key)]
+        return (key, re.sub(r"^.+?郡(?=.+[町村]$)", "", key))
 
     def code_for_name(self, pref_code: str, name: str) -> str | None:
         """Resolve a municipality name within one prefecture, tolerating 県名 and 郡名 prefixes
