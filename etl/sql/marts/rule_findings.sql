@@ -3,8 +3,8 @@
 -- count for nothing. Amount and rate limits compare integers exactly (grant * den > eligible *
 -- num), so 500,000 yen against a 500,000 yen cap passes and 500,001 does not.
 -- The build evaluates one kind of finding per statement (so DuckDB never holds the working
--- sets of all of them at once):
--- parts: rate_breaches, amount_breaches, year_breaches, window_breaches, cumulative_breaches, prior_breaches, same_year_advice, second_district_advice, repeated_advice, indirect_breaches
+-- sets of all of them at once); the year and window limits share one working set, so one part:
+-- parts: rate_breaches, amount_breaches, year_limits, cumulative_breaches, prior_breaches, same_year_advice, second_district_advice, repeated_advice, indirect_breaches
 with grants as (
     select * from grants where not is_withdrawn
 ),
@@ -74,7 +74,9 @@ district_years as (
         severity, title, source_ref, max_years,
         min(municipality_name) as municipality_name,
         min(district_name) as district_name,
-        string_agg(distinct program_name, '・' order by program_name) as program_name,
+        -- the distinct names in order, '・'-joined (string_agg(distinct … order by …), faster)
+        case when count(program_name) > 0
+            then array_to_string(list_sort(list_distinct(list(program_name))), '・') end as program_name,
         min(program) as program
     from covered
     where kind in ('max_years', 'window_years')
@@ -113,13 +115,22 @@ window_breaches as (
     where kind = 'window_years' and fiscal_year - first_fy + 1 > max_years
 ),
 
+-- Both year limits come from one working set (year_numbers): evaluated together.
+year_limits as (
+    select * from year_breaches
+    union all by name
+    select * from window_breaches
+),
+
 yearly as (
     select
         pref_code, fiscal_year, municipality_code, district_key, rule_order, rule_id, kind,
         severity, title, source_ref, cap_yen,
         min(municipality_name) as municipality_name,
         min(district_name) as district_name,
-        string_agg(distinct program_name, '・' order by program_name) as program_name,
+        -- the distinct names in order, '・'-joined (string_agg(distinct … order by …), faster)
+        case when count(program_name) > 0
+            then array_to_string(list_sort(list_distinct(list(program_name))), '・') end as program_name,
         min(program) as program,
         sum(grant_yen) as year_yen
     from covered
@@ -266,8 +277,7 @@ indirect_breaches as (
 findings as (  -- every breach and advice CTE (one part at a time); final picks the columns it shows
     select * from rate_breaches where in_part('rate_breaches')
     union all by name select * from amount_breaches where in_part('amount_breaches')
-    union all by name select * from year_breaches where in_part('year_breaches')
-    union all by name select * from window_breaches where in_part('window_breaches')
+    union all by name select * from year_limits where in_part('year_limits')
     union all by name select * from cumulative_breaches where in_part('cumulative_breaches')
     union all by name select * from prior_breaches where in_part('prior_breaches')
     union all by name select * from same_year_advice where in_part('same_year_advice')
