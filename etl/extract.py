@@ -146,14 +146,14 @@ class _Sheet:
         return {m.index for m in self.columns}
 
     @functools.cached_property
-    def numeric_names(self) -> list[str]:
-        """The numeric columns, in the sheet's order (a column mapped twice counts twice)."""
-        return [m.column.name for m in self.columns if m.column.parser in NUMERIC_PARSERS]
+    def numeric(self) -> list[MappedColumn]:
+        """The numeric columns (amounts, counts), in the sheet's order."""
+        return [m for m in self.columns if m.column.parser in NUMERIC_PARSERS]
 
     @functools.cached_property
     def lead_end(self) -> int:
         """Cells left of the first numeric column: where a row's labels (合計 …) are written."""
-        numeric = [m.index for m in self.columns if m.column.parser in NUMERIC_PARSERS]
+        numeric = [m.index for m in self.numeric]
         return min(numeric) if numeric else max(self.used, default=0) + 1
 
 
@@ -180,7 +180,8 @@ def _unlabelled_total(state: _Sheet, cells: list[object]) -> bool:
 
 
 def _count(state: _Sheet, record: dict) -> None:
-    for name in state.numeric_names:
+    for mapped in state.numeric:
+        name = mapped.column.name
         value = record.get(name)
         if isinstance(value, int):
             for sums in (state.sums_all, state.sums_since):
@@ -253,7 +254,7 @@ def _parse_value(parsed: ParsedFile, state: _Sheet, record: dict, mapped: Mapped
         and mapped.unit in ("円", "千円")
         and isinstance(value, str)
     ):
-        own = _own_yen_unit(value)
+        own = nz.stated_yen_unit(value)
         if own and own != mapped.unit:
             reason = f"{mapped.unit}の列ですが、このセルは{own}で書かれている（表示されている）ため{own}として読みました"
             parsed.warn(row, mapped.header, value, reason, state.sheet.name)
@@ -264,13 +265,6 @@ def _parse_value(parsed: ParsedFile, state: _Sheet, record: dict, mapped: Mapped
             parsed.explicit_bool.add(name)
     if record[name] is None and mapped.column.required and not mapped.column.blank_ok:
         parsed.problem(row, mapped.header, value, "必須項目が空です", state.sheet.name)
-
-
-@functools.lru_cache(maxsize=nz.CACHED_TEXTS)
-def _own_yen_unit(value: str) -> str | None:
-    """The unit an amount cell states itself (1,200千円 → 千円), if any."""
-    text = nz.SPACES.sub("", nz.nfkc(value))
-    return "千円" if text.endswith("千円") else "円" if text.endswith("円") else None
 
 
 def parse_rows(parsed: ParsedFile, state: _Sheet, start: int) -> None:

@@ -42,11 +42,8 @@ def filled(cells: list[object]) -> list[object]:
     for value in cells:
         if type(value) is MergedCopy:
             value = value.value
-        if value is None or (value.__class__ is str and not value.strip()):
-            continue
-        if value.__class__ is not str and nz.is_blank(value):
-            continue
-        out.append(value)
+        if value.strip() if value.__class__ is str else not nz.is_blank(value):
+            out.append(value)
     return out
 
 

@@ -171,11 +171,17 @@ def parse_int(value: object, *, minimum: int | None = 0) -> int | None:
     return result
 
 
+@functools.lru_cache(maxsize=CACHED_TEXTS)
+def stated_yen_unit(text: str) -> str | None:
+    """The unit an amount cell names itself (1,200千円 → 千円, ５００ 円 → 円), if any."""
+    key = SPACES.sub("", _nfkc_text(text))
+    return "千円" if key.endswith("千円") else "円" if key.endswith("円") else None
+
+
 def parse_amount_yen(value: object, unit: str) -> int | None:
     """An amount in yen from a cell in 円 or 千円: the header's unit, unless the cell names its own."""
     if isinstance(value, str):
-        text = SPACES.sub("", nfkc(value))
-        unit = "千円" if text.endswith("千円") else "円" if text.endswith("円") else unit
+        unit = stated_yen_unit(value) or unit
     number = parse_decimal(value)
     if number is None:
         return None

@@ -74,9 +74,7 @@ district_years as (
         severity, title, source_ref, max_years,
         min(municipality_name) as municipality_name,
         min(district_name) as district_name,
-        -- the distinct names in order, '・'-joined (string_agg(distinct … order by …), faster)
-        case when count(program_name) > 0
-            then array_to_string(list_sort(list_distinct(list(program_name))), '・') end as program_name,
+        distinct_joined(program_name) as program_name,
         min(program) as program
     from covered
     where kind in ('max_years', 'window_years')
@@ -128,9 +126,7 @@ yearly as (
         severity, title, source_ref, cap_yen,
         min(municipality_name) as municipality_name,
         min(district_name) as district_name,
-        -- the distinct names in order, '・'-joined (string_agg(distinct … order by …), faster)
-        case when count(program_name) > 0
-            then array_to_string(list_sort(list_distinct(list(program_name))), '・') end as program_name,
+        distinct_joined(program_name) as program_name,
         min(program) as program,
         sum(grant_yen) as year_yen
     from covered
