@@ -442,6 +442,11 @@ def is_total_label(value: object) -> bool:
     """True for the labels of total rows: 合計, 小計, 総計, 計, 県計, 南会津地方振興局計, 喜多方市 計 …"""
     if not isinstance(value, str) or "計" not in value:
         return False
+    return _is_total_text(value)
+
+
+@functools.lru_cache(maxsize=CACHED_TEXTS)  # 計画策定事業 and its like recur on every grant row
+def _is_total_text(value: str) -> bool:
     if re.fullmatch(r".+[\s\u3000]計", value.strip()):
         return True  # 「喜多方市 計」: a name, a space, 計
     text = SPACES.sub("", nfkc(value))

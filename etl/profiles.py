@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,17 +74,17 @@ class Profile:
     # endings of office names that may follow a bureau's name in a file (「県北地方振興局」 is 県北)
     bureau_suffixes: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property  # the profile is frozen: worked out once (checked on every grant)
     def cap_rule(self) -> Rule | None:
         """The district cap: the profile's (first) cumulative_cap rule, its only declaration."""
         return next((r for r in self.rules if r.kind == "cumulative_cap"), None)
 
-    @property
+    @functools.cached_property
     def district_cap_yen(self) -> int | None:
         rule = self.cap_rule
         return None if rule is None else int(rule.params["cap_yen"])
 
-    @property
+    @functools.cached_property
     def district_cap_programs(self) -> tuple[str, ...]:
         rule = self.cap_rule
         return () if rule is None else rule.programs

@@ -241,6 +241,10 @@ class TextRows(Sequence):
     def _row(self, position: int) -> tuple[int, list[object]]:
         if position in self._replaced:
             return self._replaced[position]
+        line = self._text[self._starts[position] : self._starts[position + 1]]
+        if '"' not in line:  # no quoting: one line, split as csv splits it
+            line = line.rstrip("\r\n")
+            return position + 1, line.split(self._delimiter) if line else []
         lines = (m.group() for m in LINE.finditer(
             self._text, self._starts[position], self._starts[position + 1]) if m.start() != m.end())  # fmt: skip
         cells = next(csv.reader(lines, delimiter=self._delimiter), [])
