@@ -227,7 +227,7 @@ def _parse_value(parsed: ParsedFile, state: _Sheet, record: dict, mapped: Mapped
         reason = (f"数式（{value}）の計算結果が保存されていません。"
                   "Excel で開いて保存し直すか、値として貼り付けてください")  # fmt: skip
         value = None
-    elif isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+    elif isinstance(value, str) and "#" in value and value.strip() in EXCEL_ERRORS:
         reason = f"セルが Excel のエラー値（{value.strip()}）です。数式の参照先を確かめてください"
     elif (
         isinstance(raw, MergedCopy)

@@ -157,15 +157,23 @@ def _whole(number: Decimal, value: object) -> Decimal:
     return number
 
 
+def _plain_digits(value: object) -> bool:
+    """A text of ASCII digits only, short enough for a 64-bit integer (the common number cell)."""
+    return isinstance(value, str) and len(value) <= 18 and value.isascii() and value.isdigit()
+
+
 def parse_int(value: object, *, minimum: int | None = 0) -> int | None:
     """A whole number from 1,234 / １２３４ / 12人; None when blank or unknown."""
-    number = parse_decimal(value)
-    if number is None:
-        return None
-    number = _whole(number, value)
-    if number != number.to_integral_value():
-        raise ValueError("整数ではありません")
-    result = int(number)
+    if _plain_digits(value):
+        result = int(value)  # 1234, the common cell: no need of the general reading
+    else:
+        number = parse_decimal(value)
+        if number is None:
+            return None
+        number = _whole(number, value)
+        if number != number.to_integral_value():
+            raise ValueError("整数ではありません")
+        result = int(number)
     if minimum is not None and result < minimum:
         raise ValueError(f"{minimum}未満の値は入力できません")
     return result
@@ -178,17 +186,21 @@ def stated_yen_unit(text: str) -> str | None:
     return "千円" if key.endswith("千円") else "円" if key.endswith("円") else None
 
 
+YEN_FACTORS = {"円": 1, "千円": 1000}
+
+
 def parse_amount_yen(value: object, unit: str) -> int | None:
     """An amount in yen from a cell in 円 or 千円: the header's unit, unless the cell names its own."""
+    if unit in YEN_FACTORS and _plain_digits(value):
+        return int(value) * YEN_FACTORS[unit]  # 1404000, the common cell: digits alone
     if isinstance(value, str):
         unit = stated_yen_unit(value) or unit
     number = parse_decimal(value)
     if number is None:
         return None
-    if unit == "千円":
-        number = number * 1000
-    elif unit != "円":
+    if unit not in YEN_FACTORS:
         raise ValueError(f"金額の単位「{unit}」は円・千円のどちらでもありません")
+    number = number * YEN_FACTORS[unit]
     number = _whole(number, value)
     if number != number.to_integral_value():
         raise ValueError("1円未満の端数があります")
