@@ -502,7 +502,7 @@ def _check_table(parsed: ParsedFile, ctx: Context) -> ParsedFile:
     keep = (*columns, "source_sheet")
     records = parsed.records
     for index, record in enumerate(records):  # in place: a large table is never held twice
-        records[index] = {c: record.get(c) for c in keep}
+        records[index] = dict(zip(keep, map(record.get, keep), strict=True))
     return parsed
 
 

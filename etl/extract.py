@@ -110,9 +110,9 @@ def _check_cells(parsed: ParsedFile, row: int, cells: list[object], header_names
     if (
         not CONTROL_CHARS.search(joined)
         and len(joined) <= MAX_CELL_CHARS
-        and len(texts) == sum(1 for c in cells if isinstance(c, str | MergedCopy))
+        and MergedCopy not in map(type, cells)
     ):
-        return  # the common case: one test for the whole row
+        return  # the common case (no merged copies): one test for the whole row
     for index, value in enumerate(cells):
         value = unwrap(value)
         if not isinstance(value, str):

@@ -264,7 +264,7 @@ def is_total_row(cells: list[object], lead_end: int, total_labels: frozenset[str
 
 def one_text(values: list[object]) -> bool:
     """The row's filled cells hold one text (a merged note or heading repeats it)."""
-    return bool(values) and isinstance(values[0], str) and all(v == values[0] for v in values)
+    return bool(values) and isinstance(values[0], str) and values.count(values[0]) == len(values)
 
 
 def is_footnote_row(values: list[object]) -> bool:
