@@ -167,11 +167,9 @@ def run_models(
             con.execute("set variable model_part = ?", [parts[0]])
         # schema and name are allow-listed identifiers (LAYERS, IDENTIFIER); the SQL is our file
         con.execute(f"create table {model.schema}.{model.name} as {model.sql}")  # noqa: S608
-        for part in parts[1:]:
+        for part in parts[1:]:  # same columns, same order
             con.execute("set variable model_part = ?", [part])
-            con.sql(model.sql).insert_into(
-                f"{model.schema}.{model.name}"
-            )  # same columns, same order
+            con.execute(f"insert into {model.schema}.{model.name} {model.sql}")  # noqa: S608
         if parts:
             con.execute("reset variable model_part")
 
