@@ -23,6 +23,8 @@ from etl.readers import RawSheet, UncachedFormula, UnreadableFile, read_workbook
 from etl.schemas import IDENTITY_COLUMNS, KINDS, Kind
 
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+KNOWN_TEXTS = 1 << 14  # distinct texts per column whose reading is remembered within a sheet
+_UNKNOWN = object()
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NUMERIC_PARSERS = ("amount", "int")
 EXCEL_ERRORS = {
@@ -140,6 +142,9 @@ class _Sheet:
     no_unit: set[str] = field(default_factory=set)  # amount headers without a unit anywhere
     sums_all: dict[str, int] = field(default_factory=dict)  # numeric column → sum of data rows
     sums_since: dict[str, int] = field(default_factory=dict)  # … since the last total row
+    # column index → text → the value it was read as, for texts read without a problem, warning
+    # or flag: a text seen again is not read again (each column holds at most KNOWN_TEXTS)
+    known: dict[int, dict[str, object]] = field(default_factory=dict)
 
     @functools.cached_property
     def used(self) -> set[int]:
@@ -262,9 +267,13 @@ def _parse_value(parsed: ParsedFile, state: _Sheet, record: dict, mapped: Mapped
         if nz.is_blank(value):
             record.setdefault("_blank", set()).add(name)
         elif nz.nfkc(value) not in nz.CHECK_MARKS:
-            parsed.explicit_bool.add(name)
+            parsed.explicit_bool.add(name)  # once is enough: the same text again adds nothing
     if record[name] is None and mapped.column.required and not mapped.column.blank_ok:
         parsed.problem(row, mapped.header, value, "必須項目が空です", state.sheet.name)
+    elif reason is None and name not in record.get("_blank", ()) and type(raw) is str:
+        known = state.known.setdefault(mapped.index, {})  # read cleanly: the text reads alike
+        if len(known) < KNOWN_TEXTS:
+            known[raw] = record[name]
 
 
 def parse_rows(parsed: ParsedFile, state: _Sheet, start: int) -> None:
@@ -286,8 +295,14 @@ def parse_rows(parsed: ParsedFile, state: _Sheet, start: int) -> None:
         record: dict[str, object] = {
             "source_file": parsed.name, "source_sheet": sheet.name, "source_row": row_number,
         }  # fmt: skip
+        known = state.known
         for mapped in state.columns:
             raw = cells[mapped.index] if mapped.index < len(cells) else None
+            if type(raw) is str:
+                value = known.get(mapped.index, {}).get(raw, _UNKNOWN)
+                if value is not _UNKNOWN:
+                    record[mapped.column.name] = value
+                    continue
             _parse_value(parsed, state, record, mapped, raw, row_number)
         if row_number in sheet.hidden_rows:
             state.skipped.setdefault("_hidden", []).append(row_number)
