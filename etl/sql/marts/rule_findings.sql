@@ -242,20 +242,29 @@ second_district_advice as (
     where district_number >= 2
 ),
 
+-- The grant of the year before in the same district, programme and rule (grants are unique per
+-- district, programme and year: data test grants__unique_key), its name compared without spaces.
 repeated_advice as (
     select
-        cur.*,
+        * exclude (name_key, previous_fy, previous_key),
         format('「{}」を2年度続けて実施しています。1年目を踏まえた発展・改善が望ましい（{}）',
-               cur.project_name, cur.source_ref) as message
-    from covered as cur
-    join covered as prev
-        on prev.pref_code = cur.pref_code and prev.municipality_code = cur.municipality_code
-        and prev.district_key = cur.district_key and prev.program = cur.program
-        and prev.rule_id = cur.rule_id and prev.rule_order = cur.rule_order
-        and prev.fiscal_year = cur.fiscal_year - 1
-        and regexp_replace(prev.project_name, '[\s\x{00a0}\x{3000}]', '', 'g')
-            = regexp_replace(cur.project_name, '[\s\x{00a0}\x{3000}]', '', 'g')
-    where cur.kind = 'repeated_content'
+               project_name, source_ref) as message
+    from (
+        select
+            *,
+            lag(fiscal_year) over same_grant as previous_fy,
+            lag(name_key) over same_grant as previous_key
+        from (
+            select *, regexp_replace(project_name, '[\s\x{00a0}\x{3000}]', '', 'g') as name_key
+            from covered
+            where kind = 'repeated_content'
+        )
+        window same_grant as (
+            partition by pref_code, municipality_code, district_key, program, rule_id, rule_order
+            order by fiscal_year
+        )
+    )
+    where previous_fy = fiscal_year - 1 and previous_key = name_key
 ),
 
 indirect_breaches as (
