@@ -323,8 +323,13 @@ PUBLISHED_TARGET_HORIZON = 20  # a published target may name a year this far ahe
 def bureau_key(text: str, profile: Profile) -> str:
     """'県北地方振興局' → '県北', '東部地域' → '東部': the profile's own office-name endings
     (`bureau_suffixes`) and its bureau label removed."""
+    return _bureau_key(text, (*profile.bureau_suffixes, profile.bureau_label))
+
+
+@functools.lru_cache(maxsize=4096)  # a bureau column repeats a few names on every row
+def _bureau_key(text: str, endings: tuple[str, ...]) -> str:
     key = nz.match_key(text)
-    endings = [nz.match_key(s) for s in (*profile.bureau_suffixes, profile.bureau_label) if s]
+    endings = [nz.match_key(s) for s in endings if s]
     for suffix in sorted(endings, key=len, reverse=True):
         if key.endswith(suffix) and len(key) > len(suffix):
             return key.removesuffix(suffix)

@@ -157,16 +157,21 @@ def _whole(number: Decimal, value: object) -> Decimal:
     return number
 
 
-def _plain_digits(value: object) -> bool:
-    """A text of ASCII digits only, short enough for a 64-bit integer (the common number cell)."""
-    return isinstance(value, str) and len(value) <= 18 and value.isascii() and value.isdigit()
+PLAIN_NUMBER = re.compile(r"[0-9]{1,18}|[0-9]{1,3}(?:,[0-9]{3}){1,5}")  # 1234000 or 1,234,000
+
+
+def _plain_number(value: object) -> int | None:
+    """The common number cell, 1234000 or 1,234,000 (ASCII digits, commas between thousands), as
+    an int; None for anything else, which the general reading takes."""
+    if isinstance(value, str) and PLAIN_NUMBER.fullmatch(value):
+        return int(value.replace(",", ""))
+    return None
 
 
 def parse_int(value: object, *, minimum: int | None = 0) -> int | None:
     """A whole number from 1,234 / １２３４ / 12人; None when blank or unknown."""
-    if _plain_digits(value):
-        result = int(value)  # 1234, the common cell: no need of the general reading
-    else:
+    result = _plain_number(value)  # 1234, the common cell: no need of the general reading
+    if result is None:
         number = parse_decimal(value)
         if number is None:
             return None
@@ -191,8 +196,9 @@ YEN_FACTORS = {"円": 1, "千円": 1000}
 
 def parse_amount_yen(value: object, unit: str) -> int | None:
     """An amount in yen from a cell in 円 or 千円: the header's unit, unless the cell names its own."""
-    if unit in YEN_FACTORS and _plain_digits(value):
-        return int(value) * YEN_FACTORS[unit]  # 1404000, the common cell: digits alone
+    plain = _plain_number(value) if unit in YEN_FACTORS else None
+    if plain is not None:
+        return plain * YEN_FACTORS[unit]  # 1,404,000, the common cell: a number alone
     if isinstance(value, str):
         unit = stated_yen_unit(value) or unit
     number = parse_decimal(value)

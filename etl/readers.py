@@ -237,10 +237,15 @@ class TextRows(Sequence):
         if '"' not in line:  # no quoting: one line, split as csv splits it
             line = line.rstrip("\r\n")
             return position + 1, line.split(self._delimiter) if line else []
-        lines = (m.group() for m in LINE.finditer(
-            self._text, self._starts[position], self._starts[position + 1]) if m.start() != m.end())  # fmt: skip
+        single = line.rstrip("\r\n")
+        if "\r" in single or "\n" in single:  # a quoted cell with line breaks: the lines as read
+            lines = (m.group() for m in LINE.finditer(line) if m.start() != m.end())
+        else:
+            lines = (line,)
         cells = next(csv.reader(lines, delimiter=self._delimiter), [])
-        return position + 1, [_excel_text(c) if c[:2] == '="' else c for c in cells]
+        if '="' in line:
+            cells = [_excel_text(c) if c[:2] == '="' else c for c in cells]
+        return position + 1, cells
 
     def __getitem__(self, index):
         if isinstance(index, slice):
