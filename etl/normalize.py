@@ -62,6 +62,7 @@ NUMBER_SUFFIXES = ("千円", "円", "人", "集落", "件", "名", "者", "か�
 
 CACHED_TEXTS = 1 << 16  # distinct cell texts remembered: names, codes and labels repeat a lot
 SPACES = re.compile(r"\s+")
+LINE_BREAK = re.compile(r"\s*\n\s*")  # a line break in a cell, with the spaces around it
 
 
 @functools.lru_cache(maxsize=CACHED_TEXTS)
@@ -87,7 +88,8 @@ def clean_text(value: object) -> str | None:
     if is_blank(value):
         return None
     text = str(value).replace("\u3000", " ").replace("\u00a0", " ").strip()
-    text = re.sub(r"\s*\n\s*", " ", text)
+    if "\n" in text:
+        text = LINE_BREAK.sub(" ", text)
     if nfkc(text) in UNKNOWN_MARKERS:
         return None
     return text
