@@ -208,7 +208,8 @@ def parse_amount_yen(value: object, unit: str) -> int | None:
         return None
     if unit not in YEN_FACTORS:
         raise ValueError(f"金額の単位「{unit}」は円・千円のどちらでもありません")
-    number = number * YEN_FACTORS[unit]
+    if YEN_FACTORS[unit] != 1:  # a Decimal product rounds to 28 digits: 円 is taken as written
+        number = number * YEN_FACTORS[unit]
     number = _whole(number, value)
     if number != number.to_integral_value():
         raise ValueError("1円未満の端数があります")

@@ -173,6 +173,9 @@ def test_parse_int_rejects(value, reason):
         ("450,000円", "円", 450_000),
         ("", "千円", None),
         ("-", "円", None),
+        ("1,234,000", "千円", 1_234_000_000),
+        ("12,345,678,901,234,567,890,123,456,789", "円", 12345678901234567890123456789),
+        ("1" * 30, "円", int("1" * 30)),  # kept exact, never rounded to 28 digits
     ],
 )
 def test_parse_amount_yen(value, unit, expected):
@@ -189,6 +192,7 @@ def test_parse_amount_yen(value, unit, expected):
         ("100", "万円", "単位「万円」"),
         ("100", "ドル", "単位「ドル」"),
         ("百円", "円", "数値として読めません"),
+        ("1.00000000000000000000000000001", "円", "1円未満の端数"),  # past Decimal's 28 digits
     ],
 )
 def test_parse_amount_yen_rejects(value, unit, reason):
