@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.styles.numbers import BUILTIN_FORMATS
+from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 from openpyxl.worksheet.cell_range import CellRange
@@ -116,6 +117,26 @@ def _merges(parser: WorkSheetParser) -> tuple[tuple[int, int, int, int], ...]:
     return tuple(out)
 
 
+def overlapping_merges(
+    merges: tuple[tuple[int, int, int, int], ...],
+) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]] | None:
+    """Two merged ranges (first row, first column, last row, last column) sharing a cell, if
+    any. Excel never writes them; which value such a cell shows is not defined."""
+    open_ranges: list[tuple[int, int, int, int]] = []
+    for merged in sorted(merges):
+        open_ranges = [r for r in open_ranges if r[2] >= merged[0]]  # still open at this row
+        for other in open_ranges:
+            if other[1] <= merged[3] and merged[1] <= other[3]:
+                return other, merged
+        open_ranges.append(merged)
+    return None
+
+
+def _ref(merged: tuple[int, int, int, int]) -> str:
+    first_row, first_col, last_row, last_col = merged
+    return f"{get_column_letter(first_col)}{first_row}:{get_column_letter(last_col)}{last_row}"
+
+
 def _read_sheet(path: Path, book, sheet, actions, budget: list[int]) -> RawSheet:
     rows: list[tuple[int, list[object]]] = []
     hidden: set[int] = set()
@@ -143,6 +164,14 @@ def _read_sheet(path: Path, book, sheet, actions, budget: list[int]) -> RawSheet
             reason = f"シートのデータが壊れています（{type(exc).__name__}: {exc}）"
             raise _refuse(path, reason, number + 1, sheet=sheet.title) from exc
         merges = _merges(parser)
+    overlap = overlapping_merges(merges)
+    if overlap:
+        first, second = overlap
+        reason = (
+            f"結合セルの範囲が重なっています（{_ref(first)} と {_ref(second)}）。どちらの値のセルか"
+            "決められないため読みません。Excel で開いて結合を直してから保存してください"
+        )
+        raise _refuse(path, reason, second[0], _ref(second), sheet=sheet.title)
     return RawSheet(sheet.title, _fill_gaps(rows), None, frozenset(hidden), merges)
 
 

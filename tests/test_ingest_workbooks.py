@@ -15,6 +15,7 @@ from core.settings import load_settings
 from etl.build import make_context
 from etl.checks import Context, parse_file
 from etl.extract import ParsedFile
+from etl.xlsx import overlapping_merges
 from tests.ingest_fixtures import workbook
 
 SETTINGS = load_settings({})
@@ -190,6 +191,38 @@ def test_vertically_merged_cells_are_filled_down(tmp_path, ctx):
         (2023, "07308"),
         (2023, "07301"),
     ]
+
+
+def test_overlapping_merged_ranges_are_refused(tmp_path, ctx):
+    """Excel never writes ranges that share a cell, but other tools may; which value the shared
+    cell shows is not defined, so the file is refused rather than read one way or the other."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(GRANT_HEADER)
+    sheet.append(grant())
+    sheet.append([None, None, "川俣町", "山木屋地区", "計画策定事業", 500000, 300000, "完了"])
+    sheet.append([None, None, "桑折町", "半田地区", "計画策定事業", 500000, 200000, "完了"])
+    sheet.merge_cells("B2:B3")
+    sheet.merge_cells("B3:B4")  # shares B3 with the first
+    book.save(tmp_path / "g.xlsx")
+    [parsed] = tables(tmp_path / "g.xlsx", ctx)
+    assert parsed.records == []
+    [problem] = parsed.problems
+    assert "結合セルの範囲が重なっています（B2:B3 と B3:B4）" in problem.reason
+    assert (problem.row, problem.column, problem.sheet) == (3, "B3:B4", "Sheet")
+
+
+@pytest.mark.parametrize(
+    ("merges", "expected"),
+    [
+        (((2, 1, 4, 1), (2, 2, 4, 2)), None),  # side by side
+        (((2, 1, 3, 1), (4, 1, 5, 1)), None),  # one under the other
+        (((2, 1, 3, 2), (3, 2, 4, 3)), ((2, 1, 3, 2), (3, 2, 4, 3))),  # a shared corner
+        (((5, 1, 5, 9), (1, 4, 9, 4)), ((1, 4, 9, 4), (5, 1, 5, 9))),  # a cross
+    ],
+)
+def test_overlapping_merges(merges, expected):
+    assert overlapping_merges(merges) == expected
 
 
 def test_an_amount_merged_over_several_rows_is_refused(tmp_path, ctx):
