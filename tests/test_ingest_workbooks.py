@@ -198,18 +198,20 @@ def test_overlapping_merged_ranges_are_refused(tmp_path, ctx):
     cell shows is not defined, so the file is refused rather than read one way or the other."""
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(GRANT_HEADER)
-    sheet.append(grant())
-    sheet.append([None, None, "川俣町", "山木屋地区", "計画策定事業", 500000, 300000, "完了"])
-    sheet.append([None, None, "桑折町", "半田地区", "計画策定事業", 500000, 200000, "完了"])
-    sheet.merge_cells("B2:B3")
-    sheet.merge_cells("B3:B4")  # shares B3 with the first
-    book.save(tmp_path / "g.xlsx")
-    [parsed] = tables(tmp_path / "g.xlsx", ctx)
+    sheet.title = "県北"
+    for row in [
+        SURVEY_HEADER,
+        *([2024, "07202", "会津若松市", f"拠点{n}", "湊"] for n in range(3)),
+    ]:
+        sheet.append(row)
+    for cells in ("E2:E3", "E3:E4"):  # both hold E3
+        sheet.merge_cells(cells)
+    book.save(tmp_path / "s.xlsx")
+    [parsed] = tables(tmp_path / "s.xlsx", ctx)
     assert parsed.records == []
     [problem] = parsed.problems
-    assert "結合セルの範囲が重なっています（B2:B3 と B3:B4）" in problem.reason
-    assert (problem.row, problem.column, problem.sheet) == (3, "B3:B4", "Sheet")
+    assert "結合セルの範囲が重なっています（E2:E3 と E3:E4）" in problem.reason
+    assert (problem.row, problem.column, problem.sheet) == (3, "E3:E4", "県北")
 
 
 @pytest.mark.parametrize(
