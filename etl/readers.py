@@ -234,10 +234,9 @@ class TextRows(Sequence):
         if position in self._replaced:
             return self._replaced[position]
         line = self._text[self._starts[position] : self._starts[position + 1]]
+        single = line.rstrip("\r\n")  # the row without its line ending
         if '"' not in line:  # no quoting: one line, split as csv splits it
-            line = line.rstrip("\r\n")
-            return position + 1, line.split(self._delimiter) if line else []
-        single = line.rstrip("\r\n")
+            return position + 1, single.split(self._delimiter) if single else []
         if "\r" in single or "\n" in single:  # a quoted cell with line breaks: the lines as read
             lines = (m.group() for m in LINE.finditer(line) if m.start() != m.end())
         else:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.styles.numbers import BUILTIN_FORMATS
-from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 from openpyxl.worksheet.cell_range import CellRange
@@ -133,8 +132,9 @@ def overlapping_merges(
 
 
 def _ref(merged: tuple[int, int, int, int]) -> str:
+    """B2:B3, as Excel names a range."""
     first_row, first_col, last_row, last_col = merged
-    return f"{get_column_letter(first_col)}{first_row}:{get_column_letter(last_col)}{last_row}"
+    return CellRange(min_col=first_col, min_row=first_row, max_col=last_col, max_row=last_row).coord
 
 
 def _read_sheet(path: Path, book, sheet, actions, budget: list[int]) -> RawSheet:
