@@ -172,6 +172,15 @@ def test_column_widths_fit_japanese_text(workbook):
     assert widths["地区名"] >= 2 * len("北倉窪地区")  # full-width characters count twice
 
 
+def test_worksheets_do_not_carry_their_temporary_files_time(pack, monkeypatch):
+    """openpyxl adds each worksheet from a temporary file; that file's time (to the second) must
+    not reach the zip, or two renders a second apart differ."""
+    first = render_xlsx(pack)
+    real = time.localtime
+    monkeypatch.setattr(time, "localtime", lambda seconds=None: real((seconds or 0) + 86_400))
+    assert render_xlsx(pack) == first
+
+
 def test_same_pack_gives_identical_bytes(pack, monkeypatch):
     first = render_xlsx(pack)
     later = time.time() + 3 * 86_400  # zip entries and core properties must not use the clock

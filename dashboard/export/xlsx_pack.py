@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import io
+import os
 import re
 import unicodedata
 import zipfile
@@ -211,6 +212,13 @@ class _FixedTimeZip(zipfile.ZipFile):
             info.external_attr = 0o600 << 16
             zinfo_or_arcname = info
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl writes each worksheet through a temporary file: its bytes go in under the
+        # same timestamp, not the file's modification time (which changes with the second)
+        with open(filename, "rb") as handle:
+            data = handle.read()
+        self.writestr(arcname or os.path.basename(filename), data, compress_type, compresslevel)
 
 
 def _save(workbook: Workbook, when: dt.datetime) -> bytes:
