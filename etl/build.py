@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from core.settings import Settings
 from etl import publish, warehouse
@@ -99,8 +98,10 @@ def _load_inputs(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], sampl
         files.append({"file": name, "sha256": "", "kind": None, "rows": 0, "dropped_rows": 0,
                       "encoding": None, "sheet": sheet, "header_row": None, "is_sample": False,
                       "status": "skipped", "note": reason})  # fmt: skip
-    warehouse.insert_frame(con, "load_files", pd.DataFrame.from_records(files))
-    warehouse.insert_frame(con, "parse_warnings", pd.DataFrame.from_records(warnings))
+    warehouse.insert_rows(con, "load_files", files, list(files[0]) if files else [])
+    warehouse.insert_rows(
+        con, "parse_warnings", warnings, ["file", "row", "column", "value", "message"]
+    )
     gc.collect()
 
 
@@ -112,12 +113,13 @@ def _insert_records(con: duckdb.DuckDBPyConnection, item: ParsedFile) -> int:
     Python records go once DuckDB holds them (a large input is never held as records and as a
     frame at once, nor beside DuckDB's working memory when the models run). The row count."""
     records, columns = item.records, OUTPUT_COLUMNS[item.kind]
+    extra = ("priority",) if item.kind == "published_counts" else ()
     for start in range(0, len(records), LOAD_CHUNK_ROWS):
-        frame = pd.DataFrame.from_records(records[start : start + LOAD_CHUNK_ROWS], columns=columns)
-        if item.kind == "published_counts":
-            frame = frame.assign(priority=0)
-        warehouse.insert_frame(con, LANDING_TABLE[item.kind], frame)
-        records[start : start + LOAD_CHUNK_ROWS] = [None] * len(frame)
+        chunk = records[start : start + LOAD_CHUNK_ROWS]
+        if item.kind == "published_counts":  # an input's counts rank below the reference's
+            chunk = [record | {"priority": 0} for record in chunk]
+        warehouse.insert_rows(con, LANDING_TABLE[item.kind], chunk, [*columns, *extra])
+        records[start : start + LOAD_CHUNK_ROWS] = [None] * len(chunk)
     item.records = []
     return len(records)
 
@@ -139,7 +141,7 @@ def _write_build(target: Path, prepared: Prepared, build_id: str, built_at: dt.d
     con = warehouse.connect_for_build(target)
     try:
         warehouse.create_landing(con)
-        warehouse.insert_frame(con, "build_meta", pd.DataFrame([meta]))
+        warehouse.insert_rows(con, "build_meta", [meta], list(meta))
         warehouse.load_reference(con, prepared.ctx.reference, prepared.ctx.profiles)
         _load_inputs(con, prepared.parsed, samples, prepared.skipped)
         warehouse.run_models(con, progress)

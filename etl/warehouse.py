@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from etl.profiles import Profile
 from etl.reference import Reference
@@ -94,13 +98,46 @@ def create_landing(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set search_path = 'main,staging'")
 
 
+# The Arrow types of the records the ETL writes (int, bool, str, None, a list of str, a date, a
+# time): a column read as anything else (a float, a mix of types) goes through pandas as before.
+ARROW_TYPES = ("int64", "bool", "string", "null", "list<item: string>", "list<item: null>",
+               "date32[day]", "timestamp[us]")  # fmt: skip
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict], columns: Sequence[str],
+    schema: str = "staging",
+) -> None:  # fmt: skip
+    """Insert records into an existing table by column name (the table's types win), through
+    Arrow columns: what `insert_frame` of a frame from the same records inserts, without building
+    a pandas frame (the cost of a national build's load) or importing pandas."""
+    if not rows:
+        return
+    import pyarrow as pa
+
+    arrays = []
+    for column in columns:
+        try:
+            array = pa.array([row.get(column) for row in rows])
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            array = None
+        if array is None or str(array.type) not in ARROW_TYPES:
+            return insert_frame(
+                con, table, pd.DataFrame.from_records(rows, columns=columns), schema
+            )
+        arrays.append(array)
+    insert_frame(con, table, pa.Table.from_arrays(arrays, names=list(columns)), schema)
+
+
 def insert_frame(
-    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, schema: str = "staging"
-) -> None:
-    """Insert a frame into an existing table by column name (the table's types win)."""
+    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame | pa.Table,
+    schema: str = "staging",
+) -> None:  # fmt: skip
+    """Insert a frame (pandas or Arrow) into an existing table by column name (the table's types
+    win)."""
     if not (IDENTIFIER.match(table) and schema in ("staging", "main")):
         raise ValueError(f"not a table name: {schema}.{table}")
-    if frame.empty:
+    if len(frame) == 0:
         return
     con.register("landing_frame", frame)
     try:
@@ -119,7 +156,7 @@ def load_reference(
     published["source_row"] = range(2, len(published) + 2)
     insert_frame(con, "raw_published", published)
     for table, records in reference_rows(profiles).items():
-        insert_frame(con, table, pd.DataFrame.from_records(records))
+        insert_rows(con, table, records, list(records[0]) if records else [])
 
 
 def reference_rows(profiles: dict[str, Profile]) -> dict[str, list[dict]]:
