@@ -16,7 +16,6 @@ import traceback
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from core import layout
 from core.settings import PROJECT_DIR, load_settings
@@ -130,6 +129,8 @@ def cmd_preview(args, settings) -> int:
 
 
 def warehouse_status(warehouse_dir: Path) -> dict | None:
+    import pandas as pd  # here only: a build does not need pandas (0.4 s of its start)
+
     path = layout.current_path(warehouse_dir)
     if path is None or not path.exists():
         return None

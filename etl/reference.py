@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import collections
+import csv
 import functools
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from core.vocabulary import PREF_NAME_BY_CODE
 from etl.errors import EtlError
 from etl.normalize import CACHED_TEXTS, match_key
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PREF_CODE_BY_KEY = {match_key(n): c for c, n in PREF_NAME_BY_CODE.items()} | {
     match_key(re.sub(r"[都府県]$", "", n)): c for c, n in PREF_NAME_BY_CODE.items() if n != "北海道"
@@ -28,14 +34,20 @@ def pref_code_of(name: object) -> str | None:
     return PREF_CODE_BY_KEY.get(match_key(name))
 
 
+MunicipalityRow = collections.namedtuple("MunicipalityRow", [*MUNICIPALITY_COLUMNS, "county"])
+
+
 @dataclass(frozen=True)
 class Reference:
-    municipalities: pd.DataFrame
-    published: pd.DataFrame
+    """The reference facts as rows (what a build reads: no pandas); `municipalities` and
+    `published` give the same as frames, for the commands that work with frames."""
+
+    municipality_rows: tuple[MunicipalityRow, ...]
+    published_rows: tuple[dict, ...]  # PUBLISHED_COLUMNS ("national" read as "00"), source_row
     variants: dict[str, str] | None = None  # old or variant character → the one it is read as
 
     def __post_init__(self) -> None:
-        by_code = {r.code: r for r in self.municipalities.itertuples(index=False)}
+        by_code = {r.code: r for r in self.municipality_rows}
         by_name = {(r.pref_code, match_key(r.name)): r.code for r in by_code.values()}
         folded: dict[tuple[str, str], set[str]] = {}
         for (pref, key), code in by_name.items():
@@ -46,6 +58,20 @@ class Reference:
         object.__setattr__(self, "_by_name", by_name)
         object.__setattr__(self, "_by_folded", by_folded)
         object.__setattr__(self, "pref_codes", frozenset(r.pref_code for r in by_code.values()))
+
+    @functools.cached_property
+    def municipalities(self) -> pd.DataFrame:
+        return _frame(
+            self.municipality_rows,
+            MunicipalityRow._fields,
+            {"rep_lat": "float64", "rep_lon": "float64"},
+        )
+
+    @functools.cached_property
+    def published(self) -> pd.DataFrame:
+        return _frame(
+            self.published_rows, PUBLISHED_COLUMNS, {"fiscal_year": "int64", "value": "Int64"}
+        )
 
     def fold(self, key: str) -> str:
         """A name with variant characters read as their usual form (飯館 → 飯舘 read alike)."""
@@ -88,16 +114,65 @@ class Reference:
         return not any(self._by_name.get((pref_code, c)) for c in candidates)
 
 
-def _read_csv(path: Path, columns: list[str], optional: set[str] = frozenset()) -> pd.DataFrame:
+def _frame(rows, columns, numbers: dict[str, str]) -> pd.DataFrame:
+    """Rows as a frame of text columns (a column with an empty cell holds None, as objects) and
+    the given number columns."""
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(list(rows), columns=list(columns)).astype(object)
+    for column in frame.columns:
+        if column in numbers:
+            frame[column] = frame[column].astype(numbers[column])
+        elif frame[column].notna().all():
+            frame[column] = frame[column].astype("str")
+        else:
+            frame[column] = frame[column].where(frame[column].notna(), None)
+    return frame
+
+
+def _read_csv(
+    path: Path, columns: list[str], optional: set[str] = frozenset()
+) -> list[tuple[int, dict]]:
+    """The rows of a reference CSV (UTF-8, a BOM allowed) as (line, {column: text}), an empty
+    cell as None. Blank lines are skipped; a row with more cells than the header is refused (its
+    values would belong to no column)."""
     if not path.exists():
         raise EtlError(f"参照データがありません: {path}")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    for column in optional - set(frame.columns):
-        frame[column] = ""
-    missing = set(columns) - set(frame.columns)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        lines = [
+            (reader.line_num, cells)
+            for cells in reader
+            if cells and not (len(cells) == 1 and cells[0] and not cells[0].strip())
+        ]
+    if not lines:
+        raise EtlError(f"{path.name}: 見出し行がありません（空のファイルです）")
+    header = lines[0][1]
+    position: dict[str, int] = {}
+    for index, name in enumerate(header):
+        position.setdefault(name, index)  # a repeated header name: its first column
+    missing = set(columns) - set(position) - set(optional)
     if missing:
         raise EtlError(f"{path.name}: 列がありません: {sorted(missing)}")
-    return frame[columns].replace({"": None})
+    rows = []
+    for line, cells in lines[1:]:
+        if len(cells) > len(header):
+            reason = f"見出しより多い{len(cells)}列があります（見出しは{len(header)}列）"
+            raise EtlError(f"{path.name} {line}行目: {reason}")
+        cells = cells + [""] * (len(header) - len(cells))
+        rows.append((line, {c: cells[position[c]] if c in position else "" for c in columns}))
+    return [(line, {c: text or None for c, text in row.items()}) for line, row in rows]
+
+
+def _number(path: Path, line: int, text: str | None, column: str, read: Callable) -> object:
+    """A number of a reference row (None when the cell is empty); a cell that is not one is an
+    error naming the file, the line, the column and the text."""
+    if text is None:
+        return None
+    try:
+        return read(text)
+    except ValueError:
+        raise EtlError(f"{path.name} {line}行目: {column} が数ではありません（{text!r}）") from None
 
 
 def municipality_files(reference_dir: Path) -> list[Path]:
@@ -109,52 +184,74 @@ def municipality_files(reference_dir: Path) -> list[Path]:
     ]
 
 
-def _municipalities(reference_dir: Path) -> pd.DataFrame:
-    frames = []
+def _municipalities(reference_dir: Path) -> list[MunicipalityRow]:
+    rows: list[MunicipalityRow] = []
     for path in municipality_files(reference_dir):
-        frame = _read_csv(path, MUNICIPALITY_COLUMNS + ["county"], optional={"county"})
-        bad = frame[~frame["code"].fillna("").str.fullmatch(r"\d{5}")]
-        if len(bad):
-            raise EtlError(f"{path.name}: 5桁でないコードがあります: {bad['code'].tolist()[:5]}")
-        frames.append(frame)
-    muni = pd.concat(frames, ignore_index=True)
-    twice = muni.loc[muni["code"].duplicated(), "code"].tolist()
+        listing = _read_csv(path, MUNICIPALITY_COLUMNS + ["county"], optional={"county"})
+        bad = [r["code"] for _, r in listing if not re.fullmatch(r"\d{5}", r["code"] or "")]
+        if bad:
+            raise EtlError(f"{path.name}: 5桁でないコードがあります: {bad[:5]}")
+        bad = [
+            r["kaso"] for _, r in listing if r["kaso"] is not None and r["kaso"] not in KASO_VALUES
+        ]
+        if bad:
+            raise EtlError(f"{path.name}: 過疎区分が不正です: {bad[:5]}")
+        for line, row in listing:
+            for column in ("rep_lat", "rep_lon"):
+                row[column] = _number(path, line, row[column], column, _coordinate)
+            rows.append(MunicipalityRow(**row))
+    seen: set[str] = set()
+    twice = [r.code for r in rows if r.code in seen or seen.add(r.code)]
     if twice:
         raise EtlError(
             f"市町村の参照データでコードが重複しています（二つのファイルに同じ市町村）: {twice[:5]}"
         )
-    return muni
+    return rows
+
+
+def _coordinate(text: str) -> float | None:
+    value = float(text)
+    return None if math.isnan(value) else value  # "nan" is an unknown point, as an empty cell
+
+
+def _published(path: Path) -> list[dict]:
+    """The published counts, each with the line it was read from (`source_row`)."""
+    rows = []
+    for line, row in _read_csv(path, PUBLISHED_COLUMNS):
+        if row["fiscal_year"] is None:
+            raise EtlError(f"{path.name} {line}行目: fiscal_year が空です")
+        rows.append(row | {
+            "scope": "00" if row["scope"] == "national" else row["scope"],
+            "fiscal_year": _number(path, line, row["fiscal_year"], "fiscal_year", int),
+            "value": _number(path, line, row["value"], "value", int),
+            "source_row": line,
+        })  # fmt: skip
+    bad = [
+        r["as_of"] for r in rows
+        if r["as_of"] is not None and not re.fullmatch(r"\d{4}-\d\d(-\d\d)?", r["as_of"])
+    ]  # fmt: skip
+    if bad:
+        raise EtlError(f"published_counts.csv: as_of は YYYY-MM(-DD) です: {bad[:5]}")
+    return rows
 
 
 def load_reference(reference_dir: Path) -> Reference:
     """Municipalities and published counts, checked on the way in."""
-    muni = _municipalities(reference_dir)
-    bad_kaso = muni[muni["kaso"].notna() & ~muni["kaso"].isin(KASO_VALUES)]
-    if len(bad_kaso):
-        raise EtlError(f"municipalities.csv: 過疎区分が不正です: {bad_kaso['kaso'].tolist()[:5]}")
-    muni["rep_lat"] = muni["rep_lat"].astype(float)
-    muni["rep_lon"] = muni["rep_lon"].astype(float)
-    published = _read_csv(reference_dir / "published_counts.csv", PUBLISHED_COLUMNS)
-    published["scope"] = published["scope"].map(lambda s: "00" if s == "national" else s)
-    published["fiscal_year"] = published["fiscal_year"].astype(int)
-    published["value"] = published["value"].astype("Int64")
-    bad_as_of = published[
-        published["as_of"].notna()
-        & ~published["as_of"].fillna("").str.fullmatch(r"\d{4}-\d\d(-\d\d)?")
-    ]
-    if len(bad_as_of):
-        raise EtlError(
-            f"published_counts.csv: as_of は YYYY-MM(-DD) です: {bad_as_of['as_of'].tolist()[:5]}"
-        )
-    return Reference(muni, published, _variants(reference_dir / "name_variants.csv"))
+    return Reference(
+        tuple(_municipalities(reference_dir)),
+        tuple(_published(reference_dir / "published_counts.csv")),
+        _variants(reference_dir / "name_variants.csv"),
+    )
 
 
 def _variants(path: Path) -> dict[str, str]:
     """The variant-character table (variant, canonical, note); none when the file is absent."""
     if not path.exists():
         return {}
-    frame = _read_csv(path, ["variant", "canonical", "note"])
-    bad = frame[(frame["variant"].str.len() != 1) | (frame["canonical"].str.len() != 1)]
-    if len(bad):
-        raise EtlError(f"{path.name}: 1文字ずつ書いてください: {bad['variant'].tolist()[:5]}")
-    return dict(zip(frame["variant"], frame["canonical"], strict=True))
+    rows = [row for _, row in _read_csv(path, ["variant", "canonical", "note"])]
+    bad = [
+        r["variant"] for r in rows if len(r["variant"] or "") != 1 or len(r["canonical"] or "") != 1
+    ]
+    if bad:
+        raise EtlError(f"{path.name}: 1文字ずつ書いてください: {bad[:5]}")
+    return {r["variant"]: r["canonical"] for r in rows}

@@ -284,7 +284,7 @@ def _readme(files: dict[str, str], grants, munis) -> str:
 
 def build_files() -> tuple[dict[str, bytes], list, dict]:
     reference = load_reference(PROJECT_DIR / "data" / "reference")
-    munis = {r.code: r for r in reference.municipalities.itertuples(index=False)}
+    munis = {r.code: r for r in reference.municipality_rows}
     rng = random.Random(sc.SEED)
     names = sc.Names(rng)
     f_hubs = sc.fukushima_hubs(munis, names, rng)
