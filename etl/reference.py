@@ -61,17 +61,13 @@ class Reference:
 
     @functools.cached_property
     def municipalities(self) -> pd.DataFrame:
-        return _frame(
-            self.municipality_rows,
-            MunicipalityRow._fields,
-            {"rep_lat": "float64", "rep_lon": "float64"},
-        )
+        rows = [row._asdict() for row in self.municipality_rows]
+        return _frame(rows, MunicipalityRow._fields, {"rep_lat": "float64", "rep_lon": "float64"})
 
     @functools.cached_property
     def published(self) -> pd.DataFrame:
-        return _frame(
-            self.published_rows, PUBLISHED_COLUMNS, {"fiscal_year": "int64", "value": "Int64"}
-        )
+        rows = list(self.published_rows)
+        return _frame(rows, PUBLISHED_COLUMNS, {"fiscal_year": "int64", "value": "Int64"})
 
     def fold(self, key: str) -> str:
         """A name with variant characters read as their usual form (飯館 → 飯舘 read alike)."""
@@ -114,19 +110,19 @@ class Reference:
         return not any(self._by_name.get((pref_code, c)) for c in candidates)
 
 
-def _frame(rows, columns, numbers: dict[str, str]) -> pd.DataFrame:
+def _frame(rows: list[dict], columns, numbers: dict[str, str]) -> pd.DataFrame:
     """Rows as a frame of text columns (a column with an empty cell holds None, as objects) and
-    the given number columns."""
+    the given number columns (made from the values themselves: an Int64 never passes a float)."""
     import pandas as pd
 
-    frame = pd.DataFrame.from_records(list(rows), columns=list(columns)).astype(object)
+    frame = pd.DataFrame({
+        column: pd.Series([row[column] for row in rows], dtype=object) for column in columns
+    })  # fmt: skip
     for column in frame.columns:
         if column in numbers:
             frame[column] = frame[column].astype(numbers[column])
         elif frame[column].notna().all():
             frame[column] = frame[column].astype("str")
-        else:
-            frame[column] = frame[column].where(frame[column].notna(), None)
     return frame
 
 
@@ -134,17 +130,21 @@ def _read_csv(
     path: Path, columns: list[str], optional: set[str] = frozenset()
 ) -> list[tuple[int, dict]]:
     """The rows of a reference CSV (UTF-8, a BOM allowed) as (line, {column: text}), an empty
-    cell as None. Blank lines are skipped; a row with more cells than the header is refused (its
-    values would belong to no column)."""
+    cell as None, `line` the line the row starts on. Blank lines (spaces and tabs at most) are
+    skipped; a row with more cells than the header, or a quote left open, is refused."""
     if not path.exists():
         raise EtlError(f"参照データがありません: {path}")
+    lines, end = [], 0
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        lines = [
-            (reader.line_num, cells)
-            for cells in reader
-            if cells and not (len(cells) == 1 and cells[0] and not cells[0].strip())
-        ]
+        reader = csv.reader(handle, strict=True)
+        try:
+            for cells in reader:
+                start, end = end + 1, reader.line_num
+                if cells and not (len(cells) == 1 and cells[0] and not cells[0].strip(" \t")):
+                    lines.append((start, cells))
+        except csv.Error as exc:  # a quote left open, or text after a closing quote
+            reason = f'CSV として読めません（{exc}。引用符 " の閉じ忘れはありませんか）'
+            raise EtlError(f"{path.name} {end + 1}行目: {reason}") from None
     if not lines:
         raise EtlError(f"{path.name}: 見出し行がありません（空のファイルです）")
     header = lines[0][1]
@@ -162,6 +162,15 @@ def _read_csv(
         cells = cells + [""] * (len(header) - len(cells))
         rows.append((line, {c: cells[position[c]] if c in position else "" for c in columns}))
     return [(line, {c: text or None for c, text in row.items()}) for line, row in rows]
+
+
+INTEGER = re.compile(r"-?[0-9]{1,18}")  # a year or a count, as written in the reference lists
+
+
+def _integer(text: str) -> int:
+    if not INTEGER.fullmatch(text):
+        raise ValueError(text)
+    return int(text)
 
 
 def _number(path: Path, line: int, text: str | None, column: str, read: Callable) -> object:
@@ -222,8 +231,8 @@ def _published(path: Path) -> list[dict]:
             raise EtlError(f"{path.name} {line}行目: fiscal_year が空です")
         rows.append(row | {
             "scope": "00" if row["scope"] == "national" else row["scope"],
-            "fiscal_year": _number(path, line, row["fiscal_year"], "fiscal_year", int),
-            "value": _number(path, line, row["value"], "value", int),
+            "fiscal_year": _number(path, line, row["fiscal_year"], "fiscal_year", _integer),
+            "value": _number(path, line, row["value"], "value", _integer),
             "source_row": line,
         })  # fmt: skip
     bad = [

@@ -79,6 +79,14 @@ def test_a_bom_blank_lines_quotes_and_short_rows_are_read(tmp_path):
          "published_counts.csv 2行目: value が数ではありません（'1,234'）"),
         (MUNICIPALITIES, PUBLISHED.replace(",2030,", ",,"),
          "published_counts.csv 3行目: fiscal_year が空です"),
+        (MUNICIPALITIES, PUBLISHED.replace(",2016,722,", ",2016, 722 ,"),
+         "published_counts.csv 2行目: value が数ではありません（' 722 '）"),
+        (MUNICIPALITIES, PUBLISHED.replace(",2016,722,", ",2016,７２２,"),
+         "published_counts.csv 2行目: value が数ではありません（'７２２'）"),
+        (MUNICIPALITIES, PUBLISHED.replace(",2030,", ",9223372036854775808,"),
+         "published_counts.csv 3行目: fiscal_year が数ではありません（'9223372036854775808'）"),
+        (MUNICIPALITIES, PUBLISHED.replace(",国土交通省", ',"国土交通省'),
+         "published_counts.csv 2行目: CSV として読めません（unexpected end of data。"),
         (MUNICIPALITIES, PUBLISHED.replace("2024-05", "R6.5"),
          "published_counts.csv: as_of は YYYY-MM(-DD) です: ['R6.5']"),
         ("", PUBLISHED, "municipalities.csv: 見出し行がありません（空のファイルです）"),
@@ -90,6 +98,27 @@ def test_a_list_that_cannot_be_read_right_is_refused(tmp_path, municipalities, p
     with pytest.raises(EtlError) as raised:
         load_reference(write(tmp_path, municipalities, published))
     assert message in str(raised.value)
+
+
+def test_a_row_is_named_by_the_line_it_starts_on(tmp_path):
+    """`source_row` of a published count is the line of the file where its row starts, blank
+    lines and cells over two lines included; every row of a file is read (an open quote, which
+    would swallow the rows after it, is refused above)."""
+    published = (
+        "\nscope,indicator,fiscal_year,value,kind,as_of,source\n"
+        '07,hubs_total,2020,48,actual,,"福島県\n過疎・中山間地域振興戦略"\n'
+        "\n"
+        "07,hubs_total,2030,60,target,,福島県\n"
+    )
+    rows = load_reference(write(tmp_path, published=published)).published_rows
+    assert [(r["fiscal_year"], r["source_row"]) for r in rows] == [(2020, 3), (2030, 6)]
+    assert rows[0]["source"] == "福島県\n過疎・中山間地域振興戦略"
+
+
+def test_a_large_count_beside_an_unknown_one_stays_exact(tmp_path):
+    published = PUBLISHED.replace(",2016,722,", ",2016,9007199254740993,").replace(",60,", ",,")
+    reference = load_reference(write(tmp_path, published=published))
+    assert reference.published["value"].tolist()[0] == 9007199254740993  # not via a float
 
 
 def test_a_nan_coordinate_is_unknown(tmp_path):
