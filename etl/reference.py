@@ -145,6 +145,9 @@ def _read_csv(
         except csv.Error as exc:  # a quote left open, or text after a closing quote
             reason = f'CSV として読めません（{exc}。引用符 " の閉じ忘れはありませんか）'
             raise EtlError(f"{path.name} {end + 1}行目: {reason}") from None
+        except UnicodeDecodeError:
+            reason = "UTF-8 として読めません（Shift_JIS などで保存されていませんか）。UTF-8 で保存し直してください"
+            raise EtlError(f"{path.name}: {reason}") from None
     if not lines:
         raise EtlError(f"{path.name}: 見出し行がありません（空のファイルです）")
     header = lines[0][1]

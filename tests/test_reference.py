@@ -127,6 +127,13 @@ def test_a_nan_coordinate_is_unknown(tmp_path):
     assert math.isnan(reference.municipalities.loc[1, "rep_lon"])
 
 
+def test_a_list_not_in_utf8_is_refused(tmp_path):
+    write(tmp_path)
+    (tmp_path / "municipalities.csv").write_bytes(MUNICIPALITIES.encode("cp932"))
+    with pytest.raises(EtlError, match="municipalities.csv: UTF-8 として読めません"):
+        load_reference(tmp_path)
+
+
 def test_variant_characters(tmp_path):
     folder = write(tmp_path, variants="variant,canonical,note\n館,舘,飯舘村\n")
     assert load_reference(folder).variants == {"館": "舘"}
