@@ -19,8 +19,9 @@ def parser() -> argparse.ArgumentParser:
     )
     etl.add_argument(
         "--only",
-        choices=("large",),
-        help="large: only the large-file row (300,000 grant rows in one CSV); --runs builds",
+        choices=("large", "sample"),
+        help="large: only the large-file row (300,000 grant rows in one CSV); sample: only the "
+        "embedded sample beside Python's start-up; --runs builds",
     )
     pages = sub.add_parser(
         "pages", help="server-side page run times (cold/warm) and map figure size"

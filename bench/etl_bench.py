@@ -7,7 +7,8 @@ interleaved run, and how the build grows with the grant file.
 
 Each run is its own process (wall time includes interpreter start-up; peak RSS from wait4). The
 three are interleaved (project, naive, floor, project, …) so that a busy machine slows all alike.
-`--only large` times one 300,000-row grant file alone."""
+`--only large` times one 300,000-row grant file alone; `--only sample` the embedded sample (a
+prefecture's size, where fixed costs such as imports weigh most) beside Python's start-up."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench.national import GRANT_ROWS, LARGE_PREAMBLE_LINES, generate, generate_large_grants
-from core.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR, load_settings
 from etl.cli import build_command
 
 NAIVE = """
@@ -135,10 +136,38 @@ def measure_large(runs: int) -> None:
           f"median {seconds:.2f} s, peak RSS {peak:.0f} MiB (target < 1024 MiB)")  # fmt: skip
 
 
+STARTUP = "import duckdb"  # what any build pays before reading a file: the interpreter and DuckDB
+
+
+def measure_sample(runs: int) -> None:
+    """The embedded sample (福島県 and 鳥取県, workbooks and CSVs: a prefecture's size), what
+    `make warehouse` builds, beside a process that only starts Python and imports DuckDB."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KYOTEN_")}
+    sample = load_settings(env).sample_dir
+    with tempfile.TemporaryDirectory() as tmp:
+        results = {"sample": [], "startup": []}
+        for n in range(runs):  # interleaved
+            command = build_command(sample, warehouse=Path(tmp) / f"wh{n}", quiet=True)
+            results["sample"].append(timed(command, env))
+            results["startup"].append(timed([sys.executable, "-c", STARTUP], env))
+    (seconds, _), (startup, _) = (
+        (statistics.median(t for t, _ in rows), max(m for _, m in rows))
+        for rows in results.values()
+    )
+    peak = max(m for _, m in results["sample"])
+    print(f"\nsample ({sample.name}: what `make warehouse` builds, median of {runs}): {seconds:.2f} s, "
+          f"peak RSS {peak:.0f} MiB; python -c '{STARTUP}': {startup:.2f} s "
+          f"(build × start-up {seconds / startup:.1f})")  # fmt: skip
+
+
 def run(args) -> None:
     if args.only == "large":
         measure_large(args.runs)
         return
+    if args.only == "sample":
+        measure_sample(args.runs)
+        return
     side_by_side(args.runs)
+    measure_sample(args.runs)
     curve([int(s) for s in args.scales.split(",") if s])
     measure_large(max(1, args.runs // 2))
