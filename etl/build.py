@@ -98,7 +98,7 @@ def _load_inputs(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], sampl
         files.append({"file": name, "sha256": "", "kind": None, "rows": 0, "dropped_rows": 0,
                       "encoding": None, "sheet": sheet, "header_row": None, "is_sample": False,
                       "status": "skipped", "note": reason})  # fmt: skip
-    warehouse.insert_rows(con, "load_files", files, list(files[0]) if files else [])
+    warehouse.insert_rows(con, "load_files", files)
     warehouse.insert_rows(
         con, "parse_warnings", warnings, ["file", "row", "column", "value", "message"]
     )
@@ -141,7 +141,7 @@ def _write_build(target: Path, prepared: Prepared, build_id: str, built_at: dt.d
     con = warehouse.connect_for_build(target)
     try:
         warehouse.create_landing(con)
-        warehouse.insert_rows(con, "build_meta", [meta], list(meta))
+        warehouse.insert_rows(con, "build_meta", [meta])
         warehouse.load_reference(con, prepared.ctx.reference, prepared.ctx.profiles)
         _load_inputs(con, prepared.parsed, samples, prepared.skipped)
         warehouse.run_models(con, progress)

@@ -99,10 +99,11 @@ def create_landing(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def insert_rows(
-    con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict], columns: Sequence[str],
-    schema: str = "staging",
+    con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict],
+    columns: Sequence[str] | None = None, schema: str = "staging",
 ) -> None:  # fmt: skip
-    """Insert records into an existing table by column name (the table's types win). Each column
+    """Insert records into an existing table by column name (the table's types win); `columns`
+    defaults to the first record's keys. Each column
     goes to DuckDB as an array of the Python values, which DuckDB reads the way it reads a pandas
     frame's column of objects: an int stays exact (a frame holds ints beside a NULL as floats),
     None and NaN are NULL. No frame is built, and a build never imports pandas (0.4 s)."""
@@ -110,6 +111,7 @@ def insert_rows(
         return _insert(con, table, None, schema)
     import numpy as np
 
+    columns = list(rows[0]) if columns is None else columns
     arrays = {
         column: np.fromiter((row.get(column) for row in rows), dtype=object, count=len(rows))
         for column in columns
@@ -151,7 +153,7 @@ def load_reference(
     columns = ["pref_code", *PUBLISHED_COLUMNS[1:], "source_file", "source_row", "priority"]
     insert_rows(con, "raw_published", published, columns)
     for table, records in reference_rows(profiles).items():
-        insert_rows(con, table, records, list(records[0]) if records else [])
+        insert_rows(con, table, records)
 
 
 def reference_rows(profiles: dict[str, Profile]) -> dict[str, list[dict]]:
