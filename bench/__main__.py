@@ -29,6 +29,11 @@ def parser() -> argparse.ArgumentParser:
     pages.add_argument("--runs", type=int, default=3)
     pages.add_argument("--app", help="the app to measure (default: app.py)")
     pages.add_argument("--pages", help="comma-separated pages, e.g. overview,hubs (default: all)")
+    pages.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also where each page's warm rerun spends its time (py-spy, from requirements-dev)",
+    )
     maps = sub.add_parser(
         "map", help="map figure sizes with all 47 prefectures loaded from a national file"
     )

@@ -9,9 +9,14 @@ as a browser tab asks for them, beside an empty page served the same way: what a
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import os
+import re
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -117,6 +122,85 @@ def time_pages(params: dict[str, str], runs: int) -> dict[str, tuple[float, floa
     return results
 
 
+SHARES = (  # where a warm rerun's time goes, as `_classify` sorts a sampled stack
+    "the pages' own code", "st.cache_* lookups", "st.plotly_chart", "other Streamlit elements",
+    "Streamlit's run", "AppTest compiles the scripts",
+)  # fmt: skip
+OWN_FRAME = re.compile(
+    r"\((app\.py|pages/|dashboard/|core/)"
+)  # py-spy names project files relatively
+CHILD = """
+import sys
+from pathlib import Path
+from bench import pages_bench
+pages_bench.quiet_streamlit()
+pages_bench.APP = Path(sys.argv[3])
+at, _ = pages_bench._page_run(sys.argv[1], {})
+for _ in range(int(sys.argv[2])):
+    at.run()
+"""
+
+
+def _classify(frames: list[str]) -> str | None:
+    """One stack py-spy sampled (outermost first) as one of SHARES; None outside a warm rerun."""
+    stack = ";".join(frames)
+    if "_run_script" not in stack:
+        return None  # another thread, or the process starting
+    if "_find_and_load" in stack or "_handle_cache_miss" in stack:
+        return None  # the first run (imports, queries): cold, not a warm rerun
+    if "get_bytecode" in stack or "get_page_script_byte_code" in stack:
+        return SHARES[5]  # a server compiles each script once; AppTest does on every run
+    own = [i for i, frame in enumerate(frames) if OWN_FRAME.search(frame)]
+    if not own:
+        return SHARES[4]
+    below = ";".join(frames[own[-1] + 1 :])
+    if "streamlit/runtime/caching" in below:
+        return SHARES[1]
+    if "streamlit/elements/plotly_chart" in below:
+        return SHARES[2]
+    if "streamlit/" in below:
+        return SHARES[3]
+    return SHARES[0]  # and the pandas it calls
+
+
+def breakdown(page: str, runs: int) -> dict[str, float] | None:
+    """Shares of a page's warm reruns (AppTest, in a child process that py-spy samples from
+    outside, so nothing in the process is slowed); None without py-spy (requirements-dev)."""
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    if spy is None:
+        return None
+    counts: collections.Counter[str] = collections.Counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.txt"
+        command = [spy, "record", "--rate", "500", "--format", "raw", "--output", str(raw), "--",
+                   sys.executable, "-c", CHILD, page, str(runs), str(APP)]  # fmt: skip
+        done = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True)
+        if done.returncode != 0 or not raw.exists():
+            print(f"  (py-spy could not sample {page}: {done.stderr.strip()[-300:]})")
+            return None
+        for line in raw.read_text(encoding="utf-8").splitlines():
+            stack, _, count = line.rpartition(" ")
+            share = _classify(stack.split(";"))
+            if share is not None:
+                counts[share] += int(count)
+    total = sum(counts.values()) or 1
+    return {share: counts[share] / total for share in SHARES}
+
+
+def report_breakdown(timings: dict[str, tuple[float, float]], empty: float, runs: int) -> None:
+    print("  where a warm rerun's time goes (py-spy, 500 samples/s of the script thread); "
+          "'without the pages' code': the rerun less the pages' code and cache lookups, "
+          "× the empty page")  # fmt: skip
+    for page, (_, warm) in timings.items():
+        shares = breakdown(page, runs)
+        if shares is None:
+            print("  (no py-spy: pip install -r requirements-dev.txt)")
+            return
+        rest = 1 - shares[SHARES[0]] - shares[SHARES[1]]
+        print(f"  {page}: " + ", ".join(f"{s} {shares[s]:.0%}" for s in SHARES)
+              + f"; without the pages' code {warm * rest / empty:.1f} ×")  # fmt: skip
+
+
 def map_size(settings, profile: str, boundaries_dir: Path) -> dict[str, int]:
     from dashboard.db import Warehouse
     from dashboard.filters import Filters, build_profile_options
@@ -146,6 +230,7 @@ def report(
 
 
 SERVER_RERUNS = 12
+BREAKDOWN_RERUNS = 150  # warm reruns py-spy watches per page
 
 
 async def _warm_over_websocket(url: str, pages: dict[str, str], query: str) -> dict[str, float]:
@@ -226,13 +311,11 @@ def run(args) -> None:
             "KYOTEN_BOUNDARIES_DIR": str(sample.boundaries_dir),
         }
         with environment(env):
-            report(
-                "sample warehouse (福島県)",
-                time_pages({}, args.runs),
-                map_size(sample, "fukushima", sample.boundaries_dir),
-                note,
-                empty,
-            )
+            timings = time_pages({}, args.runs)
+            sizes = map_size(sample, "fukushima", sample.boundaries_dir)
+            report("sample warehouse (福島県)", timings, sizes, note, empty)
+            if args.breakdown:
+                report_breakdown(timings, empty, BREAKDOWN_RERUNS)
         report_server(*time_server(env, "profile=fukushima"), "sample warehouse (福島県)")
         paths = generate(root / "national")
         national_env = {"KYOTEN_REFERENCE_DIR": str(paths["reference"]), "KYOTEN_PROFILES_DIR": str(paths["profiles"]),
@@ -247,8 +330,11 @@ def run(args) -> None:
                 "KYOTEN_BOUNDARIES_DIR": str(root / "none"),
             }
             with environment(env):
+                timings = time_pages({}, args.runs)
                 report("national-scale warehouse (1,741 municipalities, 47 profiles; profile p07)",
-                       time_pages({}, args.runs), map_size(national, "p07", root / "none"), "(points)", empty)  # fmt: skip
+                       timings, map_size(national, "p07", root / "none"), "(points)", empty)  # fmt: skip
+                if args.breakdown:
+                    report_breakdown(timings, empty, BREAKDOWN_RERUNS)
                 report_server(
                     *time_server(env, "profile=p07"), "national-scale warehouse (profile p07)"
                 )
