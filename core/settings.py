@@ -7,6 +7,7 @@ lists them all (a test checks that). Secrets never live here: they go in
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -111,7 +112,14 @@ def _resolve(value: str) -> Path:
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Settings from the environment (or `env`), falling back to the documented defaults."""
     env = os.environ if env is None else env
-    raw = {name: env.get(s.env, s.default) for name, s in SETTINGS.items()}
+    return _settings(tuple(env.get(s.env, s.default) for s in SETTINGS.values()))
+
+
+@functools.lru_cache(maxsize=64)
+def _settings(texts: tuple[str, ...]) -> Settings:
+    """The Settings of these texts (in SETTINGS's order), made once: a page asks for them a dozen
+    times a rerun, and they are frozen. A text that is not a valid value raises every time."""
+    raw = dict(zip(SETTINGS, texts, strict=True))
     values: dict[str, object] = {}
     for f in fields(Settings):
         value = raw[f.name]

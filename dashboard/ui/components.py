@@ -10,11 +10,14 @@ import json
 import math
 import threading
 import weakref
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.basedatatypes import BaseFigure
 
 from dashboard.charts import describe
 from dashboard.export.xlsx_pack import view_workbook
@@ -45,6 +48,45 @@ PLOTLY_CONFIG = {
     "locale": "ja",
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
+
+
+T = TypeVar("T")
+
+
+class PerObject:
+    """A value derived from an object the views share by every rerun (figures and tables cached
+    per build and filters), made once per object: keyed by id, checked against a weak reference
+    (an id can be reused once its object is gone), forgotten with its object, at most the last
+    `kept` remembered."""
+
+    def __init__(self, kept: int = 256):
+        self._kept = kept
+        self._known: collections.OrderedDict[int, tuple[weakref.ref, object]] = (
+            collections.OrderedDict()
+        )
+        # Sessions rerun in threads of one process. Reentrant: the garbage collector may run a
+        # forget callback in a thread that already holds the lock.
+        self._lock = threading.RLock()
+
+    def _forget(self, key: int, ref: weakref.ref) -> None:
+        with self._lock:
+            known = self._known.get(key)
+            if known is not None and known[0] is ref:
+                del self._known[key]
+
+    def get(self, source: object, make: Callable[[object], T]) -> T:
+        with self._lock:
+            known = self._known.get(id(source))
+            if known is not None and known[0]() is source:
+                self._known.move_to_end(id(source))
+                return known[1]
+        value = make(source)
+        with self._lock:
+            key = id(source)
+            self._known[key] = (weakref.ref(source, lambda ref: self._forget(key, ref)), value)
+            while len(self._known) > self._kept:
+                self._known.popitem(last=False)
+        return value
 
 
 @functools.cache
@@ -101,10 +143,19 @@ def table_block(table: pd.DataFrame, stem: str, filters: Filters, key: str, labe
     count with unknown rows reads 「45（ほか不明4）」; the CSV and Excel files keep both numbers."""
     st.session_state.setdefault("_page_tables", []).append(Table(stem[:31], stem, table))
     with st.expander(label, expanded=expanded):
-        shown = _one_type_per_column(unknowns_as_text(table))
+        shown, formats = _SHOWN.get(table, _shown)
         st.dataframe(shown, hide_index=True, width="stretch", placeholder=NO_DATA,
-                     column_config=number_formats(shown))  # fmt: skip
+                     column_config=formats)  # fmt: skip
         download_csv(table, stem, filters, key)
+
+
+def _shown(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
+    """The table as the screen shows it, with its number formats (Streamlit only reads both)."""
+    shown = _one_type_per_column(unknowns_as_text(table))
+    return shown, number_formats(shown)
+
+
+_SHOWN = PerObject()  # _shown(table): a table on screen
 
 
 def _one_type_per_column(table: pd.DataFrame) -> pd.DataFrame:
@@ -136,25 +187,23 @@ LABEL_SCRIPT = (
 )
 
 
-_SUMMARIES: collections.OrderedDict[int, tuple[weakref.ref, str]] = collections.OrderedDict()
-SUMMARIES_KEPT = 256
-_SUMMARIES_LOCK = threading.Lock()  # sessions rerun in threads of one process
+_SUMMARIES = PerObject()  # describe(figure): the chart's values in words
 
 
-def _summary_of(figure: go.Figure) -> str:
-    """describe(figure), once per figure object: the views' figures are shared by every rerun
-    (cached per build and filters), so their words are too."""
-    with _SUMMARIES_LOCK:
-        known = _SUMMARIES.get(id(figure))
-        if known is not None and known[0]() is figure:
-            _SUMMARIES.move_to_end(id(figure))
-            return known[1]
-    text = describe(figure)
-    with _SUMMARIES_LOCK:
-        _SUMMARIES[id(figure)] = (weakref.ref(figure), text)
-        while len(_SUMMARIES) > SUMMARIES_KEPT:
-            _SUMMARIES.popitem(last=False)
-    return text
+class FrozenFigure(BaseFigure):
+    """A figure as `st.plotly_chart` reads it: the figure's `to_dict()`, made once. Streamlit asks
+    a figure for nothing but `to_dict()`, which copies every trace and encodes its arrays (most
+    of what a chart cost a rerun); a view's figures never change once built, so the dict is
+    shared by every rerun and session (Streamlit only serialises it)."""
+
+    def __init__(self, figure: go.Figure):  # not BaseFigure's: nothing here is validated again
+        self._spec = figure.to_dict()
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+_FROZEN = PerObject()  # FrozenFigure(figure): what st.plotly_chart is given
 
 
 def chart(
@@ -162,12 +211,13 @@ def chart(
 ) -> None:
     """A chart people can use without seeing it: a figure with an accessible name (role figure),
     its source caption and its values in words (the table and CSV follow in `chart_block`)."""
-    text = _summary_of(figure) if summary is None else summary
+    text = _SUMMARIES.get(figure, describe) if summary is None else summary
     if len(text) > SUMMARY_CHARS:
         text = text[:SUMMARY_CHARS].rsplit("、", 1)[0] + "…（すべての値は「表を見る」に）"
     box = f"chart_{key}"
     with st.container(key=box):
-        st.plotly_chart(figure, key=f"plot_{key}", config=PLOTLY_CONFIG, width="stretch")
+        shown = _FROZEN.get(figure, FrozenFigure)
+        st.plotly_chart(shown, key=f"plot_{key}", config=PLOTLY_CONFIG, width="stretch")
         if caption:
             st.caption(md_escape(caption))
         if text:  # on screen for people who cannot see the chart; paper shows the chart itself
