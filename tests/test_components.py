@@ -7,6 +7,7 @@ import gc
 import json
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ui.components import FrozenFigure, PerObject
@@ -68,3 +69,41 @@ def test_per_object_values_are_made_once_and_forgotten_with_their_object():
     assert [memo.get(t, size) for t in tables] == [0, 1, 2]
     assert len(memo._known) == 2  # at most `kept`
     assert memo.get(tables[0], size) == 0 and len(made) == 6  # the oldest was let go
+
+
+def _tables(odd: bool) -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from dashboard.filters import Filters
+    from dashboard.formatting import RMO_COLUMN, RMO_UNKNOWN_COLUMN, unknowns_as_text
+    from dashboard.ui.components import _one_type_per_column, number_formats, table_block
+
+    table = pd.DataFrame({
+        "振興局": ["県北", "会津", None],
+        "拠点数": [12, 3, 0],
+        RMO_COLUMN: [10, 2, None],
+        RMO_UNKNOWN_COLUMN: [1, 0, None],
+        "補助金額（円）": pd.array([1_500_000, None, 0], dtype="Int64"),
+        "割合": [0.5, float("nan"), 1.0],
+        # a type Arrow refuses (complex): left to Streamlit, which shows it as text
+        "位相": [1 + 2j, 0j, 1j] if odd else [1.0, 0.0, 2.0],
+        "区分": [1, "なし", None],  # numbers and words in one column
+    })  # fmt: skip
+    table_block(table, "表", Filters("fukushima", 2020, 2024, ()), "t", expanded=True)
+    shown = _one_type_per_column(unknowns_as_text(table))  # what Streamlit was given before
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="データなし",
+                 column_config=number_formats(shown))  # fmt: skip
+
+
+@pytest.mark.parametrize("odd", [False, True])
+def test_a_table_sends_the_same_arrow_data_as_its_frame(odd):
+    at = AppTest.from_function(_tables, args=(odd,), default_timeout=30)
+    for _ in range(2):  # the second run reads the Arrow table the first one made
+        at.run()
+        assert not at.exception, at.exception
+        ours, theirs = at.dataframe
+        assert ours.proto.arrow_data.data == theirs.proto.arrow_data.data
+        assert ours.proto.columns == theirs.proto.columns
+        pd.testing.assert_frame_equal(ours.value, theirs.value)
+        assert list(ours.value.columns)[2] == "うち地域運営組織あり（拠点）"

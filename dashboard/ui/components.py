@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 from plotly.basedatatypes import BaseFigure
 
@@ -149,10 +150,16 @@ def table_block(table: pd.DataFrame, stem: str, filters: Filters, key: str, labe
         download_csv(table, stem, filters, key)
 
 
-def _shown(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
-    """The table as the screen shows it, with its number formats (Streamlit only reads both)."""
+def _shown(table: pd.DataFrame) -> tuple[pd.DataFrame | pa.Table, dict[str, object]]:
+    """The table as the screen shows it, with its number formats (Streamlit only reads both),
+    as the Arrow table `st.dataframe` would convert it to on every rerun (the same call: one type
+    per column, the index as metadata); a frame Arrow refuses is left to Streamlit's fixes."""
     shown = _one_type_per_column(unknowns_as_text(table))
-    return shown, number_formats(shown)
+    formats = number_formats(shown)
+    try:
+        return pa.Table.from_pandas(shown, preserve_index=None), formats
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        return shown, formats
 
 
 _SHOWN = PerObject()  # _shown(table): a table on screen
