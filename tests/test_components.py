@@ -22,7 +22,9 @@ def _two_charts() -> None:
 
     figure = go.Figure(go.Bar(x=np.array(["会津", "県北", "相双"]), y=np.array([1.5, np.nan, 3e9]),
                               customdata=np.arange(3), hovertemplate="%{x}: %{y:,}円"))  # fmt: skip
-    figure.add_scatter(x=[1, 2], y=np.array([2, 4], dtype="int64"), name="累計")
+    figure.add_scatter(x=[1, 2], y=np.array([2, 4], dtype="int64"), name="累計<b>計</b>")
+    nan, inf = float("nan"), float("inf")
+    figure.add_scatter(x=["a", "b"], y=[nan, 1e-7], customdata=[inf, 2])  # NaN in plain lists
     figure.update_layout(title="拠点数（令和6年度 (2024)）", height=320)
     chart(figure, "拠点数", "memo")  # through the frozen copy
     chart(figure, "拠点数", "again")  # the same figure again: the copy made once is reused
@@ -34,11 +36,15 @@ def test_a_chart_sends_the_same_spec_as_the_figure_itself():
     for _ in range(2):  # the second run reads the copy the first one made
         at.run()
         assert not at.exception, at.exception
-        specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-        assert len(specs) == 3
-        assert specs[0] == specs[1] == specs[2]
+        sent = [chart.proto.spec for chart in at.get("plotly_chart")]
+        assert len(sent) == 3
+        assert sent[0] == sent[1] == sent[2]  # the same text, to the byte
+        specs = [json.loads(spec) for spec in sent]
         assert specs[0]["layout"]["title"]["text"] == "拠点数（令和6年度 (2024)）"
         assert specs[0]["data"][0]["y"]["dtype"] == "f8"  # arrays still go typed (base64)
+        assert specs[0]["data"][2]["y"] == [None, 1e-7]  # NaN and infinity as null
+        assert specs[0]["data"][2]["customdata"] == [None, 2]
+        assert "\\u003cb\\u003e" in sent[0]  # markup in texts escaped as Plotly escapes it
 
 
 def test_a_frozen_figure_is_the_figures_dict():
