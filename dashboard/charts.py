@@ -158,7 +158,8 @@ def plot_bureau_bars(
     rmo = frame["hubs_with_rmo"]
     figure.add_trace(go.Bar(
         x=frame["bureau"], y=rmo.fillna(0), name="うち地域運営組織あり",
-        marker={"color": MID_BLUE, "opacity": opacity, "pattern": {"shape": "/", "fgcolor": "#ffffff"}},
+        marker={"color": MID_BLUE, "opacity": opacity,
+                "pattern": {"shape": "/", "fgcolor": "#ffffff", "fillmode": "overlay"}},  # hatch over the colour
         text=[count_with_unknown(v, u) for v, u in zip(rmo, frame["rmo_unknown"], strict=True)],
         textposition="outside",
         hovertemplate="%{x}: %{text}<extra></extra>",

@@ -99,6 +99,15 @@ def test_rmo_bars_differ_by_pattern_as_well_as_colour(load):
     assert bars[0].marker.pattern.shape in (None, "") and bars[1].marker.pattern.shape == "/"
 
 
+def test_rmo_bars_show_their_colour_under_the_hatch(load):
+    """A white hatch replacing the fill (plotly's default fill mode) left the bars invisible on
+    the page's white background in the browser's plotly.js: the hatch goes over the colour."""
+    filters, option = scope(load, {})
+    bars = build_hubs(load, filters, option).bureau_figure.data
+    assert bars[1].marker.pattern.fillmode == "overlay"
+    assert contrast(bars[1].marker.color) >= 3
+
+
 def test_a_bureau_without_hubs_reads_no_hubs_not_gaps(load):
     filters, option = scope(load, {})
     hubs = build_hubs(load, filters, option)
