@@ -179,17 +179,3 @@ def test_another_connection_to_the_same_build_still_opens(sample_settings):
     with duckdb.connect(str(path), read_only=True) as other:
         assert other.execute("select count(*) from hubs").fetchone()[0] > 0
     db.close()
-
-
-def test_a_shared_result_is_one_frame_per_build_and_follows_a_rollback(two_builds, monkeypatch):
-    folder, first, second = two_builds
-    monkeypatch.setenv("KYOTEN_WAREHOUSE_DIR", str(folder))
-    shared = cache.shared("build_info")
-    assert shared.iloc[0]["build_id"] == second
-    assert cache.shared("build_info") is shared  # the same frame on the next rerun
-    assert cache.load("build_info") is not cache.load("build_info")  # load: a private copy
-    assert hubs_2024(cache.shared) == 58
-    publish.rollback(folder, first)
-    assert cache.shared("build_info").iloc[0]["build_id"] == first
-    assert hubs_2024(cache.shared) == 59
-    cache.warehouse(str(folder)).close()

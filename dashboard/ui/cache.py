@@ -52,14 +52,12 @@ def latest(read: Callable[[str], T]) -> T:
         return read(version())
 
 
-def _frozen(arguments: dict[str, object]) -> tuple:
-    """A query's arguments as a cache key (lists as tuples, in name order)."""
-    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in arguments.items()))
-
-
 def _loader(path: str, at: str) -> Loader:
     def load(name: str, **arguments: object) -> pd.DataFrame:
-        return _cached(path, at, name, _frozen(arguments))
+        frozen = tuple(
+            sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in arguments.items())
+        )
+        return _cached(path, at, name, frozen)
 
     return load
 
@@ -72,18 +70,6 @@ def loader(at: str) -> Loader:
 def load(name: str, **arguments: object) -> pd.DataFrame:
     """A query result for the published version (a private copy the caller may change)."""
     return latest(lambda at: loader(at)(name, **arguments))
-
-
-@st.cache_resource(show_spinner=False, max_entries=256)
-def _shared(path: str, version: str, name: str, arguments: tuple) -> pd.DataFrame:
-    return direct_loader(warehouse(path).snapshot(version))(name, **dict(arguments))
-
-
-def shared(name: str, **arguments: object) -> pd.DataFrame:
-    """A query result for the published version, one frame shared by every rerun and session:
-    for what every page reads and nothing changes (the header's build info and hub lists).
-    `load` hands each caller a private copy, which costs a copy on every rerun."""
-    return latest(lambda at: _shared(str(current().warehouse_dir), at, name, _frozen(arguments)))
 
 
 def _builders(at: str) -> dict:

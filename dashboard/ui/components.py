@@ -33,7 +33,7 @@ from dashboard.formatting import (
     updated_text,
 )
 from dashboard.metrics import Card
-from dashboard.ui.cache import shared
+from dashboard.ui.cache import load
 from dashboard.ui.state import csv_encoding, link_warnings
 from dashboard.views.pack import Table
 
@@ -112,10 +112,10 @@ def page_header(title: str, filters: Filters, option: ProfileOption) -> None:
     st.title(title)
     for warning in link_warnings():
         st.warning(warning, icon=":material/link_off:")
-    info = shared("build_info").iloc[0]
+    info = load("build_info").iloc[0]
     if bool(info["is_sample"]):
         st.info(SAMPLE_NOTICE, icon=":material/science:")
-    listed = latest_list_text(shared("survey_years", pref=option.pref_code), filters.to_fy)
+    listed = latest_list_text(load("survey_years", pref=option.pref_code), filters.to_fy)
     st.caption(
         f"{md_escape(scope_text(filters, option))}  \n{listed} ／ {updated_text(info, with_time=True)}"
     )
@@ -248,7 +248,7 @@ def page_excel(filters: Filters, option: ProfileOption, headlines: list[Card] | 
     if not tables:
         return
     title = st.session_state.get("_page_title", "表")
-    info = shared("build_info").iloc[0]
+    info = load("build_info").iloc[0]
     build = functools.partial(view_workbook, f"小さな拠点モニター {title}", option, filters, scope_text(filters, option),
                               updated_text(info), bool(info["is_sample"]), list(tables), dt.datetime.now(JST),
                               headlines or [], grade, [t for t in grade_text or [] if t])  # fmt: skip
