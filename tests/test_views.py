@@ -24,7 +24,7 @@ from dashboard.kpi import Grade
 from dashboard.metrics import CATALOGUE
 from dashboard.views import direct_loader
 from dashboard.views.briefing import build_briefing
-from dashboard.views.data import _link, build_data_view
+from dashboard.views.data import CHECK_LABELS, _link, build_data_view
 from dashboard.views.hubs import build_hubs
 from dashboard.views.overview import build_overview
 from dashboard.views.pipeline import build_pipeline
@@ -785,3 +785,19 @@ def test_status_is_shown_by_shape_as_well_as_colour(load):
     ).trajectory
     colours = {trace.name: trace.marker.color for trace in trajectory.data}
     assert colours["選択した地域（拠点一覧）"] != colours["パイプライン予測"]
+
+
+def test_the_quality_report_says_its_codes_in_japanese(load, db):
+    view = build_data_view(load, FUKUSHIMA)
+    assert set(view.quality["重要度"]) == {"警告"}  # the sample's reads: warnings only
+    assert "取り込み" in set(view.quality["検査"])
+    codes = set(db.query("select distinct check_name from quality_report")["check_name"])
+    assert not codes & set(view.quality["検査"])  # no code left untranslated
+    assert view.warnings == int(
+        scalar(db, "select count(*) from quality_report where severity = 'warning'")
+    )
+
+
+def test_every_quality_check_has_a_japanese_label():
+    checks = {path.stem for path in (PROJECT_DIR / "etl" / "sql" / "quality").glob("*.sql")}
+    assert set(CHECK_LABELS) == checks | {"parse"}  # parse: the warnings of reading the files

@@ -74,6 +74,15 @@ def _load_log(log: pd.DataFrame) -> pd.DataFrame:
     return log.rename(columns=LOG_COLUMNS)
 
 
+SEVERITY_LABELS = {"error": "エラー", "warning": "警告", "info": "情報"}
+CHECK_LABELS = {  # etl/sql/quality/*.sql, and the warnings of reading the files
+    "parse": "取り込み",
+    "hubs_without_district": "地区名のない拠点",
+    "profile_target_vs_published": "目標と公表値",
+    "published_vs_survey_list": "公表値と拠点一覧",
+}
+
+
 def build_data_view(load: Loader, option: ProfileOption) -> DataView:
     log = _load_log(load("load_log"))
     quality = load("quality_report")
@@ -83,7 +92,14 @@ def build_data_view(load: Loader, option: ProfileOption) -> DataView:
         .astype(object)
         .where(quality[["row", "column", "value"]].notna(), "")
     )
+    warnings = int((quality["severity"] == "warning").sum())
+    # The warehouse keeps the codes (analysts filter on them); the screen and its files say them
+    # in Japanese. A code without a label (a check added later) is shown as it is.
+    quality["severity"] = quality["severity"].map(SEVERITY_LABELS).fillna(quality["severity"])
+    quality["check_name"] = quality["check_name"].map(CHECK_LABELS).fillna(quality["check_name"])
     quality = quality.rename(columns={
         "severity": "重要度", "check_name": "検査", "file": "ファイル", "row": "行", "column": "列", "value": "値",
         "message": "内容"})  # fmt: skip
-    return DataView(_sources(load("sources", pref=option.pref_code), option), log, quality, int((quality["重要度"] == "warning").sum()))  # fmt: skip
+    return DataView(
+        _sources(load("sources", pref=option.pref_code), option), log, quality, warnings
+    )
