@@ -126,9 +126,8 @@ SHARES = (  # where a warm rerun's time goes, as `_classify` sorts a sampled sta
     "the pages' own code", "st.cache_* lookups", "st.plotly_chart", "other Streamlit elements",
     "Streamlit's run", "AppTest compiles the scripts",
 )  # fmt: skip
-OWN_FRAME = re.compile(
-    r"\((app\.py|pages/|dashboard/|core/)"
-)  # py-spy names project files relatively
+# A frame of the project's own code (py-spy names the project's files relative to it).
+OWN_FRAME = re.compile(r"\((app\.py|pages/|dashboard/|core/)")
 CHILD = """
 import sys
 from pathlib import Path

@@ -103,10 +103,10 @@ def insert_rows(
     columns: Sequence[str] | None = None, schema: str = "staging",
 ) -> None:  # fmt: skip
     """Insert records into an existing table by column name (the table's types win); `columns`
-    defaults to the first record's keys. Each column
-    goes to DuckDB as an array of the Python values, which DuckDB reads the way it reads a pandas
-    frame's column of objects: an int stays exact (a frame holds ints beside a NULL as floats),
-    None and NaN are NULL. No frame is built, and a build never imports pandas (0.4 s)."""
+    defaults to the first record's keys. Each column goes to DuckDB as an array of the Python
+    values, which DuckDB reads the way it reads a pandas frame's column of objects: an int stays
+    exact (a frame holds ints beside a NULL as floats), None and NaN are NULL. No frame is built,
+    and a build never imports pandas (0.4 s)."""
     if not rows:
         return _insert(con, table, None, schema)
     import numpy as np
